@@ -1,0 +1,68 @@
+import { EventEmitter } from 'node:events';
+
+export type BackendState = 'disabled' | 'starting' | 'ready' | 'degraded' | 'failed' | 'stopped';
+export type CallOutcome = 'ok' | 'tool-error' | 'error' | 'timeout' | 'cancelled';
+
+export interface CatalogDiff {
+  added: string[];
+  removed: string[];
+  changed: string[];
+}
+
+/** Every event the gateway emits. Subscribers (dashboard, logs, metrics) must never block the gateway. */
+export interface GatewayEvents {
+  'gateway.listening': { url: string; host: string; port: number; transports: string[] };
+  'gateway.stopping': { reason: string; inFlight: number };
+  'gateway.stopped': Record<string, never>;
+  'backend.state': { backend: string; state: BackendState; reason?: string; tools?: number; resources?: number; prompts?: number; protocolVersion?: string; serverName?: string; serverVersion?: string; retryInMs?: number };
+  'backend.stderr': { backend: string; line: string };
+  'catalog.changed': { kind: 'tools' | 'resources' | 'resourceTemplates' | 'prompts'; backend?: string; diff: CatalogDiff; total: number };
+  'naming.warning': { message: string; backend?: string; name?: string };
+  'session.opened': { sessionId: string; client: string; era: 'legacy' | 'modern'; transport: string };
+  'session.closed': { sessionId: string; client: string };
+  'call.started': { callId: string; client: string; sessionId?: string; method: string; name?: string; backend?: string; requestBytes: number };
+  'call.finished': { callId: string; client: string; sessionId?: string; method: string; name?: string; backend?: string; durationMs: number; outcome: CallOutcome; responseBytes: number; error?: string };
+  'relay.unattributed': { backend: string; method: string; reason: string };
+  'auth.failed': { reason: string; remote?: string };
+}
+
+export type GatewayEventName = keyof GatewayEvents;
+export type GatewayEvent = { [K in GatewayEventName]: { type: K; at: number } & GatewayEvents[K] }[GatewayEventName];
+
+/**
+ * One typed bus per gateway, injected, never global. Listeners run synchronously but are isolated:
+ * a throwing listener is reported once and never breaks the emitter.
+ */
+export class EventBus {
+  private readonly emitter = new EventEmitter();
+  private readonly anyListeners = new Set<(e: GatewayEvent) => void>();
+
+  constructor() {
+    this.emitter.setMaxListeners(0);
+  }
+
+  emit<K extends GatewayEventName>(type: K, payload: GatewayEvents[K]): void {
+    if (this.anyListeners.size === 0 && this.emitter.listenerCount(type) === 0) return;
+    const event = { type, at: Date.now(), ...payload } as GatewayEvent;
+    for (const l of this.anyListeners) safeCall(l, event);
+    for (const l of this.emitter.listeners(type)) safeCall(l as (e: GatewayEvent) => void, event);
+  }
+
+  on<K extends GatewayEventName>(type: K, listener: (e: Extract<GatewayEvent, { type: K }>) => void): () => void {
+    this.emitter.on(type, listener);
+    return () => this.emitter.off(type, listener);
+  }
+
+  onAny(listener: (e: GatewayEvent) => void): () => void {
+    this.anyListeners.add(listener);
+    return () => this.anyListeners.delete(listener);
+  }
+}
+
+function safeCall(fn: (e: GatewayEvent) => void, e: GatewayEvent): void {
+  try {
+    fn(e);
+  } catch {
+    // A subscriber bug must not take the gateway down.
+  }
+}

@@ -1,0 +1,63 @@
+import { UserError } from '../errors.js';
+
+/** A place secrets live. Implementations: keychain, file (0600), env (read-only). */
+export interface SecretStore {
+  readonly kind: 'keychain' | 'file' | 'env';
+  get(name: string): Promise<string | undefined>;
+  set(name: string, value: string): Promise<void>;
+  remove(name: string): Promise<boolean>;
+  list(): Promise<Array<{ name: string; updatedAt?: string }>>;
+}
+
+export const SECRET_REF_RE = /^(secret|env):([A-Za-z0-9_.\-/]+)$/;
+
+export function isSecretRef(value: string): boolean {
+  return SECRET_REF_RE.test(value);
+}
+
+export interface ResolveOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Needed only for `secret:` references. */
+  store?: SecretStore;
+}
+
+/**
+ * Resolves a config value: `env:NAME` from the environment, `secret:name` from the SecretStore,
+ * anything else is a literal. Values are resolved at connect time and only go into the outbound
+ * request that needs them.
+ */
+export async function resolveValue(value: string, opts: ResolveOptions = {}): Promise<string> {
+  const m = SECRET_REF_RE.exec(value);
+  if (!m) return value;
+  const [, kind, name] = m;
+  if (kind === 'env') {
+    const v = (opts.env ?? process.env)[name!];
+    if (v === undefined) {
+      throw new UserError(`Environment variable ${name} is not set (referenced as "${value}").`, {
+        code: 'secret_missing',
+        hint: `Export ${name} in the environment that runs Gatehouse, or store it with \`gatehouse secrets set ${name.toLowerCase()}\` and reference it as secret:${name.toLowerCase()}.`,
+      });
+    }
+    return v;
+  }
+  if (!opts.store) {
+    throw new UserError(`Secret reference "${value}" needs a secret store, and none is configured here.`, {
+      code: 'secret_store_missing',
+      hint: 'Use an env: reference, or set the secret with `gatehouse secrets set`.',
+    });
+  }
+  const v = await opts.store.get(name!);
+  if (v === undefined) {
+    throw new UserError(`Secret "${name}" is not in the ${opts.store.kind} store (referenced as "${value}").`, {
+      code: 'secret_missing',
+      hint: `Set it with \`gatehouse secrets set ${name}\`.`,
+    });
+  }
+  return v;
+}
+
+export async function resolveRecord(record: Record<string, string> | undefined, opts: ResolveOptions = {}): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(record ?? {})) out[k] = await resolveValue(v, opts);
+  return out;
+}

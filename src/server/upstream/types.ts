@@ -1,0 +1,116 @@
+import type { BackendState } from '../../core/events.js';
+import type { BackendConfig } from '../../core/config/schema.js';
+
+/** What one backend exposes, in its own (native) names. */
+export interface UpstreamCatalog {
+  tools: UpstreamTool[];
+  resources: Array<{ uri: string; name: string; [k: string]: unknown }>;
+  resourceTemplates: Array<{ uriTemplate: string; name: string; [k: string]: unknown }>;
+  prompts: Array<{ name: string; [k: string]: unknown }>;
+}
+
+export interface UpstreamTool {
+  name: string;
+  description?: string;
+  inputSchema: { type: 'object'; [k: string]: unknown };
+  outputSchema?: { type: 'object'; [k: string]: unknown };
+  annotations?: Record<string, unknown>;
+  _meta?: Record<string, unknown>;
+  [k: string]: unknown;
+}
+
+export interface UpstreamInfo {
+  serverName?: string;
+  serverVersion?: string;
+  protocolVersion?: string;
+  era?: 'legacy' | 'modern';
+  instructions?: string;
+  capabilities?: Record<string, unknown>;
+}
+
+/** A request a backend sends back to the client during a call (sampling, elicitation, roots). */
+export interface ReverseRequest {
+  method: string;
+  params?: Record<string, unknown>;
+}
+
+/**
+ * Everything the router hands an upstream with one forwarded request. The upstream uses it to send
+ * what the backend emits for this request back to the one client that caused it.
+ */
+export interface CallContext {
+  /** Unique per inbound request; used for attribution on shared connections. */
+  callId: string;
+  /** The inbound session (or a per-request key for stateless clients). Per-session isolation keys on it. */
+  sessionKey: string;
+  /** Client identity for events and logs. */
+  client: string;
+  signal: AbortSignal;
+  /** Milliseconds; resets whenever the backend reports progress. */
+  timeoutMs: number;
+  /** Client `_meta` to forward, without the progress token (the upstream maps its own). */
+  meta?: Record<string, unknown>;
+  /** Set when the client asked for progress; the upstream calls it for each progress notification. */
+  onProgress?: (progress: { progress: number; total?: number; message?: string }) => void | Promise<void>;
+  /** Notifications the backend sent for this call (logging messages and others). */
+  onNotification?: (notification: { method: string; params?: Record<string, unknown> }) => void | Promise<void>;
+  /** A server-to-client request the backend made while serving this call. */
+  onReverseRequest?: (request: ReverseRequest) => Promise<Record<string, unknown>>;
+}
+
+export type UpstreamEvent =
+  | { type: 'state'; state: BackendState; reason?: string }
+  | { type: 'list_changed'; kind: 'tools' | 'resources' | 'prompts' }
+  | { type: 'resource_updated'; uri: string; sessionKey?: string }
+  | { type: 'stderr'; line: string };
+
+/**
+ * One backend, whatever its kind (MCP over stdio/HTTP/SSE, or REST). The gateway only talks to
+ * backends through this interface, so a new kind is one module in src/server/upstream/.
+ */
+export interface Upstream {
+  readonly name: string;
+  readonly config: BackendConfig;
+  readonly state: BackendState;
+  readonly lastError?: string;
+  readonly info: UpstreamInfo;
+  /** Connects (or starts) and lists. Never throws for a backend failure: state says why. */
+  start(): Promise<void>;
+  /** Waits for in-flight calls up to the deadline, then closes connections and stops children. */
+  stop(opts?: { drainMs?: number }): Promise<void>;
+  /** The last successfully listed catalog; empty while not ready. */
+  catalog(): UpstreamCatalog;
+  /** Re-lists now. Resolves after the catalog is updated (or the backend marked failed). */
+  refresh(): Promise<void>;
+  /** Forwards one request (tools/call, resources/read, prompts/get, completion/complete, …) under native names. */
+  request(method: string, params: Record<string, unknown>, ctx: CallContext): Promise<Record<string, unknown>>;
+  /** Resource subscriptions, keyed by the inbound session that asked. */
+  subscribe?(uri: string, sessionKey: string): Promise<void>;
+  unsubscribe?(uri: string, sessionKey: string): Promise<void>;
+  /** Per-session resources (per-session isolation) are released when a session ends. */
+  releaseSession?(sessionKey: string): Promise<void>;
+  on(listener: (event: UpstreamEvent) => void): () => void;
+}
+
+/** An MCP-level error to return to the client, naming the backend. */
+export class UpstreamError extends Error {
+  constructor(
+    message: string,
+    readonly code: number,
+    readonly backend: string,
+    readonly data?: unknown,
+  ) {
+    super(message);
+    this.name = 'UpstreamError';
+  }
+}
+
+export const ErrorCodes = {
+  InvalidParams: -32602,
+  MethodNotFound: -32601,
+  InternalError: -32603,
+  /** Gateway-specific: the backend is not available (down, starting, failed). */
+  BackendUnavailable: -32001,
+  RequestTimeout: -32002,
+  ResourceNotFound: -32002,
+} as const;
