@@ -51,9 +51,9 @@ export interface CallContext {
   /** Client `_meta` to forward, without the progress token (the upstream maps its own). */
   meta?: Record<string, unknown>;
   /** Set when the client asked for progress; the upstream calls it for each progress notification. */
-  onProgress?: (progress: { progress: number; total?: number; message?: string }) => void | Promise<void>;
+  onProgress?: (progress: { progress: number; total?: number; message?: string }) => unknown;
   /** Notifications the backend sent for this call (logging messages and others). */
-  onNotification?: (notification: { method: string; params?: Record<string, unknown> }) => void | Promise<void>;
+  onNotification?: (notification: { method: string; params?: Record<string, unknown> }) => unknown;
   /** A server-to-client request the backend made while serving this call. */
   onReverseRequest?: (request: ReverseRequest) => Promise<Record<string, unknown>>;
 }

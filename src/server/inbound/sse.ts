@@ -1,0 +1,61 @@
+import { randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import type { JSONRPCMessage, Transport } from '@modelcontextprotocol/server';
+
+/**
+ * The legacy HTTP+SSE server transport (protocol 2024-11-05): GET /sse opens an event stream whose
+ * first event names the POST endpoint; the client POSTs JSON-RPC messages there and every
+ * server message goes down the stream. SDK v2 ships no server side for it, and older clients
+ * still need it.
+ */
+export class SseServerTransport implements Transport {
+  readonly sessionId = randomUUID();
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  onmessage?: (message: JSONRPCMessage, extra?: { authInfo?: unknown }) => void;
+  private closed = false;
+  private keepAlive?: NodeJS.Timeout;
+
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly messagesPath: string,
+    private readonly keepAliveMs = 15_000,
+  ) {}
+
+  async start(): Promise<void> {
+    this.res.writeHead(200, {
+      'Content-Type': 'text/event-stream',
+      'Cache-Control': 'no-cache, no-transform',
+      Connection: 'keep-alive',
+      'X-Accel-Buffering': 'no',
+    });
+    this.res.write(`event: endpoint\ndata: ${this.messagesPath}?sessionId=${this.sessionId}\n\n`);
+    this.res.on('close', () => this.finish());
+    if (this.keepAliveMs > 0) {
+      this.keepAlive = setInterval(() => this.res.write(': keep-alive\n\n'), this.keepAliveMs);
+      this.keepAlive.unref();
+    }
+  }
+
+  /** Called by the HTTP app for each POST to the messages endpoint. */
+  receive(message: JSONRPCMessage): void {
+    this.onmessage?.(message);
+  }
+
+  async send(message: JSONRPCMessage): Promise<void> {
+    if (this.closed) throw new Error('SSE stream closed');
+    this.res.write(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
+  }
+
+  async close(): Promise<void> {
+    if (!this.closed) this.res.end();
+    this.finish();
+  }
+
+  private finish(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.keepAlive);
+    this.onclose?.();
+  }
+}
