@@ -1,0 +1,122 @@
+import { Flags } from '@oclif/core';
+import { BaseCommand } from '../base-command.js';
+import { loadConfigFile } from '../core/config/load.js';
+import { configDir } from '../core/config/paths.js';
+import { prefixModes, type GatehouseConfig } from '../core/config/schema.js';
+import { ExitCode, UserError } from '../core/errors.js';
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+
+export default class Serve extends BaseCommand {
+  static override summary = 'Serve every registered backend behind one MCP endpoint.';
+  static override description = `Streamable HTTP at /mcp (MCP 2026-07-28 and 2025-era sessions), legacy SSE at /sse, or stdio with --stdio.
+In a terminal it shows a live dashboard; otherwise (or with --no-tui) it logs one line per event.`;
+  static override enableJsonFlag = false;
+
+  static override examples = [
+    '<%= config.bin %> serve',
+    '<%= config.bin %> serve --config templates/demo/gatehouse.yaml',
+    '<%= config.bin %> serve --port 7421 --prefix-mode conditional --no-tui --log-format json',
+    '<%= config.bin %> serve --stdio',
+  ];
+
+  static override flags = {
+    config: Flags.string({ char: 'c', description: 'gatehouse.yaml to serve instead of the user store' }),
+    host: Flags.string({ description: 'address to bind (default 127.0.0.1)' }),
+    port: Flags.integer({ char: 'p', description: 'port to bind (default 7420; 0 picks a free one)', min: 0, max: 65535 }),
+    'prefix-mode': Flags.option({ options: prefixModes, description: 'tool name prefixing: always (default), conditional (on collision) or never' })(),
+    stdio: Flags.boolean({ description: 'serve one client over stdin/stdout instead of HTTP' }),
+    tui: Flags.boolean({ default: true, allowNo: true, description: 'show the live dashboard when in a terminal' }),
+    'log-format': Flags.option({ options: ['pretty', 'json'] as const, default: 'pretty', description: 'log line format when not showing the dashboard' })(),
+    insecure: Flags.boolean({ description: 'allow binding a non-loopback address without inbound auth' }),
+    'drain-timeout': Flags.integer({ default: 10, description: 'seconds to let in-flight calls finish on shutdown' }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(Serve);
+    const config: GatehouseConfig = flags.config ? await loadConfigFile(flags.config) : this.store.read();
+    const host = flags.host ?? config.gateway?.host ?? '127.0.0.1';
+    if (!flags.stdio && !LOOPBACK.has(host) && !flags.insecure) {
+      throw new UserError(`Refusing to bind ${host} without inbound auth.`, {
+        code: 'insecure_bind',
+        exit: ExitCode.usage,
+        hint: 'Bind 127.0.0.1 (the default), or pass --insecure if something else (a tunnel, Cloudflare Access) authenticates clients in front of Gatehouse.',
+      });
+    }
+    if (Object.keys(config.backends).length === 0) {
+      this.note('No backends are configured; serving an empty catalog. Add one with `gatehouse backends add`.');
+    }
+
+    const { Gateway } = await import('../server/gateway.js');
+    const { EventBus } = await import('../core/events.js');
+    const bus = new EventBus();
+    const gateway = new Gateway({
+      config,
+      bus,
+      host,
+      port: flags.port,
+      prefixMode: flags['prefix-mode'],
+      http: !flags.stdio,
+      stateDir: configDir(),
+    });
+
+    const useTui = flags.tui && !flags.stdio && Boolean(process.stdout.isTTY && process.stdin.isTTY);
+    let stopUi: (() => void) | undefined;
+    let quit!: (reason: string) => void;
+    const quitRequested = new Promise<string>((resolve) => (quit = resolve));
+
+    if (!useTui) {
+      const { createEventLogger, detectColor } = await import('../core/log/logger.js');
+      const stream = flags.stdio ? process.stderr : process.stdout;
+      const logger = createEventLogger(bus, { format: flags['log-format'], stream, color: detectColor(stream) });
+      stopUi = () => logger.stop();
+    }
+
+    let signals = 0;
+    const onSignal = (sig: NodeJS.Signals) => {
+      signals++;
+      if (signals > 1) process.exit(ExitCode.interrupted);
+      quit(sig);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+
+    try {
+      await gateway.start();
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      if (err.code === 'EADDRINUSE') {
+        await gateway.stop('failed', 0);
+        throw new UserError(`Port ${flags.port ?? config.gateway?.port ?? 7420} on ${host} is already in use.`, {
+          code: 'port_in_use',
+          hint: 'Another gatehouse may be running (`gatehouse backends refresh` talks to it); or pick another port with --port.',
+        });
+      }
+      throw e;
+    }
+
+    let stdioHandle: { close(): Promise<void> } | undefined;
+    if (flags.stdio) {
+      const { serveStdioInbound } = await import('../server/inbound/stdio.js');
+      const h = await serveStdioInbound(gateway.router);
+      gateway.onListChanged = (k) => h.notifyListChanged(k);
+      stdioHandle = h;
+      process.stdin.once('end', () => quit('stdin closed'));
+    }
+
+    if (useTui) {
+      const { renderDashboard } = await import('../ui/render-dashboard.js');
+      const ui = renderDashboard(bus, { endpoint: gateway.url ?? 'stdio', onQuit: () => quit('quit'), gateway } as never);
+      stopUi = () => ui.unmount();
+    }
+
+    const reason = await quitRequested;
+    await gateway.stop(reason, flags['drain-timeout'] * 1000);
+    await stdioHandle?.close();
+    stopUi?.();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    // Quitting serve is success; child processes are already stopped.
+    this.exit(ExitCode.ok);
+  }
+}
