@@ -272,6 +272,8 @@ export class Router {
       signal: ctx.mcpReq.signal,
       timeoutMs,
       meta: Object.keys(meta).length ? meta : undefined,
+      // 2025 clients filter by their logging/setLevel (ctx.mcpReq.log applies it); modern clients ask per request.
+      logLevel: info.era === 'legacy' ? 'debug' : envelopeLogLevel(ctx),
       onProgress,
       onNotification,
     };
@@ -404,6 +406,12 @@ export class Router {
 
 function unknownName(kind: 'tool' | 'prompt', name: string, total: number): ProtocolError {
   return new ProtocolError(ErrorCodes.InvalidParams, `Unknown ${kind}: ${name}. The gateway lists ${total} ${kind}s; call ${kind}s/list for current names (a backend may be down).`);
+}
+
+function envelopeLogLevel(ctx: ServerContext): string | undefined {
+  const env = (ctx.mcpReq.envelope ?? {}) as Record<string, unknown>;
+  const v = env.logLevel ?? env['io.modelcontextprotocol/logLevel'];
+  return typeof v === 'string' ? v : undefined;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

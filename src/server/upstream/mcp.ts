@@ -1,4 +1,5 @@
-import { Client, ProtocolError, SdkError, SSEClientTransport, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { Client, LOG_LEVEL_META_KEY, ProtocolError, SdkError, SSEClientTransport, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import type { McpSubscription } from '@modelcontextprotocol/client';
 import type { Transport } from '@modelcontextprotocol/client';
 import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotocol/client/stdio';
 import type { BackendState } from '../../core/events.js';
@@ -277,12 +278,12 @@ export class McpUpstream implements Upstream {
 
   async subscribe(uri: string, sessionKey: string): Promise<void> {
     const conn = await this.connectionFor(sessionKey);
-    await conn.client!.request({ method: 'resources/subscribe', params: { uri } }, passthroughSchema);
+    await conn.subscribe(uri);
   }
 
   async unsubscribe(uri: string, sessionKey: string): Promise<void> {
     const conn = await this.connectionFor(sessionKey);
-    await conn.client!.request({ method: 'resources/unsubscribe', params: { uri } }, passthroughSchema);
+    await conn.unsubscribe(uri);
   }
 
   async releaseSession(sessionKey: string): Promise<void> {
@@ -367,6 +368,9 @@ export class McpConnection {
   onClosed?: (why: string) => void;
   private readonly stderrLines: string[] = [];
   private closing = false;
+  private listChangedListen?: McpSubscription;
+  /** Resource subscriptions on this connection, counted per URI across the sessions sharing it. */
+  private readonly resourceSubs = new Map<string, { count: number; listen?: McpSubscription }>();
 
   constructor(
     private readonly owner: McpUpstream,
@@ -440,6 +444,7 @@ export class McpConnection {
     await client.connect(transport, { timeout } as never);
     preserveOrder(transport);
     const server = client.getServerVersion();
+    if (client.getProtocolEra() === 'modern') await this.listenForListChanges(client);
     this.info = {
       serverName: server?.name,
       serverVersion: server?.version,
@@ -476,6 +481,49 @@ export class McpConnection {
     }
   }
 
+  /** On the 2026-07-28 era, list changes arrive only on a `subscriptions/listen` stream. */
+  private async listenForListChanges(client: Client): Promise<void> {
+    const caps = (client.getServerCapabilities() ?? {}) as { tools?: { listChanged?: boolean }; prompts?: { listChanged?: boolean }; resources?: { listChanged?: boolean } };
+    const filter = {
+      ...(caps.tools?.listChanged ? { toolsListChanged: true } : {}),
+      ...(caps.prompts?.listChanged ? { promptsListChanged: true } : {}),
+      ...(caps.resources?.listChanged ? { resourcesListChanged: true } : {}),
+    };
+    if (!Object.keys(filter).length) return;
+    try {
+      this.listChangedListen = await client.listen(filter);
+    } catch (e) {
+      this.owner.onStderr(`[gatehouse] could not listen for list changes (${errorMessage(e)}); falling back to periodic re-listing`);
+    }
+  }
+
+  async subscribe(uri: string): Promise<void> {
+    const client = this.client!;
+    const entry = this.resourceSubs.get(uri);
+    if (entry) {
+      entry.count++;
+      return;
+    }
+    const next: { count: number; listen?: McpSubscription } = { count: 1 };
+    this.resourceSubs.set(uri, next);
+    try {
+      if (client.getProtocolEra() === 'modern') next.listen = await client.listen({ resourceSubscriptions: [uri] });
+      else await client.request({ method: 'resources/subscribe', params: { uri } } as never, passthroughSchema);
+    } catch (e) {
+      this.resourceSubs.delete(uri);
+      throw e instanceof ProtocolError ? new UpstreamError(`[${this.owner.name}] ${e.message}`, e.code, this.owner.name) : e;
+    }
+  }
+
+  async unsubscribe(uri: string): Promise<void> {
+    const entry = this.resourceSubs.get(uri);
+    if (!entry) return;
+    if (--entry.count > 0) return;
+    this.resourceSubs.delete(uri);
+    if (entry.listen) await entry.listen.close();
+    else await this.client!.request({ method: 'resources/unsubscribe', params: { uri } } as never, passthroughSchema);
+  }
+
   /**
    * The call a backend message without a request id belongs to. Only a single in-flight call is
    * unambiguous; with several, we never guess.
@@ -488,7 +536,9 @@ export class McpConnection {
   async forward(method: string, params: Record<string, unknown>, ctx: CallContext): Promise<Record<string, unknown>> {
     const client = this.client!;
     const outParams: Record<string, unknown> = { ...params };
-    if (ctx.meta && Object.keys(ctx.meta).length) outParams._meta = ctx.meta;
+    const meta: Record<string, unknown> = { ...(ctx.meta ?? {}) };
+    if (ctx.logLevel && this.info.era === 'modern') meta[LOG_LEVEL_META_KEY] = ctx.logLevel;
+    if (Object.keys(meta).length) outParams._meta = meta;
     else delete outParams._meta;
     this.inFlight.set(ctx.callId, ctx);
     try {
@@ -580,6 +630,10 @@ export class McpConnection {
 
   async close(): Promise<void> {
     this.closing = true;
+    for (const sub of [this.listChangedListen, ...[...this.resourceSubs.values()].map((e) => e.listen)]) {
+      void sub?.close().catch(() => undefined);
+    }
+    this.resourceSubs.clear();
     await this.closeTransport();
     this.closing = true;
   }

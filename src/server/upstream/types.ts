@@ -48,6 +48,8 @@ export interface CallContext {
   signal: AbortSignal;
   /** Milliseconds; resets whenever the backend reports progress. */
   timeoutMs: number;
+  /** The log level the client wants for this call; a 2026-07-28 backend is asked per request. */
+  logLevel?: string;
   /** Client `_meta` to forward, without the progress token (the upstream maps its own). */
   meta?: Record<string, unknown>;
   /** Set when the client asked for progress; the upstream calls it for each progress notification. */
