@@ -1,0 +1,133 @@
+import { ExitCode, UserError } from '../errors.js';
+import type { BackendConfig, GatehouseConfig } from '../config/schema.js';
+import { isSecretRef } from '../secrets/resolve.js';
+
+/**
+ * Header or variable names whose values are credentials. Deliberately broad: a false positive
+ * costs one `env:`/`secret:` reference, a false negative leaks a secret into a config file.
+ */
+const SENSITIVE_NAME_RE = /authorization|cookie|token|secret|key|passw(or)?d|credential|private|signature/i;
+
+/** Values that are credentials whatever they are called. */
+const SECRET_VALUE_RES: RegExp[] = [
+  /^(bearer|basic|token|bot|digest)\s+\S/i,
+  /^eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\./, // JWT
+  /^gh[pousr]_[A-Za-z0-9]{20,}/, // GitHub
+  /^github_pat_[A-Za-z0-9_]{20,}/,
+  /^glpat-[A-Za-z0-9_-]{16,}/, // GitLab
+  /^sk-[A-Za-z0-9_-]{16,}/, // OpenAI-style
+  /^xox[abposr]-[A-Za-z0-9-]{10,}/, // Slack
+  /^AKIA[0-9A-Z]{16}$/, // AWS access key id
+];
+
+/**
+ * Values under a sensitive-looking name that cannot be credentials: flags, small numbers, file
+ * paths, plain URLs (TOKENIZERS_PARALLELISM=false, SSH_KEY_PATH=/home/me/.ssh/id, TOKEN_URL=https://…).
+ */
+const NON_SECRET_VALUE_RE = /^(?:true|false|yes|no|on|off|none|null|\d{1,8}(?:\.\d+)?|(?:~|\.{1,2})?\/[^\s]*|[A-Za-z]:\\[^\s]*|https?:\/\/[^\s@?#]+)$/i;
+
+export function isSensitiveName(name: string): boolean {
+  return SENSITIVE_NAME_RE.test(name);
+}
+
+export function looksLikeSecretValue(value: string): boolean {
+  return SECRET_VALUE_RES.some((re) => re.test(value.trim()));
+}
+
+/** A literal (not a reference), non-empty value that is or looks like a credential. */
+export function isLiteralSecret(name: string, value: string): boolean {
+  if (!value || isSecretRef(value)) return false;
+  if (looksLikeSecretValue(value)) return true;
+  return isSensitiveName(name) && !NON_SECRET_VALUE_RE.test(value.trim());
+}
+
+export interface LiteralSecret {
+  /** Path inside the config, e.g. ["backends", "gh", "headers", "Authorization"]. */
+  path: string[];
+  /** The header, variable or field name. */
+  name: string;
+  kind: 'header' | 'env' | 'auth';
+}
+
+/** Every place in one backend where a secret is written literally instead of as a reference. */
+export function findBackendLiteralSecrets(name: string, b: BackendConfig): LiteralSecret[] {
+  const found: LiteralSecret[] = [];
+  const base = ['backends', name];
+  const scan = (record: Record<string, string> | undefined, path: string[], kind: LiteralSecret['kind']) => {
+    for (const [k, v] of Object.entries(record ?? {})) if (typeof v === 'string' && isLiteralSecret(k, v)) found.push({ path: [...path, k], name: k, kind });
+  };
+  if (b.type === 'stdio') scan(b.env, [...base, 'env'], 'env');
+  if (b.type === 'http' || b.type === 'rest') scan(b.headers, [...base, 'headers'], 'header');
+  if (b.type === 'rest') {
+    if (b.auth?.type === 'bearer' && b.auth.token && !isSecretRef(b.auth.token)) found.push({ path: [...base, 'auth', 'token'], name: 'token', kind: 'auth' });
+    if (b.auth?.type === 'header' && b.auth.value && !isSecretRef(b.auth.value)) found.push({ path: [...base, 'auth', 'value'], name: b.auth.name, kind: 'auth' });
+    b.tools?.forEach((t, i) => scan(t.headers, [...base, 'tools', String(i), 'headers'], 'header'));
+  }
+  return found;
+}
+
+export function findLiteralSecrets(config: GatehouseConfig): LiteralSecret[] {
+  return Object.entries(config.backends ?? {}).flatMap(([name, b]) => findBackendLiteralSecrets(name, b));
+}
+
+/** A reference name suggested for a secret found at `s` in backend `backend`. */
+export function suggestSecretName(backend: string, s: Pick<LiteralSecret, 'name'>): string {
+  const n = s.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  const tail = n === 'authorization' ? 'token' : n;
+  return `${backend}-${tail}`;
+}
+
+/** Refuses a config that carries a secret literally. Used before anything is written. */
+export function assertNoLiteralSecrets(config: GatehouseConfig, source: string): void {
+  const found = findLiteralSecrets(config);
+  if (!found.length) return;
+  const lines = found.map((s) => {
+    const ref = suggestSecretName(s.path[1]!, s);
+    return `  ${source}: ${s.path.join('.')}: looks like a secret written literally; use a reference such as "secret:${ref}" or "env:${ref.toUpperCase().replace(/-/g, '_')}"`;
+  });
+  throw new UserError(`Refusing to store secrets in ${source}:\n${lines.join('\n')}`, {
+    code: 'literal_secret',
+    hint: 'Keep the value in the keychain (`gatehouse secrets set <name>`) or in the environment, and write only the reference (secret:<name> or env:<VAR>) in the config.',
+    details: { source, paths: found.map((s) => s.path) },
+  });
+}
+
+export const REDACTED = '<redacted>';
+
+/**
+ * A copy of a backend safe to print or export: references stay as they are (they are not
+ * secrets), literal credentials become "<redacted>". Configs written by Gatehouse never hold
+ * literals; this guards hand-edited ones.
+ */
+export function redactBackend<T extends BackendConfig>(name: string, b: T): T {
+  const copy = structuredClone(b) as BackendConfig;
+  for (const s of findBackendLiteralSecrets(name, copy)) {
+    const rel = s.path.slice(2);
+    let obj: Record<string, unknown> = copy as unknown as Record<string, unknown>;
+    for (const seg of rel.slice(0, -1)) obj = obj[seg] as Record<string, unknown>;
+    obj[rel[rel.length - 1]!] = REDACTED;
+  }
+  return copy as T;
+}
+
+export function redactConfig(config: GatehouseConfig): { config: GatehouseConfig; redacted: string[][] } {
+  const redacted = findLiteralSecrets(config).map((s) => s.path);
+  const backends = Object.fromEntries(Object.entries(config.backends ?? {}).map(([n, b]) => [n, redactBackend(n, b)]));
+  return { config: { ...config, backends }, redacted };
+}
+
+/** For `backends add`: refuse a literal secret given on the command line, naming the flag. */
+export function assertFlagValueIsReference(flag: '--header' | '--env', name: string, value: string, backend: string): void {
+  if (!isLiteralSecret(name, value)) return;
+  const ref = suggestSecretName(backend, { name });
+  const example = flag === '--header' ? `--header "${name}: secret:${ref}"` : `--env ${name}=secret:${ref}`;
+  const bearer = /^(bearer|basic|token)\s+(secret|env):/i.test(value);
+  throw new UserError(`${flag} ${name} looks like a secret given literally; Gatehouse never stores secrets in its config file.`, {
+    code: 'literal_secret',
+    exit: ExitCode.usage,
+    hint: bearer
+      ? `A reference stands for the whole value: store "${value.split(/\s+/)[0]} <token>" as the secret, then pass ${example}.`
+      : `Store the value with \`gatehouse secrets set ${ref}\` (or export it as an environment variable) and pass a reference instead: ${example} (or env:VAR).`,
+    details: { flag, name },
+  });
+}
