@@ -40,48 +40,154 @@ export const httpBackendSchema = z.strictObject({
   ...common,
 });
 
-export const restToolSchema = z.strictObject({
-  name: z.string().min(1),
-  description: z.string().optional(),
-  method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']).default('GET'),
-  path: z.string().startsWith('/'),
-  query: z.record(z.string(), z.string()).optional(),
-  headers: z.record(z.string(), z.string()).optional(),
-  body: z.unknown().optional(),
-  inputSchema: z.record(z.string(), z.unknown()).optional(),
-  outputSchema: z.record(z.string(), z.unknown()).optional(),
-  select: z.string().optional(),
-  timeout: z.number().positive().optional(),
-  annotations: z
-    .strictObject({
-      title: z.string().optional(),
-      readOnlyHint: z.boolean().optional(),
-      destructiveHint: z.boolean().optional(),
-      idempotentHint: z.boolean().optional(),
-      openWorldHint: z.boolean().optional(),
-    })
-    .optional(),
-});
+/** Native REST tool names; the naming policy adds the backend prefix later. */
+export const REST_TOOL_NAME_RE = /^[A-Za-z0-9_-]{1,64}$/;
+/**
+ * `{name}` in a path, query, header or body template is an argument; `{{` and `}}` are literal braces
+ * (PromQL selectors in fixed query values need them).
+ */
+export const PLACEHOLDER_RE = /\{\{|\}\}|\{([A-Za-z0-9_.$@:[\]-]+)\}/g;
+export const restMethods = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+export type RestMethod = (typeof restMethods)[number];
+export const READ_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD']);
+/** A response selection: dot-separated keys, numeric indexes and `*` (every element), e.g. `data.result`. */
+export const SELECT_RE = /^(?:[A-Za-z0-9_$@-]+|\*|\[\d+\]|\[\*\])(?:(?:\.(?:[A-Za-z0-9_$@-]+|\*))|\[\d+\]|\[\*\])*$/;
+const HEADER_NAME_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
-export const restBackendSchema = z.strictObject({
+/** Names of the `{placeholders}` in one template string, in order of appearance. */
+export function templatePlaceholders(template: string): string[] {
+  const out: string[] = [];
+  for (const m of template.matchAll(PLACEHOLDER_RE)) if (m[1] !== undefined) out.push(m[1]);
+  return out;
+}
+
+const jsonSchemaObject = z.record(z.string(), z.unknown());
+
+export const restToolSchema = z
+  .strictObject({
+    name: z.string().regex(REST_TOOL_NAME_RE, 'use 1-64 letters, digits, "_" or "-"'),
+    description: z.string().optional(),
+    method: z.enum(restMethods).default('GET'),
+    path: z
+      .string()
+      .startsWith('/', 'must start with "/" (it is appended to the backend baseUrl)')
+      .refine((p) => !/[?#\s]/.test(p), 'must not contain "?", "#" or whitespace; declare query parameters under `query`')
+      .refine((p) => !p.split('/').some((seg) => seg === '.' || seg === '..'), 'must not contain "." or ".." segments'),
+    /** Query parameter name → template: `{arg}` (omitted when the argument is absent) or a fixed value. */
+    query: z.record(z.string().min(1), z.union([z.string(), z.number(), z.boolean()])).optional(),
+    /** Header name → template. Only headers declared here can carry argument values. */
+    headers: z.record(z.string().regex(HEADER_NAME_RE, 'not a valid HTTP header name'), z.string()).optional(),
+    /** JSON body template; a string that is exactly `{arg}` is replaced by the argument's value, typed. */
+    body: z.unknown().optional(),
+    inputSchema: jsonSchemaObject.optional(),
+    outputSchema: jsonSchemaObject.optional(),
+    select: z.string().regex(SELECT_RE, 'use dot-separated keys, numeric indexes and *, e.g. data.result').optional(),
+    timeout: z.number().positive().max(86_400).optional().describe('seconds'),
+    maxResponseBytes: z.number().int().positive().optional(),
+    /**
+     * The operator's assertion that a POST only reads (query-by-POST APIs such as SigNoz query_range).
+     * Only POST may carry it; PUT, PATCH and DELETE always need allowWrites.
+     */
+    readOnly: z.boolean().optional(),
+    annotations: z
+      .strictObject({
+        title: z.string().optional(),
+        readOnlyHint: z.boolean().optional(),
+        destructiveHint: z.boolean().optional(),
+        idempotentHint: z.boolean().optional(),
+        openWorldHint: z.boolean().optional(),
+      })
+      .optional(),
+  })
+  .superRefine((tool, ctx) => {
+    if (tool.readOnly && tool.method !== 'POST') {
+      ctx.addIssue({ code: 'custom', path: ['readOnly'], message: `only POST tools can be marked readOnly (this one is ${tool.method})` });
+    }
+    if (tool.outputSchema && tool.outputSchema.type !== 'object') {
+      ctx.addIssue({ code: 'custom', path: ['outputSchema', 'type'], message: 'an MCP outputSchema must have type "object"' });
+    }
+    if (tool.inputSchema && tool.inputSchema.type !== undefined && tool.inputSchema.type !== 'object') {
+      ctx.addIssue({ code: 'custom', path: ['inputSchema', 'type'], message: 'an MCP inputSchema must have type "object"' });
+    }
+    if (tool.body !== undefined && READ_METHODS.has(tool.method)) {
+      ctx.addIssue({ code: 'custom', path: ['body'], message: `a ${tool.method} request has no body; remove it or change the method` });
+    }
+    // Every placeholder must be an argument the schema declares, so a typo fails at load, not at call.
+    const declared = tool.inputSchema?.properties as Record<string, unknown> | undefined;
+    if (declared && typeof declared === 'object') {
+      const check = (template: string, path: (string | number)[]) => {
+        for (const name of templatePlaceholders(template)) {
+          if (!(name in declared)) ctx.addIssue({ code: 'custom', path, message: `uses {${name}}, which inputSchema.properties does not declare` });
+        }
+      };
+      check(tool.path, ['path']);
+      for (const [k, v] of Object.entries(tool.query ?? {})) if (typeof v === 'string') check(v, ['query', k]);
+      for (const [k, v] of Object.entries(tool.headers ?? {})) check(v, ['headers', k]);
+      walkStrings(tool.body, ['body'], check);
+    }
+  });
+
+function walkStrings(value: unknown, path: (string | number)[], fn: (s: string, path: (string | number)[]) => void): void {
+  if (typeof value === 'string') fn(value, path);
+  else if (Array.isArray(value)) value.forEach((v, i) => walkStrings(v, [...path, i], fn));
+  else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) walkStrings(v, [...path, k], fn);
+}
+
+/** The rest backend fields without the cross-field checks (templates pick from it). */
+export const restBackendBaseSchema = z.strictObject({
   type: z.literal('rest'),
-  baseUrl: z.url({ protocol: /^https?$/ }),
-  headers: z.record(z.string(), valueOrRef).optional(),
+  baseUrl: z.url({ protocol: /^https?$/ }).refine((u) => !/[?#]/.test(u), 'must not contain a query or fragment'),
+  headers: z.record(z.string().regex(HEADER_NAME_RE, 'not a valid HTTP header name'), valueOrRef).optional(),
   auth: z
     .discriminatedUnion('type', [
       z.strictObject({ type: z.literal('bearer'), token: valueOrRef }),
-      z.strictObject({ type: z.literal('header'), name: z.string(), value: valueOrRef }),
-      z.strictObject({ type: z.literal('cf-access'), token: z.string() }),
+      z.strictObject({ type: z.literal('header'), name: z.string().regex(HEADER_NAME_RE, 'not a valid HTTP header name'), value: valueOrRef }),
+      /** Cloudflare Access: a service token (client id + secret) or an application token (cf-access-token). */
+      z
+        .strictObject({ type: z.literal('cf-access'), token: valueOrRef.optional(), clientId: valueOrRef.optional(), clientSecret: valueOrRef.optional() })
+        .refine((a) => Boolean(a.token) || (Boolean(a.clientId) && Boolean(a.clientSecret)), 'set token, or both clientId and clientSecret'),
     ])
     .optional(),
   cfAccessToken: z.string().optional(),
+  /** Without it, only GET and HEAD tools (and POST tools marked readOnly) load. */
   allowWrites: z.boolean().optional(),
-  maxResponseBytes: z.number().int().positive().optional(),
+  /** Bytes read from a response body before it is cut off with a notice (default 1 MiB). */
+  maxResponseBytes: z.number().int().positive().max(1024 * 1024 * 1024).optional(),
+  tls: z
+    .strictObject({
+      /** PEM file with the CA that signed the backend's certificate (e.g. a cluster CA). */
+      caFile: z.string().optional(),
+      insecureSkipVerify: z.boolean().optional(),
+    })
+    .optional(),
   tools: z.array(restToolSchema).optional(),
+  /** A YAML file with a `tools:` list (or a bare list), relative to the config file. */
   toolsFile: z.string().optional(),
-  template: z.string().optional(),
+  /** Tools come from templates/backends/<template>.yaml; `tools` entries with the same name override them. */
+  template: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'template names are lowercase, e.g. prometheus').optional(),
   ...common,
 });
+
+export const restBackendSchema = restBackendBaseSchema.superRefine((b, ctx) => {
+  if (!b.tools?.length && !b.toolsFile && !b.template) {
+    ctx.addIssue({ code: 'custom', path: ['tools'], message: 'a rest backend needs tools, a toolsFile or a template' });
+  }
+  const seen = new Set<string>();
+  (b.tools ?? []).forEach((t, i) => {
+    if (seen.has(t.name)) ctx.addIssue({ code: 'custom', path: ['tools', i, 'name'], message: `duplicate tool name "${t.name}"` });
+    seen.add(t.name);
+    const issue = writeIssue(t, b.allowWrites);
+    if (issue) ctx.addIssue({ code: 'custom', path: ['tools', i, 'method'], message: issue });
+  });
+});
+
+/** Why a tool may not load on a backend, or undefined when it may. Shared by config load and registration. */
+export function writeIssue(tool: Pick<RestToolConfig, 'method' | 'readOnly' | 'name'>, allowWrites: boolean | undefined): string | undefined {
+  const method = tool.method ?? 'GET';
+  if (READ_METHODS.has(method) || allowWrites) return undefined;
+  if (method === 'POST' && tool.readOnly) return undefined;
+  return `tool "${tool.name}" uses ${method}, a write; REST backends are read-only unless they set allowWrites: true`;
+}
 
 export const backendSchema = z.discriminatedUnion('type', [stdioBackendSchema, httpBackendSchema, restBackendSchema]);
 
