@@ -95,8 +95,10 @@ export async function writeFilesAtomic(writes: readonly FileWrite[], options: At
     original: Uint8Array;
   }
   const staged: Staged[] = [];
+  let current = '(none)';
   try {
     for (const write of writes) {
+      current = write.path;
       const info = await fs.stat(write.path);
       if (write.expect && (info.size !== write.expect.size || info.mtimeMs !== write.expect.mtimeMs)) {
         throw new UserError(`${write.path} changed after it was read; nothing was written`, {
@@ -112,7 +114,12 @@ export async function writeFilesAtomic(writes: readonly FileWrite[], options: At
     }
   } catch (e) {
     for (const s of staged) await quietUnlink(fs, s.tmp);
-    throw e;
+    if (e instanceof UserError) throw e;
+    throw new UserError(`could not prepare ${current}: ${(e as Error).message}; nothing was written`, {
+      code: 'MIGRATE_WRITE_FAILED',
+      cause: e,
+      details: { failed: current, notRestored: [] },
+    });
   }
 
   let done = 0;

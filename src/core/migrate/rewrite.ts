@@ -51,7 +51,7 @@ export type FindingKind =
   | 'stale'
   /** An old name the map cannot rewrite because several tools produced it. */
   | 'ambiguous'
-  /** Looks like the old scheme but is in neither side of the map. */
+  /** Looks like the old scheme but is in neither side of the map, or is a bare old server name. */
   | 'suspect';
 
 export interface Finding {
@@ -276,7 +276,8 @@ export function compileRewriter(rules: RewriteRules | LoadedMap): Rewriter {
       }
     }
 
-    if (withChecks && isSuspect(t)) out.push({ offset: at, length: end, kind: 'suspect', priority: 0 });
+    // A bare old server name (`claude mcp call context-forge …`) is not rewritten, only pointed out.
+    if (withChecks && (isSuspect(t) || servers.has(t))) out.push({ offset: at, length: end, kind: 'suspect', priority: 0 });
   }
 
   function collect(text: string, options: TextOptions, withChecks: boolean): Hit[] {
@@ -294,8 +295,12 @@ export function compileRewriter(rules: RewriteRules | LoadedMap): Rewriter {
       for (let m = TOKEN.exec(text); m; m = TOKEN.exec(text)) tokenHits(m[0], m.index, hits, withChecks);
     }
     hits.sort((a, b) => a.offset - b.offset || b.priority - a.priority);
-    // check reports everything it saw; rewriting needs non-overlapping edits.
-    if (withChecks) return hits;
+    // check reports everything it saw (a suspect is dropped where a real finding starts);
+    // rewriting needs non-overlapping edits.
+    if (withChecks) {
+      const real = new Set(hits.filter((h) => h.kind !== 'suspect').map((h) => h.offset));
+      return hits.filter((h) => h.kind !== 'suspect' || !real.has(h.offset));
+    }
     const kept: Hit[] = [];
     let covered = 0;
     for (const h of hits) {
