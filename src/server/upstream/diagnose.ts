@@ -12,7 +12,14 @@ export function diagnoseError(err: unknown, target: string): Diagnosis {
   const e = err as { message?: string; code?: unknown; status?: number; cause?: { code?: string; message?: string }; data?: { status?: number; text?: string } };
   const msg = String(e?.message ?? err);
   const status = typeof e?.status === 'number' ? e.status : typeof e?.data?.status === 'number' ? e.data.status : statusFromMessage(msg);
-  const causeCode = e?.cause?.code ?? (typeof e?.code === 'string' ? e.code : undefined);
+  // fetch and the SDK wrap the socket error a few levels down; take the first errno code found.
+  let causeCode: string | undefined;
+  let cur: unknown = err;
+  for (let depth = 0; cur && depth < 6 && !causeCode; depth++) {
+    const c = (cur as { code?: unknown }).code;
+    if (typeof c === 'string' && /^E[A-Z]+$|CERT|TLS|SSL/.test(c)) causeCode = c;
+    cur = (cur as { cause?: unknown }).cause;
+  }
   const body = typeof e?.data?.text === 'string' ? e.data.text : '';
 
   if (causeCode === 'ECONNREFUSED' || /ECONNREFUSED/.test(msg)) {

@@ -1,0 +1,24 @@
+import { Args } from '@oclif/core';
+import { BaseCommand } from '../../base-command.js';
+
+export default class BackendsTest extends BaseCommand {
+  static override summary = 'Connect to a backend, initialize, and list its tools, resources and prompts.';
+  static override description = 'Exits non-zero with a diagnosis on failure: connection refused, 401/403, an HTML login page (e.g. Cloudflare Access), a timeout, or a process that exits at once (with its stderr tail).';
+  static override examples = ['<%= config.bin %> backends test everything', '<%= config.bin %> backends test argocd --json'];
+  static override args = { name: Args.string({ required: true, description: 'backend name' }) };
+
+  async run(): Promise<unknown> {
+    const { args } = await this.parse(BackendsTest);
+    const config = this.store.getBackend(args.name);
+    this.note(`Testing ${args.name}…`);
+    const { probeBackend } = await import('../../server/probe.js');
+    const r = await probeBackend(args.name, config);
+    if (!this.jsonEnabled()) {
+      this.log(`✓ ${args.name}: ${r.serverName ?? 'unnamed server'} ${r.serverVersion ?? ''}`.trimEnd());
+      this.log(`  protocol   ${r.protocolVersion ?? 'unknown'} (${r.era ?? '?'} era)`);
+      this.log(`  tools ${r.counts.tools} · resources ${r.counts.resources} · templates ${r.counts.resourceTemplates} · prompts ${r.counts.prompts}`);
+      this.log(`  latency    ${r.latencyMs.connectAndList} ms to connect and list`);
+    }
+    return r;
+  }
+}
