@@ -1,7 +1,7 @@
 import type { Dispatcher } from 'undici';
 import { ErrorCodes, UpstreamError } from '../upstream/types.js';
 import { cfAccessDiagnosis, looksLikeHtml, looksLikeLoginRedirect } from './diagnose.js';
-import { readCapped } from './http.js';
+import { discard, readCapped } from './http.js';
 import { SelectMiss, applySelect } from './select.js';
 import { findSsrfError } from './ssrf.js';
 import { ArgumentError, buildBody, buildHeaders, buildPath, buildQuery, type Args, type Violation } from './template.js';
@@ -133,7 +133,7 @@ export async function executeRestTool(rt: RestRuntime, tool: CompiledRestTool, r
         bodyTimeout: opts.timeoutMs,
       });
       if (res.statusCode >= 300 && res.statusCode < 400 && res.headers.location) {
-        res.body.destroy();
+        discard(res.body);
         const location = String(res.headers.location);
         const target = new URL(location, new URL(path, rt.baseUrl.origin));
         const basePath = rt.baseUrl.pathname.replace(/\/+$/, '');

@@ -65,11 +65,17 @@ export async function readCapped(body: Dispatcher.ResponseData['body'], cap: num
     if (size + buf.length > cap) {
       chunks.push(buf.subarray(0, cap - size));
       size = cap;
-      body.destroy();
+      discard(body);
       return { bytes: Buffer.concat(chunks, size), truncated: true };
     }
     chunks.push(buf);
     size += buf.length;
   }
   return { bytes: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size), truncated: false };
+}
+
+/** Closes a body we will not read; undici reports the abort as an error event, which is expected here. */
+export function discard(body: Dispatcher.ResponseData['body']): void {
+  body.on('error', () => {});
+  body.destroy();
 }
