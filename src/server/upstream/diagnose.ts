@@ -18,7 +18,11 @@ export function diagnoseError(err: unknown, target: string): Diagnosis {
   for (let depth = 0; cur && depth < 6 && !causeCode; depth++) {
     const c = (cur as { code?: unknown }).code;
     if (typeof c === 'string' && /^E[A-Z]+$|CERT|TLS|SSL/.test(c)) causeCode = c;
-    cur = (cur as { cause?: unknown }).cause;
+    if (/bad port/.test(String((cur as { message?: unknown }).message))) causeCode = 'BAD_PORT';
+    cur = (cur as { cause?: unknown }).cause ?? (cur as { data?: { cause?: unknown } }).data?.cause;
+  }
+  if (causeCode === 'BAD_PORT') {
+    return { kind: 'refused', message: `${target} uses a port that fetch refuses to connect to (a browser-blocked port).`, hint: 'Serve the backend on another port.' };
   }
   const body = typeof e?.data?.text === 'string' ? e.data.text : '';
 
