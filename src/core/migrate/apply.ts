@@ -20,17 +20,22 @@ export interface PlannedChange {
 
 export type ScanSkipReason = SkippedPath['reason'] | 'undecodable';
 
+export interface FileFindings {
+  path: string;
+  findings: Finding[];
+  warnings: Finding[];
+}
+
 export interface ApplyPlan {
   changes: PlannedChange[];
   /** Text files read that need no change. */
   unchanged: string[];
   skipped: Array<{ path: string; reason: ScanSkipReason }>;
-}
-
-export interface FileFindings {
-  path: string;
-  findings: Finding[];
-  warnings: Finding[];
+  /**
+   * What `check` would still report once the plan is written: ambiguous old names (findings) and
+   * old-looking names the map does not cover (warnings). Non-empty means apply cannot finish the job alone.
+   */
+  residual: FileFindings[];
 }
 
 export interface CheckReport {
@@ -49,7 +54,7 @@ export interface CheckReport {
  */
 export async function planApply(paths: readonly string[], rewriter: Rewriter, options: WalkOptions = {}): Promise<ApplyPlan> {
   const walked = await walkFiles(paths, options);
-  const plan: ApplyPlan = { changes: [], unchanged: [], skipped: [...walked.skipped] };
+  const plan: ApplyPlan = { changes: [], unchanged: [], skipped: [...walked.skipped], residual: [] };
   for (const file of walked.files) {
     const info = await stat(file.path);
     const bytes = await readFile(file.path);
@@ -58,7 +63,10 @@ export async function planApply(paths: readonly string[], rewriter: Rewriter, op
       plan.skipped.push({ path: file.path, reason: decoded.kind });
       continue;
     }
-    const result = rewriter.rewrite(decoded.text, { format: file.format, fileName: file.path });
+    const options = { format: file.format, fileName: file.path };
+    const result = rewriter.rewrite(decoded.text, options);
+    const residual = rewriter.check(result.text, options);
+    if (residual.findings.length || residual.warnings.length) plan.residual.push({ path: file.path, ...residual });
     if (result.replacements.length === 0) {
       plan.unchanged.push(file.path);
       continue;

@@ -139,9 +139,12 @@ describe('monolith corpus', () => {
     await golden('check-before.txt', formatCheck(root, before));
     expect(before.findingCount).toBeGreaterThan(0);
 
-    await executeApply(await planApply([root], rewriter));
+    const plan = await planApply([root], rewriter);
+    await executeApply(plan);
     const after = await checkPaths([root], rewriter);
     await golden('check-after.txt', formatCheck(root, after));
+    // apply predicted exactly what check reports afterwards
+    expect(after.files).toEqual(plan.residual);
     // Only ambiguous old names (which apply must not guess) remain as findings.
     expect(after.files.flatMap((f) => f.findings.map((x) => x.kind))).toEqual(
       expect.arrayContaining(['ambiguous']),
