@@ -1,0 +1,151 @@
+import { Args, Flags } from '@oclif/core';
+import { BaseCommand } from '../../base-command.js';
+import {
+  ISOLATIONS,
+  TRANSPORTS,
+  addBackend,
+  buildBackendConfig,
+  describeBackend,
+  missingAddInputs,
+  parseCommandLine,
+  validateBackendName,
+  validateBackendUrl,
+  type AddBackendInput,
+  type BackendDetail,
+} from '../../core/backends/index.js';
+import { ExitCode, UserError, errorMessage } from '../../core/errors.js';
+
+const EXAMPLE = 'gatehouse backends add everything --stdio "npx -y @modelcontextprotocol/server-everything"';
+
+export default class BackendsAdd extends BaseCommand {
+  static override summary = 'Register an MCP backend (a local stdio command or a remote URL).';
+  static override description = [
+    'Secrets are never written to the config: give header and env values that are credentials as',
+    'references, secret:<name> (OS keychain, see `gatehouse secrets set`) or env:<VAR>.',
+    'In a terminal, missing arguments are asked for; without one, the command fails and names them.',
+  ].join('\n');
+
+  static override examples = [
+    EXAMPLE,
+    '<%= config.bin %> <%= command.id %> files --stdio "node ./server.js --root \'/srv/my files\'" --env LOG_LEVEL=debug --cwd /srv',
+    '<%= config.bin %> <%= command.id %> github --url https://api.githubcopilot.com/mcp/ --header "Authorization: secret:github-token"',
+    '<%= config.bin %> <%= command.id %> internal --url https://mcp.internal.example/sse --transport sse --cf-access-token internal',
+  ];
+
+  static override args = {
+    name: Args.string({ description: 'Backend name; also the default tool prefix.', required: false }),
+  };
+
+  static override flags = {
+    stdio: Flags.string({ summary: 'Command line that starts a stdio MCP server, quoted as in a shell.', helpGroup: 'STDIO' }),
+    env: Flags.string({ summary: 'Environment variable for the process, NAME=value (repeatable).', multiple: true, multipleNonGreedy: true, helpGroup: 'STDIO' }),
+    cwd: Flags.string({ summary: 'Working directory for the process.', helpGroup: 'STDIO' }),
+    url: Flags.string({ summary: 'http(s) URL of a remote MCP server.', helpGroup: 'HTTP' }),
+    transport: Flags.option({ options: TRANSPORTS, summary: 'Remote transport; auto tries streamable HTTP, then SSE.', helpGroup: 'HTTP' })(),
+    header: Flags.string({ summary: 'HTTP header "Name: value" (repeatable).', multiple: true, multipleNonGreedy: true, helpGroup: 'HTTP' }),
+    'cf-access-token': Flags.string({ summary: 'Name of a stored Cloudflare Access token to send.', helpGroup: 'HTTP' }),
+    prefix: Flags.string({ summary: 'Tool name prefix (default: the backend name).' }),
+    timeout: Flags.custom<number>({
+      summary: 'Call timeout in seconds (resets on progress).',
+      parse: async (input) => {
+        const n = Number(input);
+        if (!input.trim() || !Number.isFinite(n) || n <= 0 || n > 86_400) throw new Error(`"${input}" is not a number of seconds between 0 and 86400.`);
+        return n;
+      },
+    })(),
+    disabled: Flags.boolean({ summary: 'Register it switched off (enable later with `backends enable`).' }),
+    isolation: Flags.option({ options: ISOLATIONS, summary: 'shared: one connection for all clients; per-session: one per client session.' })(),
+    description: Flags.string({ summary: 'A note for people reading the config.' }),
+    force: Flags.boolean({ char: 'f', summary: 'Replace a backend of the same name.' }),
+  };
+
+  async run(): Promise<BackendDetail & { replaced: boolean }> {
+    const { args, flags } = await this.parse(BackendsAdd);
+    const input: AddBackendInput = {
+      name: args.name,
+      stdio: flags.stdio,
+      env: flags.env,
+      cwd: flags.cwd,
+      url: flags.url,
+      transport: flags.transport,
+      header: flags.header,
+      prefix: flags.prefix,
+      timeout: flags.timeout,
+      disabled: flags.disabled,
+      isolation: flags.isolation,
+      cfAccessToken: flags['cf-access-token'],
+      description: flags.description,
+    };
+
+    const missing = missingAddInputs(input);
+    if (missing.length) {
+      if (!this.interactive) {
+        throw new UserError(`Missing ${missing.join(' and ')} (no terminal to ask in).`, {
+          code: 'missing_flags',
+          exit: ExitCode.usage,
+          hint: `Pass them on the command line, for example: ${EXAMPLE}`,
+          details: { missing },
+        });
+      }
+      await this.ask(input, flags.force);
+    }
+
+    const backend = buildBackendConfig(input);
+    const name = input.name!;
+    const { replaced } = addBackend(this.store, name, backend, { force: flags.force });
+    const detail = describeBackend(name, backend);
+    this.log(`${replaced ? 'Replaced' : 'Added'} backend "${name}" (${detail.type}: ${detail.target})${detail.enabled ? '' : ', disabled'}.`);
+    this.note(`Check it with \`gatehouse backends test ${name}\`.`);
+    return { ...detail, replaced };
+  }
+
+  /** Only what is missing is asked for; prompts go to stderr so stdout stays the result. */
+  private async ask(input: AddBackendInput, force: boolean): Promise<void> {
+    const { input: text, select } = await import('@inquirer/prompts');
+    const ctx = { output: process.stderr };
+    if (!input.name) {
+      let known: string[] = [];
+      try {
+        known = Object.keys(this.store.read().backends);
+      } catch {
+        // a broken store is reported when we write
+      }
+      input.name = await text(
+        {
+          message: 'Backend name',
+          validate: (v) => validateBackendName(v.trim()) ?? (!force && known.includes(v.trim()) ? `"${v.trim()}" exists already (use --force to replace it)` : true),
+        },
+        ctx,
+      ).then((v) => v.trim());
+    }
+    if (!input.stdio && !input.url) {
+      const kind = await select(
+        {
+          message: 'How does Gatehouse reach it?',
+          choices: [
+            { name: 'Start a local command (stdio)', value: 'stdio' as const },
+            { name: 'Connect to a URL (streamable HTTP or SSE)', value: 'url' as const },
+          ],
+        },
+        ctx,
+      );
+      if (kind === 'stdio') {
+        input.stdio = await text(
+          {
+            message: 'Command line',
+            validate: (v) => {
+              try {
+                return parseCommandLine(v).length ? true : 'Give the command to start.';
+              } catch (e) {
+                return errorMessage(e);
+              }
+            },
+          },
+          ctx,
+        );
+      } else {
+        input.url = await text({ message: 'URL', validate: (v) => validateBackendUrl(v.trim()) ?? true }, ctx).then((v) => v.trim());
+      }
+    }
+  }
+}
