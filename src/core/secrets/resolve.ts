@@ -1,8 +1,12 @@
 import { UserError } from '../errors.js';
+import { CF_ACCESS_PREFIX } from './names.js';
 
-/** A place secrets live. Implementations: keychain, file (0600), env (read-only). */
+/**
+ * A place secrets live. Implementations: keychain, file (0600), env (read-only), and `indexed`
+ * (SecretManager: the index in front of keychain and file, which is what the gateway gets).
+ */
 export interface SecretStore {
-  readonly kind: 'keychain' | 'file' | 'env';
+  readonly kind: 'keychain' | 'file' | 'env' | 'indexed';
   get(name: string): Promise<string | undefined>;
   set(name: string, value: string): Promise<void>;
   remove(name: string): Promise<boolean>;
@@ -40,6 +44,12 @@ export async function resolveValue(value: string, opts: ResolveOptions = {}): Pr
     }
     return v;
   }
+  if (name!.startsWith(CF_ACCESS_PREFIX)) {
+    throw new UserError(`"${value}" names a Cloudflare Access token, which cannot be used as a plain value.`, {
+      code: 'secret_ref_reserved',
+      hint: `Attach the token to the backend with \`cfAccessToken: ${name!.slice(CF_ACCESS_PREFIX.length)}\` instead; Gatehouse then adds both CF-Access headers itself.`,
+    });
+  }
   if (!opts.store) {
     throw new UserError(`Secret reference "${value}" needs a secret store, and none is configured here.`, {
       code: 'secret_store_missing',
@@ -48,7 +58,8 @@ export async function resolveValue(value: string, opts: ResolveOptions = {}): Pr
   }
   const v = await opts.store.get(name!);
   if (v === undefined) {
-    throw new UserError(`Secret "${name}" is not in the ${opts.store.kind} store (referenced as "${value}").`, {
+    const where = opts.store.kind === 'indexed' ? 'stored' : `in the ${opts.store.kind} store`;
+    throw new UserError(`Secret "${name}" is not ${where} (referenced as "${value}").`, {
       code: 'secret_missing',
       hint: `Set it with \`gatehouse secrets set ${name}\`.`,
     });
