@@ -1,3 +1,4 @@
+import { dirname, resolve } from 'node:path';
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../base-command.js';
 import { loadConfigFile } from '../core/config/load.js';
@@ -48,6 +49,7 @@ In a terminal it shows a live dashboard; otherwise (or with --no-tui) it logs on
     }
 
     const { Gateway } = await import('../server/gateway.js');
+    const { openSecrets } = await import('../core/secrets/manager.js');
     const { EventBus } = await import('../core/events.js');
     const bus = new EventBus();
     const gateway = new Gateway({
@@ -58,6 +60,9 @@ In a terminal it shows a live dashboard; otherwise (or with --no-tui) it logs on
       prefixMode: flags['prefix-mode'],
       http: !flags.stdio,
       stateDir: configDir(),
+      // The keychain is touched only when a backend references a secret or a token.
+      secrets: openSecrets({ dir: configDir() }),
+      baseDir: flags.config ? dirname(resolve(flags.config)) : process.cwd(),
     });
 
     const useTui = flags.tui && !flags.stdio && Boolean(process.stdout.isTTY && process.stdin.isTTY);

@@ -8,6 +8,8 @@ import { Catalog, isEmptyDiff } from './catalog.js';
 import { HttpApp } from './inbound/http.js';
 import { Router } from './router.js';
 import { McpUpstream, isMcpBackend } from './upstream/mcp.js';
+import { createRestUpstream } from './upstream/rest.js';
+import { cfAccessHeaders } from '../core/cfaccess/headers.js';
 import type { Upstream } from './upstream/types.js';
 
 export const VERSION = '0.1.0';
@@ -27,6 +29,8 @@ export interface GatewayOptions {
   extraHeaders?: (name: string, config: HttpBackendConfig) => Promise<Record<string, string>>;
   /** Builds upstreams of kinds this module does not know (REST). */
   upstreamFactory?: (name: string, config: BackendConfig, bus: EventBus) => Upstream | undefined;
+  /** Folder that relative paths in the config (REST toolsFile) are resolved against. */
+  baseDir?: string;
   /** Backoff override (tests use short delays). */
   backoff?: { initialMs: number; maxMs: number; resetAfterMs: number };
 }
@@ -107,14 +111,24 @@ export class Gateway {
   private createUpstream(name: string, bc: BackendConfig): Upstream | undefined {
     const custom = this.opts.upstreamFactory?.(name, bc, this.bus);
     if (custom) return custom;
-    if (!isMcpBackend(bc)) return undefined;
     const gw = this.opts.config.gateway ?? {};
+    if (bc.type === 'rest') {
+      return createRestUpstream(name, bc, {
+        resolve: { store: this.opts.secrets },
+        allowedNetworks: gw.allowedNetworks,
+        defaultTimeoutMs: (gw.callTimeout ?? DEFAULTS.callTimeout) * 1000,
+        baseDir: this.opts.baseDir,
+      });
+    }
+    if (!isMcpBackend(bc)) return undefined;
     return new McpUpstream(name, bc, {
       defaultTimeoutMs: (gw.callTimeout ?? DEFAULTS.callTimeout) * 1000,
       refreshIntervalMs: (gw.refreshInterval ?? DEFAULTS.refreshInterval) * 1000,
       resolveEnv: (env) => resolveRecord(env, { store: this.opts.secrets }),
       resolveHeaders: async (c) => ({
         ...(await resolveRecord(c.headers, { store: this.opts.secrets })),
+        // The Cloudflare Access token goes to this backend only, on every request (SSE GETs and DELETEs included).
+        ...(c.cfAccessToken ? await cfAccessHeaders(c.cfAccessToken, this.opts.secrets) : {}),
         ...(this.opts.extraHeaders ? await this.opts.extraHeaders(name, c) : {}),
       }),
       ...(this.opts.backoff ? { backoff: this.opts.backoff } : {}),

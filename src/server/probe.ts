@@ -3,6 +3,7 @@ import { ExitCode, UserError } from '../core/errors.js';
 import type { SecretStore } from '../core/secrets/resolve.js';
 import { resolveRecord } from '../core/secrets/resolve.js';
 import { McpUpstream, isMcpBackend } from './upstream/mcp.js';
+import { cfAccessHeaders } from '../core/cfaccess/headers.js';
 import type { HttpBackendConfig } from '../core/config/schema.js';
 
 export interface ProbeResult {
@@ -37,6 +38,7 @@ export async function probeBackend(name: string, config: BackendConfig, opts: Pr
     resolveEnv: (env) => resolveRecord(env, { store: opts.secrets }),
     resolveHeaders: async (c) => ({
       ...(await resolveRecord(c.headers, { store: opts.secrets })),
+      ...(c.cfAccessToken ? await cfAccessHeaders(c.cfAccessToken, opts.secrets) : {}),
       ...(opts.extraHeaders ? await opts.extraHeaders(name, c) : {}),
     }),
     backoff: { initialMs: 3_600_000, maxMs: 3_600_000, resetAfterMs: 3_600_000 },

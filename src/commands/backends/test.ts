@@ -12,7 +12,8 @@ export default class BackendsTest extends BaseCommand {
     const config = this.store.getBackend(args.name);
     this.note(`Testing ${args.name}…`);
     const { probeBackend } = await import('../../server/probe.js');
-    const r = await probeBackend(args.name, config);
+    const { openSecrets } = await import('../../core/secrets/manager.js');
+    const r = await probeBackend(args.name, config, { secrets: openSecrets({ dir: this.store.dir }) });
     if (!this.jsonEnabled()) {
       this.log(`✓ ${args.name}: ${r.serverName ?? 'unnamed server'} ${r.serverVersion ?? ''}`.trimEnd());
       this.log(`  protocol   ${r.protocolVersion ?? 'unknown'} (${r.era ?? '?'} era)`);
