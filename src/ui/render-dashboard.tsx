@@ -1,0 +1,73 @@
+import { render } from 'ink';
+import type { BackendState } from '../core/events.js';
+import type { EventSource } from '../core/log/logger.js';
+import { Dashboard, type QuitReason } from './Dashboard.js';
+import { DashboardStore, type DashboardSnapshot } from './store.js';
+
+export type { QuitReason } from './Dashboard.js';
+export type { EventSource } from '../core/log/logger.js';
+
+export interface RenderDashboardOptions {
+  /** The inbound endpoint, shown until `gateway.listening` announces the bound URL. */
+  endpoint?: string;
+  /** q or Ctrl-C. Called on every press: the caller drains and then calls `unmount()`. */
+  onQuit: (reason: QuitReason) => void;
+  /** Configured backends, so disabled ones show and order follows the config before any event. */
+  backends?: ReadonlyArray<{ name: string; state?: BackendState }>;
+  startedAt?: number;
+  /** Default 100 ms. */
+  throttleMs?: number;
+  /** Size of the recent-calls ring. Default 500. */
+  maxCalls?: number;
+  /** Route stray console output above the dashboard instead of through it. Default true. */
+  patchConsole?: boolean;
+  stdout?: NodeJS.WriteStream;
+  stdin?: NodeJS.ReadStream;
+  stderr?: NodeJS.WriteStream;
+}
+
+export interface DashboardHandle {
+  /** Stops rendering, restores the terminal and unsubscribes from the bus. Safe to call twice. */
+  unmount(): void;
+  /** Settles once unmounted. */
+  waitUntilExit(): Promise<void>;
+  /** The last published state, e.g. for a summary line after the dashboard is gone. */
+  getSnapshot(): DashboardSnapshot;
+}
+
+/**
+ * Renders the live dashboard for a gateway's event bus. Only for a terminal: the caller checks that
+ * stdin and stdout are TTYs and otherwise uses the event logger. Subscribe (call this) before the
+ * gateway starts, or early backend events are missed.
+ */
+export function renderDashboard(source: EventSource, options: RenderDashboardOptions): DashboardHandle {
+  const store = new DashboardStore(source, {
+    endpoint: options.endpoint,
+    backends: options.backends,
+    startedAt: options.startedAt,
+    throttleMs: options.throttleMs,
+    maxCalls: options.maxCalls,
+  });
+  const instance = render(<Dashboard store={store} endpoint={options.endpoint} onQuit={options.onQuit} />, {
+    stdout: options.stdout,
+    stdin: options.stdin,
+    stderr: options.stderr,
+    patchConsole: options.patchConsole ?? true,
+    // Ctrl-C is ours: it must drain the gateway, not just tear down the UI.
+    exitOnCtrlC: false,
+  });
+  let unmounted = false;
+  return {
+    unmount() {
+      if (unmounted) return;
+      unmounted = true;
+      store.flush();
+      instance.unmount();
+      store.dispose();
+    },
+    async waitUntilExit() {
+      await instance.waitUntilExit();
+    },
+    getSnapshot: () => store.getSnapshot(),
+  };
+}
