@@ -1,0 +1,42 @@
+import { Args } from '@oclif/core';
+import { BaseCommand } from '../../base-command.js';
+import { assertNoLiteralSecrets } from '../../core/backends/index.js';
+import { lintConfig, type ConfigWarning } from '../../core/config/lint.js';
+import { parseConfigDocument, readConfigText } from '../../core/config/load.js';
+import type { GatehouseConfig } from '../../core/config/schema.js';
+
+export interface ValidateResult {
+  file: string;
+  valid: true;
+  backends: number;
+  enabled: number;
+  warnings: ConfigWarning[];
+}
+
+export default class ConfigValidate extends BaseCommand {
+  static override summary = 'Check a gatehouse.yaml, or the user config, without changing anything.';
+  static override description = 'Exits 1 on the first invalid file, naming the file, the line, the path inside it and the fix. Warnings (such as two backends sharing a prefix) go to stderr and do not fail.';
+  static override examples = ['<%= config.bin %> <%= command.id %> gatehouse.yaml', '<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> gatehouse.yaml --json'];
+  static override args = { file: Args.string({ description: 'YAML or JSON file (default: the user config).', required: false }) };
+
+  async run(): Promise<ValidateResult> {
+    const { args } = await this.parse(ConfigValidate);
+    let source: string;
+    let config: GatehouseConfig;
+    if (args.file) {
+      source = args.file;
+      config = parseConfigDocument(await readConfigText(args.file), source).config;
+    } else {
+      source = this.store.path;
+      if (!this.store.exists()) this.note(`${source} does not exist yet; an empty config is valid.`);
+      config = this.store.read();
+    }
+    assertNoLiteralSecrets(config, source);
+    const warnings = lintConfig(config);
+    for (const w of warnings) process.stderr.write(`Warning: ${source}: ${w.path.join('.')}: ${w.message}\n`);
+    const names = Object.keys(config.backends);
+    const enabled = names.filter((n) => !config.backends[n]!.disabled).length;
+    this.log(`${source} is valid: ${names.length} backend${names.length === 1 ? '' : 's'}, ${enabled} enabled.`);
+    return { file: source, valid: true, backends: names.length, enabled, warnings };
+  }
+}
