@@ -23,6 +23,7 @@ export interface GatewayEvents {
   'call.started': { callId: string; client: string; sessionId?: string; method: string; name?: string; backend?: string; requestBytes: number };
   'call.finished': { callId: string; client: string; sessionId?: string; method: string; name?: string; backend?: string; durationMs: number; outcome: CallOutcome; responseBytes: number; error?: string };
   'relay.unattributed': { backend: string; method: string; reason: string };
+  'alias.used': { alias: string; target: string; client: string; expired: boolean };
   'auth.failed': { reason: string; remote?: string };
 }
 

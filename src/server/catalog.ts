@@ -70,6 +70,11 @@ export class Catalog {
     return upstream ? { upstream, original: ref.original } : undefined;
   }
 
+  /** Every exposed tool with where it comes from (for `migrate map --gateway` and the admin status). */
+  toolEntries(): Array<{ name: string; backend: string; original: string }> {
+    return this.snap.toolPlan.entries.map((e) => ({ name: e.exposed, backend: e.backend, original: e.original }));
+  }
+
   exposedToolName(backend: string, original: string): string | undefined {
     return this.snap.toolPlan.exposedName(backend, original);
   }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { DEFAULTS, type BackendConfig, type GatehouseConfig, type HttpBackendConfig, type PrefixMode } from '../core/config/schema.js';
 import { EventBus } from '../core/events.js';
 import { resolveRecord, type SecretStore } from '../core/secrets/resolve.js';
+import { AliasTable } from './aliases.js';
 import { Catalog, isEmptyDiff } from './catalog.js';
 import { HttpApp } from './inbound/http.js';
 import { Router } from './router.js';
@@ -57,6 +58,7 @@ export class Gateway {
   private inFlight = new Set<Promise<unknown>>();
   private rebuildQueued = false;
   private statePath?: string;
+  private aliases?: AliasTable;
   private stopped = false;
   readonly startedAt = Date.now();
 
@@ -80,6 +82,7 @@ export class Gateway {
       serverInfo: { name: 'gatehouse', version: VERSION },
       instructions: 'Gatehouse federates several MCP backends; tool names carry the backend prefix.',
       onSubscribe: (session, uri, _u, on) => this.http?.trackSubscription(session, uri, on),
+      aliases: () => this.aliases,
       track: (p) => this.track(p),
     });
     for (const u of this.upstreams) {
@@ -175,6 +178,7 @@ export class Gateway {
 
   async start(): Promise<void> {
     const gw = this.opts.config.gateway ?? {};
+    if (gw.aliases) this.aliases = await AliasTable.load(gw.aliases, this.opts.baseDir ?? process.cwd());
     if (this.opts.http !== false) {
       this.http = new HttpApp({
         host: this.opts.host ?? gw.host ?? DEFAULTS.host,
@@ -186,6 +190,7 @@ export class Gateway {
         readiness: () => this.readiness(),
         status: () => this.status(),
         refresh: (b) => this.refresh(b),
+        aliases: () => ({ aliases: this.aliases?.report() ?? [] }),
         adminToken: this.adminToken,
       });
       this.http.onSessionClosed = (id) => {
@@ -235,6 +240,7 @@ export class Gateway {
       startedAt: new Date(this.startedAt).toISOString(),
       inFlight: this.inFlight.size,
       sessions: this.http?.sessions.size ?? 0,
+      toolNames: this.catalog.toolEntries(),
       catalog: {
         tools: this.catalog.tools.length,
         resources: this.catalog.resources.length,

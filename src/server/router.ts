@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { ProtocolError, Server, inputRequired } from '@modelcontextprotocol/server';
+import { ProtocolError, SERVER_INFO_META_KEY, Server, inputRequired } from '@modelcontextprotocol/server';
 import type { ServerContext } from '@modelcontextprotocol/server';
 import type { EventBus, CallOutcome } from '../core/events.js';
 import { errorMessage } from '../core/errors.js';
+import type { AliasTable } from './aliases.js';
 import type { Catalog } from './catalog.js';
 import { ErrorCodes, UpstreamError, type CallContext, type ReverseRequest, type Upstream } from './upstream/types.js';
 
@@ -24,6 +25,8 @@ export interface RouterDeps {
   instructions?: string;
   /** Called for subscribe/unsubscribe so the gateway can route resource updates to the session. */
   onSubscribe?: (sessionKey: string, uri: string, upstream: Upstream, subscribed: boolean) => void;
+  /** Old names accepted during a rename cut-over. */
+  aliases?: () => AliasTable | undefined;
   /** Tracks in-flight calls for draining. */
   track?: <T>(p: Promise<T>) => Promise<T>;
 }
@@ -109,14 +112,14 @@ export class Router {
     const clientName = (ctx: ServerContext) =>
       info.client ?? (ctx.mcpReq.envelope as { clientInfo?: { name?: string } } | undefined)?.clientInfo?.name ?? server.getClientVersion()?.name ?? 'client';
 
-    server.setRequestHandler('tools/list', async () => ({ tools: catalog.tools as never }));
+    server.setRequestHandler('tools/list', async () => ({ tools: this.listTools() as never }));
     server.setRequestHandler('prompts/list', async () => ({ prompts: catalog.prompts as never }));
     server.setRequestHandler('resources/list', async () => ({ resources: catalog.resources as never }));
     server.setRequestHandler('resources/templates/list', async () => ({ resourceTemplates: catalog.resourceTemplates as never }));
 
     server.setRequestHandler('tools/call', async (req, ctx) => {
       const name = req.params.name;
-      const route = catalog.resolveTool(name);
+      const route = catalog.resolveTool(name) ?? this.resolveAlias(name, clientName(ctx));
       if (!route) throw unknownName('tool', name, catalog.tools.length);
       const params = { ...req.params, name: route.original } as Record<string, unknown>;
       return this.forward(server, info, ctx, clientName(ctx), route.upstream, 'tools/call', params, name) as never;
@@ -169,6 +172,34 @@ export class Router {
     });
 
     return server;
+  }
+
+  /** The catalog's tools, plus aliases with a deprecation note when the config asks to list them. */
+  private listTools(): unknown[] {
+    const table = this.deps.aliases?.();
+    const tools = this.deps.catalog.tools;
+    if (!table?.listAliases || table.size === 0) return tools;
+    const byName = new Map(tools.map((t) => [t.name, t]));
+    const extra = [];
+    for (const a of table.all()) {
+      const t = byName.get(a.target);
+      if (!t || byName.has(a.alias) || table.isExpired(a)) continue;
+      extra.push({ ...t, name: a.alias, description: `Deprecated alias of ${a.target}${a.expires ? ` (until ${a.expires})` : ''}; call ${a.target} instead. ${t.description ?? ''}`.trim() });
+    }
+    return [...tools, ...extra];
+  }
+
+  private resolveAlias(name: string, client: string) {
+    const table = this.deps.aliases?.();
+    const alias = table?.get(name);
+    if (!table || !alias) return undefined;
+    const expired = table.isExpired(alias);
+    table.record(alias.alias, client);
+    this.deps.bus.emit('alias.used', { alias: alias.alias, target: alias.target, client, expired });
+    if (expired) {
+      throw new ProtocolError(ErrorCodes.InvalidParams, `Tool "${name}" was renamed to "${alias.target}"; the old name stopped working after ${alias.expires}. Call ${alias.target}.`);
+    }
+    return this.deps.catalog.resolveTool(alias.target);
   }
 
   private sessionKey(info: InboundInfo, ctx: ServerContext): string {
@@ -379,7 +410,7 @@ export class Router {
     if (res.resultType === 'input_required') {
       return inputRequired({ inputRequests: res.inputRequests as never, requestState: res.requestState as string | undefined }) as unknown as Record<string, unknown>;
     }
-    return res;
+    return withoutBackendIdentity(res);
   }
 
   private timeoutFor(upstream: Upstream, method: string, params: Record<string, unknown>): number {
@@ -412,6 +443,21 @@ function envelopeLogLevel(ctx: ServerContext): string | undefined {
   const env = (ctx.mcpReq.envelope ?? {}) as Record<string, unknown>;
   const v = env.logLevel ?? env['io.modelcontextprotocol/logLevel'];
   return typeof v === 'string' ? v : undefined;
+}
+
+/**
+ * A 2026-07-28 backend stamps its own identity into each result's `_meta`. The client's server is the
+ * gateway, and the SDK only stamps the gateway's identity where the key is absent, so drop the
+ * backend's (every other `_meta` key passes through).
+ */
+function withoutBackendIdentity(res: Record<string, unknown>): Record<string, unknown> {
+  const meta = res._meta;
+  if (!isObject(meta) || !(SERVER_INFO_META_KEY in meta)) return res;
+  const { [SERVER_INFO_META_KEY]: _backend, ...rest } = meta;
+  const out = { ...res };
+  if (Object.keys(rest).length) out._meta = rest;
+  else delete out._meta;
+  return out;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

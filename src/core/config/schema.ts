@@ -191,6 +191,18 @@ export function writeIssue(tool: Pick<RestToolConfig, 'method' | 'readOnly' | 'n
 
 export const backendSchema = z.discriminatedUnion('type', [stdioBackendSchema, httpBackendSchema, restBackendSchema]);
 
+/** Old tool names still accepted after a rename (`gatehouse migrate map` writes the map files). */
+export const aliasesSchema = z.strictObject({
+  /** Map files (YAML, JSON or CSV from `gatehouse migrate map`), relative to the config file. */
+  files: z.array(z.string()).optional(),
+  /** Inline aliases: old name → new (exposed) name, or {to, expires}. */
+  map: z.record(z.string(), z.union([z.string(), z.strictObject({ to: z.string(), expires: z.iso.date().optional() })])).optional(),
+  /** List aliases in tools/list with a deprecation note (default: hidden, still callable). */
+  listAliases: z.boolean().optional(),
+  /** Date (YYYY-MM-DD) after which every alias is refused with a pointer to its new name. */
+  expires: z.iso.date().optional(),
+});
+
 export const gatewaySchema = z.strictObject({
   host: z.string().optional(),
   port: z.number().int().min(0).max(65_535).optional(),
@@ -201,6 +213,7 @@ export const gatewaySchema = z.strictObject({
   allowedOrigins: z.array(z.string()).optional(),
   allowedNetworks: z.array(z.string()).optional(),
   callTimeout: z.number().positive().max(86_400).optional(),
+  aliases: aliasesSchema.optional(),
 });
 
 export const configSchema = z.strictObject({
@@ -217,6 +230,7 @@ export type RestBackendConfig = z.infer<typeof restBackendSchema>;
 export type RestToolConfig = z.infer<typeof restToolSchema>;
 export type BackendConfig = z.infer<typeof backendSchema>;
 export type GatewayConfig = z.infer<typeof gatewaySchema>;
+export type AliasesConfig = z.infer<typeof aliasesSchema>;
 export type GatehouseConfig = z.infer<typeof configSchema>;
 
 export const DEFAULTS = {

@@ -25,6 +25,7 @@ export interface HttpAppOptions {
   readiness: () => { ready: boolean; backends: Record<string, unknown> };
   status: () => Record<string, unknown>;
   refresh: (backend?: string) => Promise<Record<string, unknown>>;
+  aliases: () => Record<string, unknown>;
   adminToken: string;
 }
 
@@ -241,6 +242,7 @@ export class HttpApp {
     const token = auth.startsWith('Bearer ') ? auth.slice(7) : '';
     if (!safeEqual(token, this.opts.adminToken)) return sendJson(res, 401, { error: 'unauthorized', message: 'Missing or wrong admin token (the CLI reads it from the gateway state file).' });
     if (path === '/admin/status' && req.method === 'GET') return sendJson(res, 200, this.opts.status());
+    if (path === '/admin/aliases' && req.method === 'GET') return sendJson(res, 200, this.opts.aliases());
     if (path === '/admin/refresh' && req.method === 'POST') {
       const backend = url.searchParams.get('backend') ?? undefined;
       try {
