@@ -49,9 +49,10 @@ export function renderDashboard(source: EventSource, options: RenderDashboardOpt
     maxCalls: options.maxCalls,
   });
   const instance = render(<Dashboard store={store} endpoint={options.endpoint} onQuit={options.onQuit} />, {
-    stdout: options.stdout,
-    stdin: options.stdin,
-    stderr: options.stderr,
+    // Ink treats a present-but-undefined stream as given, so only pass the ones we have.
+    ...(options.stdout ? { stdout: options.stdout } : {}),
+    ...(options.stdin ? { stdin: options.stdin } : {}),
+    ...(options.stderr ? { stderr: options.stderr } : {}),
     patchConsole: options.patchConsole ?? true,
     // Ctrl-C is ours: it must drain the gateway, not just tear down the UI.
     exitOnCtrlC: false,
