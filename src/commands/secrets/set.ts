@@ -27,7 +27,7 @@ export default class SecretsSet extends BaseCommand {
     store: Flags.option({ options: WRITABLE_STORES, summary: 'Where to keep it (default: keychain, or GATEHOUSE_SECRET_STORE).' })(),
   };
 
-  async run(): Promise<{ name: string; store: string; reference: string; replaced: boolean; updatedAt: string }> {
+  async run(): Promise<{ name: string; store: string; reference: string; replaced: boolean; updatedAt: string; warnings: string[] }> {
     const { args, flags } = await this.parse(SecretsSet);
     assertSecretName(args.name);
     const secrets = openSecrets();
@@ -49,8 +49,8 @@ export default class SecretsSet extends BaseCommand {
       this.requireFlags(['from-stdin'], `printf %s "$VALUE" | gatehouse secrets set ${args.name} --from-stdin`);
     }
     const { info, replaced, warnings } = await secrets.put(args.name, value, { store });
-    for (const w of warnings) this.note(`Warning: ${w}`);
+    for (const w of warnings) process.stderr.write(`Warning: ${w}\n`);
     this.log(`${replaced ? 'Updated' : 'Stored'} secret "${args.name}" in the ${storeLabel(store)}. Reference it as secret:${args.name}.`);
-    return { name: args.name, store, reference: `secret:${args.name}`, replaced, updatedAt: info.updatedAt };
+    return { name: args.name, store, reference: `secret:${args.name}`, replaced, updatedAt: info.updatedAt, warnings };
   }
 }
