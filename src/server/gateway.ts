@@ -6,7 +6,7 @@ import { EventBus } from '../core/events.js';
 import { resolveRecord, type SecretStore } from '../core/secrets/resolve.js';
 import { AliasTable } from './aliases.js';
 import { Catalog, isEmptyDiff } from './catalog.js';
-import { HttpApp } from './inbound/http.js';
+import { HttpApp, type HttpAppOptions } from './inbound/http.js';
 import { Router } from './router.js';
 import { McpUpstream, isMcpBackend } from './upstream/mcp.js';
 import { createRestUpstream } from './upstream/rest.js';
@@ -30,6 +30,9 @@ export interface GatewayOptions {
   extraHeaders?: (name: string, config: HttpBackendConfig) => Promise<Record<string, string>>;
   /** Builds upstreams of kinds this module does not know (REST). */
   upstreamFactory?: (name: string, config: BackendConfig, bus: EventBus) => Upstream | undefined;
+  /** Inbound auth hook (src/server/inbound/auth.ts builds it from config). */
+  authenticate?: HttpAppOptions['authenticate'];
+  wellKnown?: HttpAppOptions['wellKnown'];
   /** Folder that relative paths in the config (REST toolsFile) are resolved against. */
   baseDir?: string;
   /** Backoff override (tests use short delays). */
@@ -192,6 +195,8 @@ export class Gateway {
         refresh: (b) => this.refresh(b),
         aliases: () => ({ aliases: this.aliases?.report() ?? [] }),
         adminToken: this.adminToken,
+        authenticate: this.opts.authenticate,
+        wellKnown: this.opts.wellKnown,
       });
       this.http.onSessionClosed = (id) => {
         for (const u of this.upstreams) void u.releaseSession?.(id);

@@ -110,7 +110,7 @@ export class Router {
     });
     const catalog = this.deps.catalog;
     const clientName = (ctx: ServerContext) =>
-      info.client ?? (ctx.mcpReq.envelope as { clientInfo?: { name?: string } } | undefined)?.clientInfo?.name ?? server.getClientVersion()?.name ?? 'client';
+      info.client ?? ctx.http?.authInfo?.clientId ?? (ctx.mcpReq.envelope as { clientInfo?: { name?: string } } | undefined)?.clientInfo?.name ?? server.getClientVersion()?.name ?? 'client';
 
     server.setRequestHandler('tools/list', async () => ({ tools: this.listTools() as never }));
     server.setRequestHandler('prompts/list', async () => ({ prompts: catalog.prompts as never }));

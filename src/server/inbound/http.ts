@@ -27,7 +27,18 @@ export interface HttpAppOptions {
   refresh: (backend?: string) => Promise<Record<string, unknown>>;
   aliases: () => Record<string, unknown>;
   adminToken: string;
+  /**
+   * Inbound auth for /mcp, /sse and /messages. Resolves the client identity, or a complete refusal
+   * (status, headers such as WWW-Authenticate, JSON body). Absent: no auth (loopback binds only).
+   */
+  authenticate?: (req: IncomingMessage) => Promise<AuthOutcome>;
+  /** Serves /.well-known/* documents (RFC 9728 metadata); undefined when the path is not one. */
+  wellKnown?: (req: IncomingMessage, path: string) => { status: number; headers?: Record<string, string>; body: unknown } | undefined;
 }
+
+export type AuthOutcome =
+  | { ok: true; client: string; subject?: string }
+  | { ok: false; status: number; headers?: Record<string, string>; body: unknown; reason: string };
 
 interface LegacySession {
   id: string;
@@ -35,6 +46,8 @@ interface LegacySession {
   transport: WebStandardStreamableHTTPServerTransport | SseServerTransport;
   kind: 'streamable-http' | 'sse';
   client: string;
+  /** The authenticated identity that opened the session; later requests must carry the same. */
+  authClient?: string;
   subscriptions: Set<string>;
 }
 
@@ -122,9 +135,27 @@ export class HttpApp {
       return sendJson(res, r.ready ? 200 : 503, r);
     }
     if (path.startsWith('/admin/')) return this.handleAdmin(req, res, path, url);
-    if (path === '/mcp') return this.handleMcp(req, res);
-    if (path === '/sse' && req.method === 'GET') return this.handleSseOpen(req, res);
-    if (path === '/messages' && req.method === 'POST') return this.handleSseMessage(req, res, url);
+    if (path.startsWith('/.well-known/') && this.opts.wellKnown) {
+      const doc = this.opts.wellKnown(req, path);
+      if (doc) {
+        res.writeHead(doc.status, { 'Content-Type': 'application/json', ...doc.headers });
+        return void res.end(JSON.stringify(doc.body));
+      }
+    }
+    const isMcpPath = path === '/mcp' || path === '/sse' || path === '/messages';
+    let client: string | undefined;
+    if (isMcpPath && this.opts.authenticate) {
+      const outcome = await this.opts.authenticate(req);
+      if (!outcome.ok) {
+        this.opts.bus.emit('auth.failed', { reason: outcome.reason, remote: req.socket.remoteAddress });
+        res.writeHead(outcome.status, { 'Content-Type': 'application/json', ...outcome.headers });
+        return void res.end(JSON.stringify(outcome.body));
+      }
+      client = outcome.client;
+    }
+    if (path === '/mcp') return this.handleMcp(req, res, client);
+    if (path === '/sse' && req.method === 'GET') return this.handleSseOpen(req, res, client);
+    if (path === '/messages' && req.method === 'POST') return this.handleSseMessage(req, res, url, client);
     return sendJson(res, 404, { error: 'not_found', message: `No route for ${req.method} ${path}. MCP is served at /mcp (streamable HTTP) and /sse (legacy SSE).` });
   }
 
@@ -147,11 +178,11 @@ export class HttpApp {
     return undefined;
   }
 
-  private async handleMcp(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async handleMcp(req: IncomingMessage, res: ServerResponse, client?: string): Promise<void> {
     const sessionId = header(req, 'mcp-session-id');
     if (sessionId) {
       const s = this.sessions.get(sessionId);
-      if (!s || s.kind !== 'streamable-http') {
+      if (!s || s.kind !== 'streamable-http' || (client !== undefined && s.authClient !== client)) {
         return sendJson(res, 404, { jsonrpc: '2.0', error: { code: -32001, message: 'Session not found (it expired or the gateway restarted); initialize again.' }, id: null });
       }
       const body = req.method === 'POST' ? await readBody(req) : undefined;
@@ -173,21 +204,21 @@ export class HttpApp {
     if (body.parseError) return sendJson(res, 400, { jsonrpc: '2.0', error: { code: -32700, message: 'Parse error: the body is not valid JSON.' }, id: null });
     const request = toWebRequest(req, res, body.text);
     if (isInitialize(body.json) && (await isLegacyRequest(request.clone(), body.json))) {
-      return this.startStreamableSession(req, res, request, body.json);
+      return this.startStreamableSession(req, res, request, body.json, client);
     }
-    const response = await this.modern.fetch(request, { parsedBody: body.json });
+    const response = await this.modern.fetch(request, { parsedBody: body.json, ...(client ? { authInfo: { token: '', clientId: client, scopes: [] } } : {}) });
     return writeWebResponse(res, response);
   }
 
-  private async startStreamableSession(req: IncomingMessage, res: ServerResponse, request: Request, parsedBody: unknown): Promise<void> {
+  private async startStreamableSession(req: IncomingMessage, res: ServerResponse, request: Request, parsedBody: unknown, authClient?: string): Promise<void> {
     const id = randomUUID();
-    const client = clientNameFromInitialize(parsedBody) ?? 'client';
-    const server = this.opts.router.createServer({ era: 'legacy', transport: 'streamable-http', sessionId: id });
+    const client = authClient ?? clientNameFromInitialize(parsedBody) ?? 'client';
+    const server = this.opts.router.createServer({ era: 'legacy', transport: 'streamable-http', sessionId: id, client: authClient });
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => id,
       onsessionclosed: () => this.closeSession(id),
     });
-    const session: LegacySession = { id, server, transport, kind: 'streamable-http', client, subscriptions: new Set() };
+    const session: LegacySession = { id, server, transport, kind: 'streamable-http', client, authClient, subscriptions: new Set() };
     this.sessions.set(id, session);
     transport.onclose = () => this.closeSession(id);
     await server.connect(transport);
@@ -209,24 +240,24 @@ export class HttpApp {
   /** The gateway releases per-session backend connections here. */
   onSessionClosed?: (sessionId: string) => void;
 
-  private async handleSseOpen(_req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async handleSseOpen(_req: IncomingMessage, res: ServerResponse, authClient?: string): Promise<void> {
     const transport = new SseServerTransport(res, '/messages');
     const id = transport.sessionId;
-    const server = this.opts.router.createServer({ era: 'legacy', transport: 'sse', sessionId: id });
-    const session: LegacySession = { id, server, transport, kind: 'sse', client: 'sse-client', subscriptions: new Set() };
+    const server = this.opts.router.createServer({ era: 'legacy', transport: 'sse', sessionId: id, client: authClient });
+    const session: LegacySession = { id, server, transport, kind: 'sse', client: authClient ?? 'sse-client', authClient, subscriptions: new Set() };
     this.sessions.set(id, session);
     transport.onclose = () => this.closeSession(id);
     await server.connect(transport);
     server.oninitialized = () => {
-      session.client = server.getClientVersion()?.name ?? session.client;
+      if (!authClient) session.client = server.getClientVersion()?.name ?? session.client;
       this.opts.bus.emit('session.opened', { sessionId: id, client: session.client, era: 'legacy', transport: 'sse' });
     };
   }
 
-  private async handleSseMessage(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  private async handleSseMessage(req: IncomingMessage, res: ServerResponse, url: URL, client?: string): Promise<void> {
     const id = url.searchParams.get('sessionId') ?? '';
     const s = this.sessions.get(id);
-    if (!s || s.kind !== 'sse') return sendJson(res, 404, { error: 'session_not_found', message: 'Unknown sessionId; open /sse again.' });
+    if (!s || s.kind !== 'sse' || (client !== undefined && s.authClient !== client)) return sendJson(res, 404, { error: 'session_not_found', message: 'Unknown sessionId; open /sse again.' });
     const body = await readBody(req);
     if ('tooLarge' in body) return sendJson(res, 413, { error: 'payload_too_large' });
     if (body.parseError) return sendJson(res, 400, { jsonrpc: '2.0', error: { code: -32700, message: 'Parse error' }, id: null });

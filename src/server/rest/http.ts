@@ -79,3 +79,33 @@ export function discard(body: Dispatcher.ResponseData['body']): void {
   body.on('error', () => {});
   body.destroy();
 }
+
+/**
+ * Fetches a document (an OpenAPI spec) through the same SSRF guard as tool calls: the address is
+ * checked at connect time, redirects are not followed, and the body is capped.
+ */
+export async function fetchGuardedText(
+  url: string,
+  opts: { policy: NetworkPolicy; lookup?: LookupFn; maxBytes?: number; timeoutMs?: number },
+): Promise<{ status: number; contentType: string; text: string; truncated: boolean; location?: string }> {
+  const u = new URL(url);
+  const agent = createRestDispatcher({ policy: opts.policy, lookup: opts.lookup, connections: 1 });
+  const signal = AbortSignal.timeout(opts.timeoutMs ?? 30_000);
+  try {
+    const res = await agent.request({
+      origin: u.origin,
+      path: `${u.pathname}${u.search}`,
+      method: 'GET',
+      headers: { accept: 'application/json, application/yaml, text/yaml, */*;q=0.5', 'user-agent': 'gatehouse' },
+      signal,
+    });
+    if (res.statusCode >= 300 && res.statusCode < 400) {
+      discard(res.body);
+      return { status: res.statusCode, contentType: '', text: '', truncated: false, location: String(res.headers.location ?? '') };
+    }
+    const { bytes, truncated } = await readCapped(res.body, opts.maxBytes ?? 20 * 1024 * 1024);
+    return { status: res.statusCode, contentType: String(res.headers['content-type'] ?? ''), text: bytes.toString('utf8'), truncated };
+  } finally {
+    await agent.destroy().catch(() => {});
+  }
+}

@@ -1,4 +1,7 @@
 import { PLACEHOLDER_RE, templatePlaceholders } from '../../core/config/schema.js';
+import { wholePlaceholder } from '../../core/templates/input-schema.js';
+
+export { wholePlaceholder };
 
 export type Args = Record<string, unknown>;
 
@@ -15,11 +18,6 @@ export class ArgumentError extends Error {
   }
 }
 
-/** When the whole template is one placeholder, the argument keeps its type (arrays repeat, objects stay objects). */
-export function wholePlaceholder(template: string): string | undefined {
-  const m = /^\{([A-Za-z0-9_.$@:[\]-]+)\}$/.exec(template);
-  return m?.[1];
-}
 
 function present(v: unknown): boolean {
   return v !== undefined && v !== null;
@@ -156,29 +154,4 @@ export function buildBody(template: unknown, args: Args): unknown {
   };
   const r = render(template);
   return r === ABSENT ? undefined : r;
-}
-
-/** Every placeholder a tool uses, and where. */
-export function toolPlaceholders(tool: { path: string; query?: Record<string, unknown>; headers?: Record<string, string>; body?: unknown }): {
-  path: string[];
-  other: Map<string, 'whole' | 'text'>;
-} {
-  const other = new Map<string, 'whole' | 'text'>();
-  const note = (template: string) => {
-    const whole = wholePlaceholder(template);
-    if (whole !== undefined) {
-      if (!other.has(whole)) other.set(whole, 'whole');
-      return;
-    }
-    for (const n of templatePlaceholders(template)) other.set(n, 'text');
-  };
-  for (const v of Object.values(tool.query ?? {})) if (typeof v === 'string') note(v);
-  for (const v of Object.values(tool.headers ?? {})) note(v);
-  const walk = (node: unknown) => {
-    if (typeof node === 'string') note(node);
-    else if (Array.isArray(node)) node.forEach(walk);
-    else if (node && typeof node === 'object') Object.values(node).forEach(walk);
-  };
-  walk(tool.body);
-  return { path: templatePlaceholders(tool.path), other };
 }
