@@ -2,6 +2,7 @@ import { UserError } from '../errors.js';
 import { formatIssues } from '../config/load.js';
 import { restBackendSchema, type RestBackendConfig } from '../config/schema.js';
 import { defaultTemplatesDir, instantiateTemplate, loadTemplate, parseSecretFlags } from './index.js';
+import { effectiveArguments } from './input-schema.js';
 import { loadRestTools, readToolsFile, resolveToolsFile, type RestToolSourceOptions } from './rest-tools.js';
 
 export interface BuildRestBackendOptions {
@@ -82,6 +83,7 @@ export interface RestToolSummary {
   description?: string;
   access: 'read' | 'write';
   source: 'template' | 'file' | 'inline';
+  arguments: Array<{ name: string; required: boolean; type?: string; description?: string }>;
 }
 
 /** For `backends show`: each tool with its method and path. Throws UserError when the tools cannot load. */
@@ -96,6 +98,7 @@ export function describeRestTools(config: RestBackendConfig, opts: RestToolSourc
       ...(tool.description ? { description: firstSentence(tool.description) } : {}),
       access: read ? 'read' : 'write',
       source,
+      arguments: effectiveArguments(tool),
     };
   });
 }
