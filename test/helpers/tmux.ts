@@ -13,7 +13,8 @@
  *   }
  *
  * The pane stays open after the command exits (remain-on-exit), so the last screen and the exit
- * status can still be read. Needs the `tmux` binary (Debian package: tmux).
+ * status can still be read. `-u` makes tmux treat the pane as UTF-8 whatever the locale, so glyphs
+ * (●, ✓) survive in CI. Needs the `tmux` binary (Debian package: tmux).
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -62,7 +63,7 @@ export function tmuxAvailable(): boolean {
 
 function run(socket: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile('tmux', ['-L', socket, '-f', '/dev/null', ...args], { encoding: 'utf8', cwd: options.cwd, env: options.env, timeout: 10_000 }, (err, stdout, stderr) => {
+    execFile('tmux', ['-u', '-L', socket, '-f', '/dev/null', ...args], { encoding: 'utf8', cwd: options.cwd, env: options.env, timeout: 10_000 }, (err, stdout, stderr) => {
       if (err) reject(new Error(`tmux ${args[0]} failed: ${stderr || err.message}`));
       else resolve(stdout);
     });
