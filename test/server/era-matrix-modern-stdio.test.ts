@@ -1,0 +1,3 @@
+import { describeEraMatrix } from './era-matrix.js';
+
+describeEraMatrix('modern-stdio');
