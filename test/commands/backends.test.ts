@@ -1,5 +1,7 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cliSandbox, hasScript, runCli, runCliInTerminal } from '../helpers/cli.js';
+import { cliSandbox, hasScript, makeTempDir, runCli, runCliInTerminal } from '../helpers/cli.js';
 
 describe('backends add', () => {
   it('adds a stdio backend, splitting a quoted command line', async () => {
@@ -271,5 +273,44 @@ describe('backends list, show, enable, disable, remove', () => {
     expect(show.stdout).not.toContain('hunter2');
     expect(show.stdout).toContain('X-Ref: env:H_KEY');
     expect(json.json().config.headers).toEqual({ Authorization: '<redacted>', 'X-Ref': 'env:H_KEY' });
+  });
+});
+
+describe('backends add for REST APIs', () => {
+  it('adds from a template or a tools file, and show lists the tools', async () => {
+    const sb = cliSandbox();
+    const dir = makeTempDir();
+    writeFileSync(join(dir, 'tools.yaml'), 'tools:\n  - name: status\n    path: /status\n  - name: restart\n    method: POST\n    path: /restart\n');
+    const [tpl, file] = await Promise.all([
+      sb.run(['backends', 'add', 'prom', '--template', 'prometheus', '--url', 'http://prom.example:9090', '--secret', 'TOKEN=env:PROM_TOKEN', '--json']),
+      sb.run(['backends', 'add', 'ops', '--rest', 'https://ops.example/api', '--tools', 'tools.yaml', '--allow-writes', '--header', 'X-Api-Key: secret:ops-key'], { cwd: dir }),
+    ]);
+    expect(tpl.code).toBe(0);
+    expect(tpl.json()).toMatchObject({ name: 'prom', type: 'rest', target: 'http://prom.example:9090', config: { template: 'prometheus', auth: { token: 'env:PROM_TOKEN' } } });
+    expect(file.code).toBe(0);
+    expect(sb.readConfig().backends.ops).toEqual({
+      type: 'rest',
+      baseUrl: 'https://ops.example/api',
+      toolsFile: join(dir, 'tools.yaml'),
+      allowWrites: true,
+      headers: { 'X-Api-Key': 'secret:ops-key' },
+    });
+    const [show, json] = await Promise.all([sb.run(['backends', 'show', 'ops']), sb.run(['backends', 'show', 'prom', '--json'])]);
+    expect(show.code).toBe(0);
+    expect(show.stdout).toMatch(/^ {2}restart\s+write\s+POST\s+\/restart$/m);
+    expect(json.json().tools.map((t: { name: string }) => t.name)).toContain('query_range');
+  }, 60_000);
+
+  it('refuses literal template secrets and a missing base URL without a terminal', async () => {
+    const [literal, missing] = await Promise.all([
+      runCli(['backends', 'add', 'prom', '--template', 'prometheus', '--url', 'http://p:9090', '--secret', 'TOKEN=hunter2hunter2']),
+      runCli(['backends', 'add', 'prom', '--template', 'prometheus']),
+    ]);
+    expect(literal.code).toBe(2);
+    expect(literal.stderr).toContain('must be a reference');
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('Missing --url <base url>');
+    expect(missing.stderr).toContain('--template prometheus --url');
+    for (const r of [literal, missing]) expect(cliSandbox(r.configDir).readConfigBytes()).toBeUndefined();
   });
 });

@@ -6,6 +6,7 @@ import {
   addBackend,
   buildBackendConfig,
   describeBackend,
+  isRestInput,
   missingAddInputs,
   parseCommandLine,
   validateBackendName,
@@ -16,9 +17,10 @@ import {
 import { ExitCode, UserError, errorMessage } from '../../core/errors.js';
 
 const EXAMPLE = 'gatehouse backends add everything --stdio "npx -y @modelcontextprotocol/server-everything"';
+const REST_EXAMPLE = 'gatehouse backends add prom --template prometheus --url http://prometheus.monitoring:9090';
 
 export default class BackendsAdd extends BaseCommand {
-  static override summary = 'Register an MCP backend (a local stdio command or a remote URL).';
+  static override summary = 'Register a backend: a local stdio MCP command, a remote MCP URL, or a REST API (--rest, --template).';
   static override description = [
     'Secrets are never written to the config: give header and env values that are credentials as',
     'references, secret:<name> (OS keychain, see `gatehouse secrets set`) or env:<VAR>.',
@@ -30,6 +32,8 @@ export default class BackendsAdd extends BaseCommand {
     '<%= config.bin %> <%= command.id %> files --stdio "node ./server.js --root \'/srv/my files\'" --env LOG_LEVEL=debug --cwd /srv',
     '<%= config.bin %> <%= command.id %> github --url https://api.githubcopilot.com/mcp/ --header "Authorization: secret:github-token"',
     '<%= config.bin %> <%= command.id %> internal --url https://mcp.internal.example/sse --transport sse --cf-access-token internal',
+    REST_EXAMPLE,
+    '<%= config.bin %> <%= command.id %> billing --rest https://billing.internal.example/api --tools billing-tools.yaml --header "X-Api-Key: secret:billing-key"',
   ];
 
   static override args = {
@@ -44,6 +48,12 @@ export default class BackendsAdd extends BaseCommand {
     transport: Flags.option({ options: TRANSPORTS, summary: 'Remote transport; auto tries streamable HTTP, then SSE.', helpGroup: 'HTTP' })(),
     header: Flags.string({ summary: 'HTTP header "Name: value" (repeatable).', multiple: true, multipleNonGreedy: true, helpGroup: 'HTTP' }),
     'cf-access-token': Flags.string({ summary: 'Name of a stored Cloudflare Access token to send.', helpGroup: 'HTTP' }),
+    rest: Flags.string({ summary: 'Base URL of a REST API whose endpoints become tools (with --tools or --template).', helpGroup: 'REST' }),
+    template: Flags.string({ summary: 'REST template (see `gatehouse templates list`); the base URL comes from --url or --rest.', helpGroup: 'REST' }),
+    tools: Flags.string({ summary: 'YAML file of REST tool definitions.', helpGroup: 'REST' }),
+    secret: Flags.string({ summary: 'Template secret as a reference, KEY=secret:<name> or KEY=env:<VAR> (repeatable).', multiple: true, multipleNonGreedy: true, helpGroup: 'REST' }),
+    'allow-writes': Flags.boolean({ summary: 'Allow REST tools that write (POST, PUT, PATCH, DELETE).', helpGroup: 'REST' }),
+    'inline-tools': Flags.boolean({ summary: 'Copy the --tools file into the config instead of referring to it.', helpGroup: 'REST' }),
     prefix: Flags.string({ summary: 'Tool name prefix (default: the backend name).' }),
     timeout: Flags.custom<number>({
       summary: 'Call timeout in seconds (resets on progress).',
@@ -75,6 +85,12 @@ export default class BackendsAdd extends BaseCommand {
       isolation: flags.isolation,
       cfAccessToken: flags['cf-access-token'],
       description: flags.description,
+      rest: flags.rest,
+      template: flags.template,
+      tools: flags.tools,
+      secret: flags.secret,
+      allowWrites: flags['allow-writes'],
+      inlineTools: flags['inline-tools'],
     };
 
     const missing = missingAddInputs(input);
@@ -83,7 +99,7 @@ export default class BackendsAdd extends BaseCommand {
         throw new UserError(`Missing ${missing.join(' and ')} (no terminal to ask in).`, {
           code: 'missing_flags',
           exit: ExitCode.usage,
-          hint: `Pass them on the command line, for example: ${EXAMPLE}`,
+          hint: `Pass them on the command line, for example: ${isRestInput(input) ? REST_EXAMPLE : EXAMPLE}`,
           details: { missing },
         });
       }
@@ -118,7 +134,11 @@ export default class BackendsAdd extends BaseCommand {
         ctx,
       ).then((v) => v.trim());
     }
-    if (!input.stdio && !input.url) {
+    if (isRestInput(input)) {
+      if (!input.rest && !input.url) {
+        input.rest = await text({ message: 'Base URL of the REST API', validate: (v) => validateBackendUrl(v.trim()) ?? true }, ctx).then((v) => v.trim());
+      }
+    } else if (!input.stdio && !input.url) {
       const kind = await select(
         {
           message: 'How does Gatehouse reach it?',

@@ -1,5 +1,6 @@
 import { ExitCode, UserError } from '../errors.js';
-import { BACKEND_NAME_RE, httpBackendSchema, stdioBackendSchema, type BackendConfig } from '../config/schema.js';
+import { BACKEND_NAME_RE, httpBackendSchema, restBackendSchema, stdioBackendSchema, type BackendConfig, type RestBackendConfig } from '../config/schema.js';
+import { buildRestBackendConfig } from '../templates/build.js';
 import { describeIssues } from '../config/load.js';
 import { parseCommandLine } from './command-line.js';
 import { parseEnvAssignments, parseHeaders } from './pairs.js';
@@ -25,6 +26,24 @@ export interface AddBackendInput {
   isolation?: (typeof ISOLATIONS)[number];
   cfAccessToken?: string;
   description?: string;
+  /** REST: the service's base URL (`--rest`; with --template, --url works too). */
+  rest?: string;
+  /** REST: a template from templates/backends. */
+  template?: string;
+  /** REST: a YAML file of tool definitions. */
+  tools?: string;
+  /** REST: template secrets, KEY=ref. */
+  secret?: string[];
+  allowWrites?: boolean;
+  /** REST: copy the tools file into the config instead of pointing at it. */
+  inlineTools?: boolean;
+  /** Folder a relative --tools path is taken from (default: the current one). */
+  baseDir?: string;
+}
+
+/** A REST backend is asked for by --rest, --template or --tools. */
+export function isRestInput(input: AddBackendInput): boolean {
+  return input.rest !== undefined || input.template !== undefined || input.tools !== undefined;
 }
 
 function usage(message: string, hint: string, details?: Record<string, unknown>): UserError {
@@ -35,7 +54,9 @@ function usage(message: string, hint: string, details?: Record<string, unknown>)
 export function missingAddInputs(input: AddBackendInput): string[] {
   const missing: string[] = [];
   if (!input.name) missing.push('<name>');
-  if (!input.stdio && !input.url) missing.push('--stdio or --url');
+  if (isRestInput(input)) {
+    if (!input.rest && !input.url) missing.push(input.template ? '--url <base url>' : '--rest <base url>');
+  } else if (!input.stdio && !input.url) missing.push('--stdio or --url');
   return missing;
 }
 
@@ -70,6 +91,11 @@ const FLAG_FOR_KEY: Record<string, string> = {
   isolation: '--isolation',
   cfAccessToken: '--cf-access-token',
   description: '--description',
+  baseUrl: '--rest',
+  tools: '--tools',
+  toolsFile: '--tools',
+  template: '--template',
+  allowWrites: '--allow-writes',
 };
 
 /**
@@ -81,6 +107,12 @@ export function buildBackendConfig(input: AddBackendInput): BackendConfig {
   const name = input.name ?? '';
   const nameProblem = validateBackendName(name);
   if (nameProblem) throw usage(nameProblem, 'For example: gatehouse backends add github --url https://api.example.com/mcp');
+  if (input.cfAccessToken !== undefined && (!/^[A-Za-z0-9_.\-/]+$/.test(input.cfAccessToken) || looksLikeSecretValue(input.cfAccessToken))) {
+    throw usage(`--cf-access-token: "${input.cfAccessToken}" is not a token name.`, 'Give the name of a stored Cloudflare Access token (letters, digits, "_", "-", "." or "/"), not the token itself.');
+  }
+  if (isRestInput(input)) return buildRest(input, name);
+  const restOnly = [input.secret?.length && '--secret', input.allowWrites && '--allow-writes', input.inlineTools && '--inline-tools'].filter(Boolean) as string[];
+  if (restOnly.length) throw usage(`${restOnly.join(', ')} only appl${restOnly.length > 1 ? 'y' : 'ies'} to REST backends (--rest, --template or --tools).`, 'Remove them, or describe a REST API with --rest <base url> --tools <file>.');
   if (input.stdio && input.url) throw usage('Give either --stdio or --url, not both.', 'A backend is either a local command (--stdio) or a remote server (--url).');
   if (!input.stdio && !input.url) throw usage('Give --stdio "<command line>" or --url <http(s) url>.', 'For example: --stdio "npx -y @modelcontextprotocol/server-everything" or --url https://host.example/mcp');
 
@@ -136,8 +168,42 @@ export function buildBackendConfig(input: AddBackendInput): BackendConfig {
     const flag = FLAG_FOR_KEY[issue.path[0] ?? ''] ?? issue.path.join('.');
     throw usage(`${flag}: ${issue.message}`, 'See `gatehouse backends add --help`.', { path: issue.path });
   }
-  if (input.cfAccessToken !== undefined && (!/^[A-Za-z0-9_.\-/]+$/.test(input.cfAccessToken) || looksLikeSecretValue(input.cfAccessToken))) {
-    throw usage(`--cf-access-token: "${input.cfAccessToken}" is not a token name.`, 'Give the name of a stored Cloudflare Access token (letters, digits, "_", "-", "." or "/"), not the token itself.');
+  return parsed.data;
+}
+
+/** --rest / --template / --tools: the REST helper builds and checks the tools; MCP-only flags are refused. */
+function buildRest(input: AddBackendInput, name: string): RestBackendConfig {
+  if (input.stdio !== undefined) throw usage('--stdio starts an MCP server; --rest, --template and --tools describe a REST API.', 'Use one kind per backend.');
+  if (input.rest !== undefined && input.url !== undefined) throw usage('Give the REST base URL once, with --rest or --url.', `For example: gatehouse backends add ${name} --rest https://api.example.com --tools tools.yaml`);
+  const stray = [input.env?.length && '--env', input.cwd !== undefined && '--cwd', input.transport && '--transport', input.isolation && '--isolation'].filter(Boolean) as string[];
+  if (stray.length) throw usage(`${stray.join(', ')} only appl${stray.length > 1 ? 'y' : 'ies'} to MCP backends, not REST ones.`, 'Remove them.');
+  const baseUrl = (input.rest ?? input.url)!;
+  const urlProblem = validateBackendUrl(baseUrl);
+  if (urlProblem) throw usage(`${input.rest !== undefined ? '--rest' : '--url'}: ${urlProblem}`, 'For example: --rest https://api.example.com');
+  const built = buildRestBackendConfig({
+    name,
+    baseUrl,
+    toolsFile: input.tools,
+    template: input.template,
+    secrets: input.secret,
+    allowWrites: input.allowWrites,
+    description: input.description,
+    prefix: input.prefix,
+    timeout: input.timeout,
+    inlineTools: input.inlineTools,
+    cwd: input.baseDir,
+  });
+  const headers = parseHeaders(input.header);
+  for (const [k, v] of Object.entries(headers)) assertFlagValueIsReference('--header', k, v, name);
+  const cfg: Record<string, unknown> = { ...built };
+  if (Object.keys(headers).length) cfg.headers = { ...(built.headers ?? {}), ...headers };
+  if (input.cfAccessToken !== undefined) cfg.cfAccessToken = input.cfAccessToken;
+  if (input.disabled) cfg.disabled = true;
+  const parsed = restBackendSchema.safeParse(cfg);
+  if (!parsed.success) {
+    const issue = describeIssues(parsed.error.issues, undefined, cfg)[0]!;
+    const flag = FLAG_FOR_KEY[issue.path[0] ?? ''] ?? issue.path.join('.');
+    throw usage(`${flag}: ${issue.message}`, 'See `gatehouse backends add --help`.', { path: issue.path });
   }
   return parsed.data;
 }

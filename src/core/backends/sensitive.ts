@@ -61,6 +61,13 @@ export function findBackendLiteralSecrets(name: string, b: BackendConfig): Liter
   if (b.type === 'rest') {
     if (b.auth?.type === 'bearer' && b.auth.token && !isSecretRef(b.auth.token)) found.push({ path: [...base, 'auth', 'token'], name: 'token', kind: 'auth' });
     if (b.auth?.type === 'header' && b.auth.value && !isSecretRef(b.auth.value)) found.push({ path: [...base, 'auth', 'value'], name: b.auth.name, kind: 'auth' });
+    if (b.auth?.type === 'cf-access') {
+      const auth = b.auth as Record<string, unknown>;
+      for (const key of ['token', 'clientSecret']) {
+        const v = auth[key];
+        if (typeof v === 'string' && v && !isSecretRef(v)) found.push({ path: [...base, 'auth', key], name: key, kind: 'auth' });
+      }
+    }
     b.tools?.forEach((t, i) => scan(t.headers, [...base, 'tools', String(i), 'headers'], 'header'));
   }
   return found;

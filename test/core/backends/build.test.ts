@@ -126,3 +126,29 @@ describe('buildBackendConfig', () => {
     expect(validateBackendUrl('https://mcp.example.com/sse')).toBeUndefined();
   });
 });
+
+describe('buildBackendConfig for REST backends', () => {
+  it('instantiates a template with references', () => {
+    const b = buildBackendConfig({ name: 'prom', template: 'prometheus', url: 'http://prom.example:9090', secret: ['TOKEN=env:PROM_TOKEN'], header: ['X-Scope: secret:scope'], cfAccessToken: 'cf', prefix: 'p' });
+    expect(b).toMatchObject({
+      type: 'rest',
+      baseUrl: 'http://prom.example:9090',
+      template: 'prometheus',
+      auth: { type: 'bearer', token: 'env:PROM_TOKEN' },
+      headers: { 'X-Scope': 'secret:scope' },
+      cfAccessToken: 'cf',
+      prefix: 'p',
+    });
+  });
+
+  it('names what is missing and refuses mixed kinds', () => {
+    expect(missingAddInputs({ name: 'p', template: 'prometheus' })).toEqual(['--url <base url>']);
+    expect(missingAddInputs({ name: 'p', tools: 't.yaml' })).toEqual(['--rest <base url>']);
+    expect(fails({ name: 'p', template: 'prometheus', stdio: 'x' }).message).toMatch(/--stdio starts an MCP server/);
+    expect(fails({ name: 'p', template: 'prometheus', rest: 'http://a', url: 'http://b' }).message).toMatch(/once, with --rest or --url/);
+    expect(fails({ name: 'p', template: 'prometheus', url: 'http://a', env: ['A=1'], isolation: 'shared' }).message).toMatch(/--env, --isolation only apply to MCP backends/);
+    expect(fails({ name: 'p', stdio: 'x', allowWrites: true, secret: ['A=env:B'] }).message).toMatch(/--secret, --allow-writes only apply to REST backends/);
+    expect(fails({ name: 'p', template: 'prometheus', url: 'http://a', secret: ['TOKEN=literal'] }).exit).toBe(2);
+    expect(fails({ name: 'p', template: 'prometheus', url: 'http://a', header: ['X-Api-Key: literal-key'] }).code).toBe('literal_secret');
+  });
+});
