@@ -14,14 +14,17 @@ import os from 'node:os';
 import { request } from 'undici';
 import { stringify as toYaml } from 'yaml';
 import { BLOB_TEXT } from './servers/echo-data.mjs';
-import { blobWorkload, echoWorkload, runLoad } from './lib/load.mjs';
+import { blobWorkload, echoWorkload, runLoad, stopLoad } from './lib/load.mjs';
 import { Session, agent } from './lib/mcp-http.mjs';
 import { freePort, killAllNow, sample, start, stop, stopAll, waitUntil } from './lib/proc.mjs';
 import { fmt, markdownTable, median, ratio, summarize } from './lib/stats.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(ROOT, '.bench-out');
-const LOGS = join(OUT, 'logs');
+// This run's own folder: other benchmarks (bench/rest.mjs) write beside it in .bench-out.
+const RUN = join(OUT, 'mcp');
+const LOGS = join(RUN, 'logs');
+const PROFILES = join(OUT, 'profiles');
 const ECHO = join(ROOT, 'bench/servers/echo-server.mjs');
 const LOOPBACK_ONLY = join(ROOT, 'bench/lib/loopback-only.mjs');
 const NODE = process.execPath;
@@ -88,11 +91,13 @@ async function getReadyz(port) {
 /** Starts `gatehouse serve` on a config; returns once /readyz is 200 and every backend is ready. */
 async function startGatehouse(name, config, opts) {
   const port = await freePort();
-  const dir = join(OUT, 'gatehouse', name);
+  const dir = join(RUN, name);
   mkdirSync(dir, { recursive: true });
   const file = join(dir, 'gatehouse.yaml');
   writeFileSync(file, toYaml({ version: 1, ...config }));
-  const nodeArgs = opts.profile ? ['--cpu-prof', '--cpu-prof-dir', join(OUT, 'profiles'), '--cpu-prof-name', `${name}.cpuprofile`] : [];
+  const profile = join(PROFILES, `${name}.cpuprofile`);
+  if (opts.profile) rmSync(profile, { force: true });
+  const nodeArgs = opts.profile ? ['--cpu-prof', '--cpu-prof-dir', PROFILES, '--cpu-prof-name', `${name}.cpuprofile`] : [];
   const proc = start(name, NODE, [...nodeArgs, join(ROOT, 'bin/run.js'), 'serve', '--config', file, '--port', String(port), '--no-tui', '--log-format', 'json'], {
     logFile: join(LOGS, `${name}.log`),
     env: { ...process.env, GATEHOUSE_CONFIG_DIR: join(dir, 'store'), NO_COLOR: '1' },
@@ -221,6 +226,7 @@ async function runScenario(sc, targets, opts) {
   const accs = new Map(active.map((t) => [t.key, newAcc()]));
   const perRound = Math.ceil(sc.calls / opts.rounds);
   for (let r = 0; r < opts.rounds; r++) {
+    if (interrupted) throw new Error('interrupted');
     const order = active.map((_, i) => active[(i + r) % active.length]);
     for (const t of order) {
       const sessions = t.sessions[sc.era].slice(0, sc.concurrency);
@@ -313,9 +319,7 @@ async function main() {
   if (!existsSync(join(ROOT, 'dist/server/gateway.js')) || !existsSync(join(ROOT, 'dist/commands/serve.js'))) {
     throw new Error('dist/ is missing: build first with `npx tsc -p tsconfig.json`');
   }
-  rmSync(LOGS, { recursive: true, force: true });
-  rmSync(join(OUT, 'gatehouse'), { recursive: true, force: true });
-  if (opts.profile) rmSync(join(OUT, 'profiles'), { recursive: true, force: true });
+  rmSync(RUN, { recursive: true, force: true });
   mkdirSync(LOGS, { recursive: true });
   const began = performance.now();
   
@@ -461,7 +465,7 @@ async function main() {
   results.targets = evaluateTargets(results);
   writeFileSync(join(OUT, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   process.stdout.write(`${renderReport(results, labels)}\n`);
-  log(`done in ${fmt(results.meta.durationSec, 0)} s; JSON in .bench-out/results.json, logs in .bench-out/logs/`);
+  log(`done in ${fmt(results.meta.durationSec, 0)} s; JSON in .bench-out/results.json, logs in .bench-out/mcp/logs/`);
 }
 
 function evaluateTargets(res) {
@@ -561,6 +565,7 @@ let interrupted = false;
 const onSignal = (sig) => {
   if (interrupted) return;
   interrupted = true;
+  stopLoad();
   log(`${sig}: stopping every process the benchmark started`);
   stopAll().finally(() => process.exit(130));
 };

@@ -9,6 +9,12 @@ import { resultText } from './mcp-http.mjs';
  *   expect: (args: Record<string, unknown>) => string }} Workload
  */
 
+let stopped = false;
+/** Ends every load loop at its next call (Ctrl-C). */
+export function stopLoad() {
+  stopped = true;
+}
+
 const nonce = () => randomBytes(6).toString('hex');
 
 /** echo with a payload unique to the worker and the call: a response meant for another caller cannot match. */
@@ -41,7 +47,7 @@ export async function runLoad({ sessions, concurrency, calls, workload, maxError
   async function worker(w) {
     const session = sessions[w % sessions.length];
     let seq = 0;
-    while (next < calls) {
+    while (next < calls && !stopped) {
       const i = next++;
       const args = workload.args(w, seq++);
       const start = performance.now();
