@@ -1,0 +1,89 @@
+import { Args, Flags } from '@oclif/core';
+import { BaseCommand } from '../../base-command.js';
+import { tokenInfo } from '../../core/cfaccess/index.js';
+import { CLIENTS, SCOPES, displayPath, installClient, type ClientId, type InstallResult, type ServerSpec } from '../../core/clients/index.js';
+import { ExitCode, UserError } from '../../core/errors.js';
+import { openSecrets } from '../../core/secrets/index.js';
+
+export const serverSpecFlags = {
+  name: Flags.string({ summary: 'Server name in the client (its tools appear as mcp__<name>__…).', default: 'gatehouse' }),
+  url: Flags.string({ summary: 'The Gatehouse endpoint the client connects to over HTTP, e.g. http://127.0.0.1:7420/mcp.', exclusive: ['connect'] }),
+  connect: Flags.string({ summary: 'A remote MCP URL reached through the `gatehouse connect` stdio bridge (needs --token).', exclusive: ['url'], dependsOn: ['token'] }),
+  token: Flags.string({ summary: 'Name of the stored Cloudflare Access token `gatehouse connect` sends (never its value).', dependsOn: ['connect'] }),
+  'bearer-env': Flags.string({ summary: 'With --url: name of an environment variable holding a bearer token, expanded by the client at start.', dependsOn: ['url'] }),
+  scope: Flags.option({ options: SCOPES, summary: 'project (.mcp.json, .cursor/mcp.json) or user (~/.claude.json, ~/.cursor/mcp.json, ~/.codex/config.toml). Default: project, user for codex.' })(),
+};
+
+export function specFromFlags(flags: { url?: string; connect?: string; token?: string; 'bearer-env'?: string }, client: string): ServerSpec {
+  if (flags.connect) return { kind: 'connect', url: flags.connect, token: flags.token! };
+  if (flags.url) return { kind: 'url', url: flags.url, ...(flags['bearer-env'] ? { bearerEnv: flags['bearer-env'] } : {}) };
+  throw new UserError('Missing --url or --connect: say how the client reaches the server.', {
+    code: 'missing_flags',
+    exit: ExitCode.usage,
+    hint: `For a local gateway: gatehouse clients install ${client} --url http://127.0.0.1:7420/mcp. For a remote endpoint behind Cloudflare Access: gatehouse clients install ${client} --connect https://mcp.example.dev/mcp --token homelab`,
+    details: { missing: ['url|connect'] },
+  });
+}
+
+const NEXT: Record<ClientId, Record<string, string>> = {
+  'claude-code': {
+    project: 'Claude Code asks to approve project servers the next time it starts here; check with `claude mcp list`.',
+    user: 'Restart Claude Code; check with `claude mcp list`.',
+  },
+  cursor: { project: 'Cursor picks it up on reload (Settings → MCP).', user: 'Cursor picks it up on reload (Settings → MCP).' },
+  codex: { user: 'Codex loads it on its next start; check with `codex mcp list`.' },
+};
+
+export default class ClientsInstall extends BaseCommand {
+  static override summary = 'Add Gatehouse to an agent\'s MCP config (Claude Code, Cursor, Codex), merging into the existing file.';
+  static override description = [
+    'Only the one server entry is added; other entries, key order, indentation and comments are kept.',
+    'A same-named entry with other settings is not replaced without --force; an identical one is left',
+    'alone. --dry-run prints the unified diff and writes nothing. No secret value is ever written:',
+    '--connect stores the token\'s name and `gatehouse connect` reads it from the keychain; --bearer-env',
+    'stores a ${VAR} reference the client expands.',
+  ].join('\n');
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> claude-code --url http://127.0.0.1:7420/mcp',
+    '<%= config.bin %> <%= command.id %> cursor --scope user --name homelab --connect https://mcp.example.dev/mcp --token homelab',
+    '<%= config.bin %> <%= command.id %> codex --url http://127.0.0.1:7420/mcp --dry-run',
+  ];
+
+  static override args = { client: Args.string({ options: [...CLIENTS], description: 'The agent to configure.', required: true }) };
+  static override flags = {
+    ...serverSpecFlags,
+    'dry-run': Flags.boolean({ summary: 'Show the diff; write nothing.' }),
+    force: Flags.boolean({ char: 'f', summary: 'Replace a same-named entry with different settings.' }),
+  };
+
+  async run(): Promise<InstallResult> {
+    const { args, flags } = await this.parse(ClientsInstall);
+    const client = args.client as ClientId;
+    const spec = specFromFlags(flags, client);
+    if (spec.kind === 'connect' && !spec.token.startsWith('env:')) {
+      try {
+        if (!(await tokenInfo(openSecrets(), spec.token))) this.note(`Warning: no Cloudflare Access token named "${spec.token}" is stored here yet; add it with \`gatehouse tokens add ${spec.token}\` before the client starts.`);
+      } catch {
+        // the index is only consulted for this warning
+      }
+    }
+    const result = await installClient({ client, scope: flags.scope, name: flags.name, spec, dryRun: flags['dry-run'], force: flags.force });
+    const where = displayPath(result.path);
+    const label = `${client}, ${result.scope} scope`;
+    if (flags['dry-run']) {
+      if (result.action === 'unchanged') this.log(`No change: ${where} already has "${result.name}" with these settings.`);
+      else {
+        this.log(result.diff.trimEnd());
+        this.note(`Dry run: nothing written (${result.action === 'replaced' ? 'would replace' : 'would add'} "${result.name}" in ${where}, ${label}).`);
+      }
+      return result;
+    }
+    if (result.action === 'unchanged') this.log(`No change: ${where} already has "${result.name}" with these settings (${label}).`);
+    else if (result.action === 'created') this.log(`Created ${where} with MCP server "${result.name}" (${label}).`);
+    else this.log(`${result.action === 'added' ? 'Added' : 'Replaced'} MCP server "${result.name}" in ${where} (${label}).`);
+    const next = NEXT[client][result.scope];
+    if (next && result.action !== 'unchanged') this.note(next);
+    return result;
+  }
+}

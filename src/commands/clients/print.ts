@@ -1,0 +1,26 @@
+import { Args } from '@oclif/core';
+import { BaseCommand } from '../../base-command.js';
+import { CLIENTS, clientConfigPath, clientEntry, clientSnippet, defaultScope, displayPath, type ClientId } from '../../core/clients/index.js';
+import { serverSpecFlags, specFromFlags } from './install.js';
+
+export default class ClientsPrint extends BaseCommand {
+  static override summary = 'Print the config snippet for an agent, without touching any file.';
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> claude-code --url http://127.0.0.1:7420/mcp',
+    '<%= config.bin %> <%= command.id %> codex --connect https://mcp.example.dev/mcp --token homelab',
+  ];
+
+  static override args = { client: Args.string({ options: [...CLIENTS], description: 'The agent.', required: true }) };
+  static override flags = serverSpecFlags;
+
+  async run(): Promise<{ client: string; name: string; path: string; snippet: string; entry: Record<string, unknown> }> {
+    const { args, flags } = await this.parse(ClientsPrint);
+    const client = args.client as ClientId;
+    const spec = specFromFlags(flags, client);
+    const snippet = clientSnippet(client, flags.name, spec);
+    const path = clientConfigPath(client, flags.scope ?? defaultScope(client));
+    this.log(snippet.trimEnd());
+    this.note(`Merge it into ${displayPath(path)}, or let \`gatehouse clients install ${client}\` do it.`);
+    return { client, name: flags.name, path, snippet, entry: clientEntry(client, spec) };
+  }
+}

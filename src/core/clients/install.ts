@@ -1,0 +1,217 @@
+import { readFile, stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { ExitCode, UserError } from '../errors.js';
+import { atomicWriteFile } from '../secrets/atomic.js';
+import { unifiedDiff } from './diff.js';
+import { EntryConflictError, JsonSyntaxError, deepEqual, lineAndColumn, nodeValue, parseJsonTree, upsertJsonMember, type UpsertAction } from './json-edit.js';
+import { renderTomlTable, upsertTomlTable } from './toml-edit.js';
+
+export const CLIENTS = ['claude-code', 'cursor', 'codex'] as const;
+export type ClientId = (typeof CLIENTS)[number];
+export const SCOPES = ['project', 'user'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+export const SERVER_NAME_RE = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** How the client reaches Gatehouse: its HTTP endpoint, or the `gatehouse connect` stdio bridge. */
+export type ServerSpec =
+  | { kind: 'url'; url: string; /** Env var holding a bearer token, expanded by the client. */ bearerEnv?: string }
+  | { kind: 'connect'; url: string; token: string };
+
+export interface ClientPaths {
+  /** Home dir; defaults to os.homedir(), which honours HOME. */
+  home?: string;
+  /** Project dir for project scope; defaults to the working directory. */
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+export function defaultScope(client: ClientId): Scope {
+  return client === 'codex' ? 'user' : 'project';
+}
+
+export function clientConfigPath(client: ClientId, scope: Scope, paths: ClientPaths = {}): string {
+  const env = paths.env ?? process.env;
+  const home = paths.home ?? homedir();
+  const cwd = resolve(paths.cwd ?? process.cwd());
+  switch (client) {
+    case 'claude-code':
+      return scope === 'project' ? join(cwd, '.mcp.json') : join(home, '.claude.json');
+    case 'cursor':
+      return scope === 'project' ? join(cwd, '.cursor', 'mcp.json') : join(home, '.cursor', 'mcp.json');
+    case 'codex':
+      if (scope === 'project') {
+        throw new UserError('Codex reads MCP servers from its user config (~/.codex/config.toml), not from the project.', {
+          code: 'scope_unsupported',
+          exit: ExitCode.usage,
+          hint: 'Use --scope user (the default for codex).',
+        });
+      }
+      return join(env.CODEX_HOME ?? join(home, '.codex'), 'config.toml');
+  }
+}
+
+/** Query parameter names that carry credentials; such URLs would put a secret in the file. */
+const SECRET_PARAM_RE = /^(token|access_token|api[-_]?key|key|secret|password|pass|auth|signature|sig)$/i;
+
+export function validateSpec(name: string, spec: ServerSpec): void {
+  if (!SERVER_NAME_RE.test(name)) {
+    throw new UserError(`Invalid server name "${name}".`, {
+      code: 'server_name_invalid',
+      exit: ExitCode.usage,
+      hint: 'Use 1-64 letters, digits, "_" or "-" (clients build tool names like mcp__<name>__<tool> from it).',
+    });
+  }
+  let u: URL;
+  try {
+    u = new URL(spec.url);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
+  } catch {
+    throw new UserError(`"${spec.url}" is not an http(s) URL.`, { code: 'url_invalid', exit: ExitCode.usage, hint: 'Give the full endpoint, e.g. http://127.0.0.1:7420/mcp' });
+  }
+  if (u.username || u.password) {
+    throw new UserError('The URL carries a user name or password; Gatehouse never writes credentials into client config files.', {
+      code: 'url_has_credentials',
+      exit: ExitCode.usage,
+      hint: spec.kind === 'url' ? 'Drop them from the URL and pass --bearer-env <VAR> so the client expands the token from its environment.' : 'Drop them from the URL; `gatehouse connect` adds the token from the keychain.',
+    });
+  }
+  const secretParam = [...u.searchParams.keys()].find((k) => SECRET_PARAM_RE.test(k));
+  if (secretParam) {
+    throw new UserError(`The URL has a "${secretParam}" query parameter, which looks like a credential; Gatehouse never writes credentials into client config files.`, {
+      code: 'url_has_credentials',
+      exit: ExitCode.usage,
+      hint: 'Remove it, and use --bearer-env <VAR> (URL form) or --connect with --token (keychain) instead.',
+    });
+  }
+  if (spec.kind === 'url' && spec.bearerEnv !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(spec.bearerEnv)) {
+    throw new UserError(`"${spec.bearerEnv}" is not an environment variable name.`, { code: 'env_name_invalid', exit: ExitCode.usage, hint: 'Pass the variable\'s name (e.g. GATEHOUSE_TOKEN), never its value.' });
+  }
+}
+
+/** The JSON entry a client stores under mcpServers.<name>, or the keys of codex's TOML table. */
+export function clientEntry(client: ClientId, spec: ServerSpec): Record<string, unknown> {
+  if (spec.kind === 'connect') return { command: 'gatehouse', args: ['connect', spec.url, '--token', spec.token] };
+  switch (client) {
+    case 'claude-code':
+      return { type: 'http', url: spec.url, ...(spec.bearerEnv ? { headers: { Authorization: `Bearer \${${spec.bearerEnv}}` } } : {}) };
+    case 'cursor':
+      return { url: spec.url, ...(spec.bearerEnv ? { headers: { Authorization: `Bearer \${env:${spec.bearerEnv}}` } } : {}) };
+    case 'codex':
+      return { url: spec.url, ...(spec.bearerEnv ? { bearer_token_env_var: spec.bearerEnv } : {}) };
+  }
+}
+
+/** What `clients print` shows: the fragment to paste into the client's file. */
+export function clientSnippet(client: ClientId, name: string, spec: ServerSpec): string {
+  validateSpec(name, spec);
+  const entry = clientEntry(client, spec);
+  if (client === 'codex') return renderTomlTable(['mcp_servers', name], entry);
+  return `${JSON.stringify({ mcpServers: { [name]: entry } }, null, 2)}\n`;
+}
+
+export interface InstallOptions extends ClientPaths {
+  client: ClientId;
+  scope?: Scope;
+  name: string;
+  spec: ServerSpec;
+  dryRun?: boolean;
+  force?: boolean;
+}
+
+export interface InstallResult {
+  client: ClientId;
+  scope: Scope;
+  path: string;
+  name: string;
+  action: UpsertAction;
+  /** Unified diff of the change ('' when unchanged). */
+  diff: string;
+  written: boolean;
+  entry: Record<string, unknown>;
+}
+
+/**
+ * Adds (or with `force` replaces) one server entry in a client's config file, leaving every other
+ * byte of the file as it was. With `dryRun` it only computes the diff.
+ */
+export async function installClient(opts: InstallOptions): Promise<InstallResult> {
+  const { client, name, spec } = opts;
+  validateSpec(name, spec);
+  const scope = opts.scope ?? defaultScope(client);
+  const path = clientConfigPath(client, scope, opts);
+  const entry = clientEntry(client, spec);
+
+  let before = '';
+  let mode: number | undefined;
+  try {
+    before = await readFile(path, 'utf8');
+    mode = (await stat(path)).mode & 0o777;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new UserError(`Cannot read ${path}: ${(e as Error).message}`, { code: 'client_config_unreadable', hint: 'Check the file permissions.' });
+    }
+  }
+
+  let after: string;
+  let action: UpsertAction;
+  try {
+    ({ text: after, action } =
+      client === 'codex'
+        ? upsertTomlTable(before, ['mcp_servers', name], renderTomlTable(['mcp_servers', name], entry), { force: opts.force })
+        : upsertJsonMember(before, ['mcpServers'], name, entry, { force: opts.force }));
+  } catch (e) {
+    if (e instanceof EntryConflictError && e.inlineLine !== undefined) {
+      throw new UserError(`${path} defines "${name}" inline (line ${e.inlineLine}), which Gatehouse does not rewrite.`, {
+        code: 'client_entry_inline',
+        hint: `Remove that line (or move it into a [mcp_servers.${name}] table) by hand, then run the command again; or choose another --name.`,
+        details: { path, name, line: e.inlineLine },
+      });
+    }
+    if (e instanceof EntryConflictError) {
+      throw new UserError(`${path} already has an MCP server named "${name}" with different settings.`, {
+        code: 'client_entry_exists',
+        hint: `Pass --force to replace it (add --dry-run to see the change first), or choose another --name.`,
+        details: { path, name },
+      });
+    }
+    if (e instanceof JsonSyntaxError) {
+      const { line, column } = lineAndColumn(before, e.offset);
+      throw new UserError(`Cannot edit ${path}: ${e.message} at line ${line}, column ${column}.`, {
+        code: 'client_config_invalid',
+        hint: 'Fix the file by hand (nothing was changed), then run the command again.',
+      });
+    }
+    throw e;
+  }
+
+  const diff = unifiedDiff(before, after, displayPath(path, opts));
+  let written = false;
+  if (!opts.dryRun && action !== 'unchanged') {
+    // Never write what we could not read back: the edit must still parse and hold the entry.
+    assertRoundTrip(client, after, name, entry);
+    // A new project file is meant to be shared (0644); user files hold personal settings (0600).
+    await atomicWriteFile(path, after, mode ?? (scope === 'project' ? 0o644 : 0o600), 0o755);
+    written = true;
+  }
+  return { client, scope, path, name, action, diff, written, entry };
+}
+
+/** `.mcp.json` inside the project, `~/.claude.json` inside home, else the absolute path. */
+export function displayPath(path: string, paths: ClientPaths = {}): string {
+  const cwd = resolve(paths.cwd ?? process.cwd());
+  const home = paths.home ?? homedir();
+  const inCwd = relative(cwd, path);
+  if (!inCwd.startsWith('..') && !inCwd.startsWith('/')) return inCwd;
+  const inHome = relative(home, path);
+  if (!inHome.startsWith('..') && !inHome.startsWith('/')) return `~/${inHome}`;
+  return path;
+}
+
+function assertRoundTrip(client: ClientId, text: string, name: string, entry: Record<string, unknown>): void {
+  if (client === 'codex') return;
+  const root = parseJsonTree(text);
+  const value = nodeValue(text, root) as { mcpServers?: Record<string, unknown> };
+  if (!deepEqual(value.mcpServers?.[name], entry)) throw new Error(`internal error: the edited file does not hold the new "${name}" entry; nothing was written`);
+}
