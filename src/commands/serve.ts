@@ -3,7 +3,7 @@ import { Flags } from '@oclif/core';
 import { BaseCommand } from '../base-command.js';
 import { loadConfigFile } from '../core/config/load.js';
 import { configDir } from '../core/config/paths.js';
-import { prefixModes, type GatehouseConfig } from '../core/config/schema.js';
+import { authModes, prefixModes, type AuthConfig, type GatehouseConfig } from '../core/config/schema.js';
 import { ExitCode, UserError } from '../core/errors.js';
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
@@ -19,6 +19,7 @@ In a terminal it shows a live dashboard; otherwise (or with --no-tui) it logs on
     '<%= config.bin %> serve --config templates/demo/gatehouse.yaml',
     '<%= config.bin %> serve --port 7421 --prefix-mode conditional --no-tui --log-format json',
     '<%= config.bin %> serve --stdio',
+    '<%= config.bin %> serve --host 0.0.0.0 --auth-mode bearer',
   ];
 
   static override flags = {
@@ -29,6 +30,7 @@ In a terminal it shows a live dashboard; otherwise (or with --no-tui) it logs on
     stdio: Flags.boolean({ description: 'serve one client over stdin/stdout instead of HTTP' }),
     tui: Flags.boolean({ default: true, allowNo: true, description: 'show the live dashboard when in a terminal' }),
     'log-format': Flags.option({ options: ['pretty', 'json'] as const, default: 'pretty', description: 'log line format when not showing the dashboard' })(),
+    'auth-mode': Flags.option({ options: authModes, description: 'inbound auth (default: gateway.auth.mode, else none); jwt and cloudflare-access read their settings from gateway.auth' })(),
     insecure: Flags.boolean({ description: 'allow binding a non-loopback address without inbound auth' }),
     'drain-timeout': Flags.integer({ default: 10, description: 'seconds to let in-flight calls finish on shutdown' }),
   };
@@ -37,12 +39,26 @@ In a terminal it shows a live dashboard; otherwise (or with --no-tui) it logs on
     const { flags } = await this.parse(Serve);
     const config: GatehouseConfig = flags.config ? await loadConfigFile(flags.config) : this.store.read();
     const host = flags.host ?? config.gateway?.host ?? '127.0.0.1';
-    if (!flags.stdio && !LOOPBACK.has(host) && !flags.insecure) {
+    const authConfig: AuthConfig | undefined = flags['auth-mode'] ? { ...config.gateway?.auth, mode: flags['auth-mode'] } : config.gateway?.auth;
+    const authMode = authConfig?.mode ?? 'none';
+    if (!flags.stdio && !LOOPBACK.has(host) && !flags.insecure && authMode === 'none') {
       throw new UserError(`Refusing to bind ${host} without inbound auth.`, {
         code: 'insecure_bind',
         exit: ExitCode.usage,
-        hint: 'Bind 127.0.0.1 (the default), or pass --insecure if something else (a tunnel, Cloudflare Access) authenticates clients in front of Gatehouse.',
+        hint: 'Bind 127.0.0.1 (the default), turn on inbound auth (--auth-mode bearer, or gateway.auth in config), or pass --insecure if something else (a tunnel, Cloudflare Access) authenticates clients in front of Gatehouse.',
       });
+    }
+    // stdin/stdout belong to the one local client that started us; there is nothing to authenticate.
+    const { buildInboundAuth } = await import('../server/inbound/auth.js');
+    const inbound = flags.stdio ? undefined : buildInboundAuth(authConfig, { configDir: configDir() });
+    if (inbound && inbound.mode !== 'none') {
+      this.note(inbound.summary);
+      if (inbound.mode === 'bearer') {
+        const { ClientTokenVerifier } = await import('../core/auth/client-tokens.js');
+        if ((await new ClientTokenVerifier(configDir()).count()) === 0) {
+          this.note('No client tokens exist yet, so every client is refused. Create one with `gatehouse clients token create <client>`.');
+        }
+      }
     }
     if (Object.keys(config.backends).length === 0) {
       this.note('No backends are configured; serving an empty catalog. Add one with `gatehouse backends add`.');
@@ -63,6 +79,8 @@ In a terminal it shows a live dashboard; otherwise (or with --no-tui) it logs on
       // The keychain is touched only when a backend references a secret or a token.
       secrets: openSecrets({ dir: configDir() }),
       baseDir: flags.config ? dirname(resolve(flags.config)) : process.cwd(),
+      authenticate: inbound?.authenticate,
+      wellKnown: inbound?.wellKnown,
     });
 
     const useTui = flags.tui && !flags.stdio && Boolean(process.stdout.isTTY && process.stdin.isTTY);
@@ -70,28 +88,40 @@ In a terminal it shows a live dashboard; otherwise (or with --no-tui) it logs on
     let quit!: (reason: string) => void;
     const quitRequested = new Promise<string>((resolve) => (quit = resolve));
 
-    if (!useTui) {
+    let signals = 0;
+    const onSignal = (sig: string) => {
+      signals++;
+      if (signals > 1) process.exit(ExitCode.interrupted);
+      quit(sig);
+    };
+
+    // Subscribe before the gateway starts, so the first backend events are not missed.
+    if (useTui) {
+      const { renderDashboard } = await import('../ui/render-dashboard.js');
+      const ui = renderDashboard(bus, {
+        onQuit: (why) => onSignal(why),
+        backends: Object.entries(config.backends).map(([name, b]) => ({ name, state: b.disabled ? 'disabled' : 'starting' })),
+      });
+      stopUi = () => ui.unmount();
+    } else {
       const { createEventLogger, detectColor } = await import('../core/log/logger.js');
       const stream = flags.stdio ? process.stderr : process.stdout;
       const logger = createEventLogger(bus, { format: flags['log-format'], stream, color: detectColor(stream) });
       stopUi = () => logger.stop();
     }
 
-    let signals = 0;
-    const onSignal = (sig: NodeJS.Signals) => {
-      signals++;
-      if (signals > 1) process.exit(ExitCode.interrupted);
-      quit(sig);
-    };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
 
     try {
       await gateway.start();
     } catch (e) {
+      stopUi?.();
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
       const err = e as NodeJS.ErrnoException;
+      await gateway.stop('failed', 0);
       if (err.code === 'EADDRINUSE') {
-        await gateway.stop('failed', 0);
         throw new UserError(`Port ${flags.port ?? config.gateway?.port ?? 7420} on ${host} is already in use.`, {
           code: 'port_in_use',
           hint: 'Another gatehouse may be running (`gatehouse backends refresh` talks to it); or pick another port with --port.',
@@ -107,12 +137,6 @@ In a terminal it shows a live dashboard; otherwise (or with --no-tui) it logs on
       gateway.onListChanged = (k) => h.notifyListChanged(k);
       stdioHandle = h;
       process.stdin.once('end', () => quit('stdin closed'));
-    }
-
-    if (useTui) {
-      const { renderDashboard } = await import('../ui/render-dashboard.js');
-      const ui = renderDashboard(bus, { endpoint: gateway.url ?? 'stdio', onQuit: () => quit('quit'), gateway } as never);
-      stopUi = () => ui.unmount();
     }
 
     const reason = await quitRequested;
