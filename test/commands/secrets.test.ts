@@ -5,7 +5,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cliSandbox, runCli, type CliResult } from '../helpers/cli.js';
+import { cliSandbox, hasScript, runCli, runCliInTerminal, type CliResult } from '../helpers/cli.js';
 import { leakGuard } from '../helpers/secret-leaks.js';
 
 const guard = leakGuard();
@@ -97,5 +97,16 @@ describe('secrets with the file store', { timeout: 120_000 }, () => {
     const r = await runCli(['secrets', 'set', 'lazy', '--from-stdin'], { configDir: sb.configDir, input: V1, env: { LD_DEBUG: 'files', DBUS_SESSION_BUS_ADDRESS: undefined } });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/keyring\.linux/);
+  });
+});
+
+describe('secrets set in a terminal', { timeout: 120_000 }, () => {
+  it('asks with a hidden prompt and never shows the value', async () => {
+    if (!hasScript()) return;
+    const HIDDEN = guard.secret('typed-in-terminal-9a8b7c');
+    const r = await runCliInTerminal(['secrets', 'set', 'typed', '--store', 'file'], [{ expect: 'Value for "typed" (hidden)', send: `${HIDDEN}\r` }, { expect: 'Stored secret "typed"' }], { configDir: sb.configDir });
+    guard.record('terminal session', r.raw);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(readFileSync(join(sb.configDir, 'secrets.json'), 'utf8')).secrets.typed.value).toBe(HIDDEN);
   });
 });

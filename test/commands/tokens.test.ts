@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliSandbox, type CliResult, type CliSandbox } from '../helpers/cli.js';
+import { cliSandbox, hasScript, runCliInTerminal, type CliResult, type CliSandbox } from '../helpers/cli.js';
 import { leakGuard } from '../helpers/secret-leaks.js';
 import { makeServiceToken, startCfAccessStandIn, type CfAccessStandIn } from '../fixtures/cf-access/stand-in.js';
 import { startHttpFixture, type HttpFixture } from '../fixtures/servers/spawn-fixture.js';
@@ -207,5 +207,27 @@ describe('tokens test', { timeout: 120_000 }, () => {
   it('the help documents every exit code', async () => {
     const r = await sb.run(['tokens', 'test', '--help']);
     for (const code of ['0  accepted', '4  rejected by Access', '5  passed Access', '6  Access answered with a CF_Authorization cookie', '7  network error']) expect(r.stdout).toContain(code);
+  });
+});
+
+describe('tokens add in a terminal', { timeout: 120_000 }, () => {
+  it('asks for the Client ID, then the Client Secret without showing it', async () => {
+    if (!hasScript()) return;
+    const t = makeServiceToken();
+    guard.secret(t.clientSecret);
+    const r = await runCliInTerminal(
+      ['tokens', 'add', 'typed', '--team', 'myteam'],
+      [
+        { expect: 'Client ID (CF-Access-Client-Id)', send: `${t.clientId}\r` },
+        { expect: 'Client Secret (CF-Access-Client-Secret, hidden)', send: `${t.clientSecret}\r` },
+        { expect: 'Stored Cloudflare Access token "typed"' },
+      ],
+      { configDir: sb.configDir, env: ENV },
+    );
+    // The id is typed visibly (it is not the secret); the secret must not appear.
+    guard.record('terminal session', r.raw.replaceAll(t.clientId, ''));
+    expect(r.code).toBe(0);
+    const secrets = JSON.parse(readFileSync(join(sb.configDir, 'secrets.json'), 'utf8'));
+    expect(JSON.parse(secrets.secrets['cf-access/typed'].value)).toEqual(t);
   });
 });
