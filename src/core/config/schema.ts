@@ -142,12 +142,16 @@ export const restBackendBaseSchema = z.strictObject({
     .discriminatedUnion('type', [
       z.strictObject({ type: z.literal('bearer'), token: valueOrRef }),
       z.strictObject({ type: z.literal('header'), name: z.string().regex(HEADER_NAME_RE, 'not a valid HTTP header name'), value: valueOrRef }),
-      /** Cloudflare Access: a service token (client id + secret) or an application token (cf-access-token). */
+      /**
+       * Cloudflare Access service token: `token` names one stored with `gatehouse tokens add` (or
+       * `env:PREFIX` for PREFIX_CLIENT_ID/PREFIX_CLIENT_SECRET), or clientId + clientSecret as references.
+       */
       z
-        .strictObject({ type: z.literal('cf-access'), token: valueOrRef.optional(), clientId: valueOrRef.optional(), clientSecret: valueOrRef.optional() })
-        .refine((a) => Boolean(a.token) || (Boolean(a.clientId) && Boolean(a.clientSecret)), 'set token, or both clientId and clientSecret'),
+        .strictObject({ type: z.literal('cf-access'), token: z.string().min(1).optional(), clientId: valueOrRef.optional(), clientSecret: valueOrRef.optional() })
+        .refine((a) => (a.token ? !a.clientId && !a.clientSecret : Boolean(a.clientId) && Boolean(a.clientSecret)), 'set token (a stored token name), or both clientId and clientSecret'),
     ])
     .optional(),
+  /** A Cloudflare Access token name, as for http backends (the same as auth: {type: cf-access, token}). */
   cfAccessToken: z.string().optional(),
   /** Without it, only GET and HEAD tools (and POST tools marked readOnly) load. */
   allowWrites: z.boolean().optional(),

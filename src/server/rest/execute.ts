@@ -1,6 +1,6 @@
 import type { Dispatcher } from 'undici';
 import { ErrorCodes, UpstreamError } from '../upstream/types.js';
-import { cfAccessDiagnosis, looksLikeHtml, looksLikeLoginRedirect } from './diagnose.js';
+import { accessDiagnosis, htmlDiagnosis, looksLikeHtml, looksLikeLoginRedirect, loginRedirectDiagnosis } from './diagnose.js';
 import { discard, readCapped } from './http.js';
 import { SelectMiss, applySelect } from './select.js';
 import { findSsrfError } from './ssrf.js';
@@ -138,9 +138,10 @@ export async function executeRestTool(rt: RestRuntime, tool: CompiledRestTool, r
         const target = new URL(location, new URL(path, rt.baseUrl.origin));
         const basePath = rt.baseUrl.pathname.replace(/\/+$/, '');
         const sameBase = target.origin === rt.baseUrl.origin && target.pathname.startsWith(basePath);
-        if (looksLikeLoginRedirect(location)) {
-          return { result: textResult(`${cfAccessDiagnosis(rt.backend, location)} (HTTP ${res.statusCode} redirect to ${redactUrl(target)} for ${label})`, true) };
-        }
+        const here = new URL(path, rt.baseUrl.origin).href;
+        const access = accessDiagnosis(rt.backend, { status: res.statusCode, headers: res.headers, url: here });
+        if (access) return { result: textResult(`${access} (${label})`, true) };
+        if (looksLikeLoginRedirect(location)) return { result: textResult(`${loginRedirectDiagnosis(rt.backend, res.statusCode, redactUrl(target))} (${label})`, true) };
         if (sameBase && (req.method === 'GET' || req.method === 'HEAD') && hop < MAX_SAME_ORIGIN_REDIRECTS) {
           path = `${target.pathname}${target.search}`;
           continue;
@@ -151,7 +152,7 @@ export async function executeRestTool(rt: RestRuntime, tool: CompiledRestTool, r
         };
       }
       const { bytes, truncated } = await readCapped(res.body, cap);
-      return { result: buildResult(rt.backend, tool, label, res.statusCode, res.headers, bytes, truncated, cap, req.method) };
+      return { result: buildResult(rt.backend, tool, label, res.statusCode, res.headers, bytes, truncated, cap, req.method, new URL(path, rt.baseUrl.origin).href) };
     }
   } catch (e) {
     if (timedOut) {
@@ -223,12 +224,16 @@ export function buildResult(
   truncated: boolean,
   cap: number,
   method: string,
+  url: string,
 ): ToolResult {
   const contentType = String(headers['content-type'] ?? '');
   const text = bytes.toString('utf8');
-  const head = text.slice(0, 512);
-  if (looksLikeHtml(contentType, head)) {
-    return textResult(`${cfAccessDiagnosis(backend, `${contentType} ${head}`)} (HTTP ${status} for ${label}; body starts: ${excerpt(head).slice(0, 200)})`, true);
+  const head = text.slice(0, 4096);
+  const html = looksLikeHtml(contentType, head);
+  if (html || status < 200 || status >= 300) {
+    const access = accessDiagnosis(backend, { status, headers, url, bodySnippet: head });
+    if (access) return textResult(`${access} (${label})`, true);
+    if (html) return textResult(`${htmlDiagnosis(backend, status)} (${label}; the page starts: ${excerpt(head).slice(0, 160)})`, true);
   }
   if (status < 200 || status >= 300) {
     const reason = STATUS_TEXT[status] ? ` ${STATUS_TEXT[status]}` : '';

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { UserError, errorMessage } from '../../core/errors.js';
 import { parseSpecText } from '../../core/openapi/import.js';
-import { cfAccessDiagnosis, looksLikeHtml } from './diagnose.js';
+import { accessDiagnosis, looksLikeHtml } from './diagnose.js';
 import { fetchGuardedText } from './http.js';
 import { NetworkPolicy, findSsrfError, type LookupFn } from './ssrf.js';
 
@@ -23,7 +23,7 @@ export async function loadSpec(source: string, opts: { cwd?: string; allowedNetw
     if (res.location !== undefined) {
       throw new UserError(`${source} redirects (HTTP ${res.status}) to ${res.location || 'another place'}; Gatehouse does not follow redirects for specs.`, {
         code: 'openapi_fetch',
-        hint: /cloudflareaccess|cdn-cgi\/access|login/i.test(res.location) ? cfAccessDiagnosis('spec', res.location) : 'Pass the final URL, or download the spec and pass the file.',
+        hint: accessDiagnosis('spec', { status: res.status, headers: { location: res.location }, url: source }) ?? 'Pass the final URL, or download the spec and pass the file.',
       });
     }
     if (res.status < 200 || res.status >= 300) throw new UserError(`Cannot fetch ${source}: HTTP ${res.status}.`, { code: 'openapi_fetch' });

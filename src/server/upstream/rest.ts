@@ -6,6 +6,7 @@ import type { RestBackendConfig } from '../../core/config/schema.js';
 import { errorMessage, isUserError } from '../../core/errors.js';
 import { resolveRecord, resolveValue, type ResolveOptions } from '../../core/secrets/resolve.js';
 import { loadRestTools } from '../../core/templates/rest-tools.js';
+import { cfAccessHeaders } from '../../core/cfaccess/headers.js';
 import { DEFAULT_MAX_RESPONSE_BYTES, executeRestTool, type RestRuntime } from '../rest/execute.js';
 import { createRestDispatcher } from '../rest/http.js';
 import { NetworkPolicy, type LookupFn } from '../rest/ssrf.js';
@@ -170,13 +171,14 @@ export class RestUpstream implements Upstream {
     if (a?.type === 'bearer') authHeaders.authorization = `Bearer ${await resolveValue(a.token, opts)}`;
     else if (a?.type === 'header') authHeaders[a.name.toLowerCase()] = await resolveValue(a.value, opts);
     else if (a?.type === 'cf-access') {
-      if (a.token) authHeaders['cf-access-token'] = await resolveValue(a.token, opts);
-      if (a.clientId && a.clientSecret) {
+      if (a.token) Object.assign(authHeaders, lower(await cfAccessHeaders(a.token, opts.store, opts.env)));
+      else if (a.clientId && a.clientSecret) {
         authHeaders['cf-access-client-id'] = await resolveValue(a.clientId, opts);
         authHeaders['cf-access-client-secret'] = await resolveValue(a.clientSecret, opts);
       }
     }
-    if (this.config.cfAccessToken && !authHeaders['cf-access-token']) authHeaders['cf-access-token'] = await resolveValue(this.config.cfAccessToken, opts);
+    // The same token names as http backends; it rides along with any other auth (Access sits in front).
+    if (this.config.cfAccessToken) Object.assign(authHeaders, lower(await cfAccessHeaders(this.config.cfAccessToken, opts.store, opts.env)));
     for (const [k, v] of Object.entries({ ...headers, ...authHeaders })) {
       if (/[\r\n\0]/.test(v)) throw new Error(`the value of header ${k} contains CR, LF or NUL; check the secret it comes from`);
     }

@@ -46,6 +46,9 @@ const TOOLS = [
   { name: 'redirect_other', path: '/redirect-other' },
   { name: 'redirect_same', path: '/redirect-same' },
   { name: 'redirect_login', path: '/redirect-login' },
+  { name: 'redirect_sso', path: '/redirect-sso' },
+  { name: 'access_denied', path: '/access-denied' },
+  { name: 'web_ui', path: '/web-ui' },
   { name: 'text', path: '/text' },
   { name: 'selected', path: '/selected', select: 'data.result[0].name' },
   { name: 'selected_miss', path: '/selected', select: 'data.nope' },
@@ -111,6 +114,18 @@ beforeAll(async () => {
       case '/redirect-login':
         res.writeHead(302, { location: 'https://myteam.cloudflareaccess.com/cdn-cgi/access/login/api.example.com?redirect_url=%2F' });
         res.end();
+        return;
+      case '/redirect-sso':
+        res.writeHead(302, { location: 'https://sso.example/auth/realms/corp/protocol/openid-connect/auth?client_id=x' });
+        res.end();
+        return;
+      case '/access-denied':
+        res.writeHead(403, { 'content-type': 'text/html', 'cf-ray': '8a1b2c3d4e5f-AMS' });
+        res.end('<html><head><title>Forbidden ・ Cloudflare Access</title></head><body>You do not have access. myteam.cloudflareaccess.com</body></html>');
+        return;
+      case '/web-ui':
+        res.writeHead(200, { 'content-type': 'text/html' });
+        res.end('<!doctype html><html><body>Grafana</body></html>');
         return;
       case '/text':
         res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
@@ -352,8 +367,18 @@ describe('redirects', () => {
     const u = await up(backend(api.url));
     const r = await call(u, 'redirect_login');
     expect(r.isError).toBe(true);
-    expect(r.content[0]!.text).toMatch(/Cloudflare Access login page.*service token.*HTTP 302 redirect to https:\/\/myteam\.cloudflareaccess\.com/);
-    expect(r.content[0]!.text).not.toContain('redirect_url');
+    const text = r.content[0]!.text;
+    expect(text).toMatch(/^Backend "api": .*answered HTTP 302, a redirect to the Cloudflare Access login \(myteam\.cloudflareaccess\.com\): Access did not accept the request\./);
+    expect(text).toContain('"Service Auth" rule');
+    expect(text).toMatch(/\(GET \/redirect-login\)$/);
+    expect(text).not.toContain('redirect_url');
+  });
+
+  it('a redirect to another login page is named as such', async () => {
+    const u = await up(backend(api.url));
+    const r = await call(u, 'redirect_sso');
+    expect(r.isError).toBe(true);
+    expect(r.content[0]!.text).toMatch(/a redirect to a login page \(https:\/\/sso\.example\/auth\/realms\/corp\/protocol\/openid-connect\/auth\): the request was not authenticated/);
   });
 });
 
@@ -395,11 +420,24 @@ describe('responses', () => {
     expect(r.content[0]!.text).toMatch(/^Backend "api" sent invalid JSON for GET \/invalid \(HTTP 200, application\/json\): .*Body starts: \{"a": 1,/);
   });
 
-  it('an HTML page gets the Cloudflare Access diagnosis', async () => {
+  it('an Access login page served as HTML gets the Access diagnosis', async () => {
     const u = await up(backend(api.url));
     const r = await call(u, 'html');
     expect(r.isError).toBe(true);
-    expect(r.content[0]!.text).toMatch(/^Backend "api" answered with a Cloudflare Access login page instead of the API/);
+    expect(r.content[0]!.text).toMatch(/^Backend "api": .*answered with the Cloudflare Access login page \(HTTP 200, text\/html\) instead of the application/);
+  });
+
+  it('an Access 403 page says Access refused the request', async () => {
+    const u = await up(backend(api.url));
+    const r = await call(u, 'access_denied');
+    expect(r.content[0]!.text).toMatch(/answered HTTP 403 with a Cloudflare Access page: Access refused the request/);
+  });
+
+  it('any other HTML page is named as a login page or web UI', async () => {
+    const u = await up(backend(api.url));
+    const r = await call(u, 'web_ui');
+    expect(r.isError).toBe(true);
+    expect(r.content[0]!.text).toMatch(/^Backend "api" answered HTTP 200 with an HTML page where an API answer was expected.*\(GET \/web-ui; the page starts: <!doctype html><html><body>Grafana/);
   });
 
   it('non-2xx statuses carry the status, the backend and a body excerpt', async () => {
@@ -509,6 +547,22 @@ describe('credentials', () => {
     expect(req!.headers['x-static']).toBe('static');
     const denied = await call(u, 'denied');
     expect(JSON.stringify(denied)).not.toContain('s3cr3t');
+  });
+
+  it('Cloudflare Access service tokens: a token name (env:PREFIX), client id/secret references, or cfAccessToken', async () => {
+    const env = { CFT_CLIENT_ID: 'id-1.access', CFT_CLIENT_SECRET: 'secret-1', ID2: 'id-2.access', SECRET2: 'secret-2' };
+    const variants: Array<[Record<string, unknown>, string, string]> = [
+      [{ auth: { type: 'cf-access', token: 'env:CFT' } }, 'id-1.access', 'secret-1'],
+      [{ auth: { type: 'cf-access', clientId: 'env:ID2', clientSecret: 'env:SECRET2' } }, 'id-2.access', 'secret-2'],
+      [{ cfAccessToken: 'env:CFT', auth: { type: 'bearer', token: 'env:ID2' } }, 'id-1.access', 'secret-1'],
+    ];
+    for (const [extra, id, secret] of variants) {
+      const u = await up(backend(api.url, extra), { resolve: { env } });
+      const before = api.requests.length;
+      json(await call(u, 'get_item', { id: 'a' }));
+      expect(requestsSince(before)[0]!.headers).toMatchObject({ 'cf-access-client-id': id, 'cf-access-client-secret': secret });
+    }
+    expect(restBackendSchema.safeParse({ type: 'rest', baseUrl: api.url, tools: TOOLS, auth: { type: 'cf-access', clientId: 'env:X' } }).success).toBe(false);
   });
 
   it('a missing secret fails the backend with the variable name, not a crash', async () => {
