@@ -49,6 +49,7 @@ export class RestUpstream implements Upstream {
   private _catalog: UpstreamCatalog = EMPTY;
   private runtime?: RestRuntime;
   private dispatcher?: Agent;
+  private ca?: string;
   private readonly listeners = new Set<(e: UpstreamEvent) => void>();
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly policy: NetworkPolicy | undefined;
@@ -135,9 +136,13 @@ export class RestUpstream implements Upstream {
       }
       const { headers, authHeaders } = await this.resolveHeaders();
       const ca = this.config.tls?.caFile ? await readFile(this.resolvePath(this.config.tls.caFile), 'utf8') : undefined;
-      const old = this.dispatcher;
-      this.dispatcher = createRestDispatcher({ policy: this.policy, lookup: this.deps.lookup, ca, insecureSkipVerify: this.config.tls?.insecureSkipVerify });
-      if (old) void old.close().catch(() => {});
+      // A refresh keeps the warm pool unless the trusted CA changed (a rotated cluster CA file).
+      if (!this.dispatcher || ca !== this.ca) {
+        const old = this.dispatcher;
+        this.dispatcher = createRestDispatcher({ policy: this.policy, lookup: this.deps.lookup, ca, insecureSkipVerify: this.config.tls?.insecureSkipVerify });
+        this.ca = ca;
+        if (old) void old.close().catch(() => {});
+      }
       this.runtime = {
         backend: this.name,
         baseUrl: new URL(this.config.baseUrl),
@@ -199,6 +204,7 @@ export class RestUpstream implements Upstream {
     }
     const d = this.dispatcher;
     this.dispatcher = undefined;
+    this.ca = undefined;
     this.runtime = undefined;
     this.tools = new Map();
     this._catalog = EMPTY;

@@ -127,6 +127,11 @@ beforeAll(async () => {
         res.writeHead(200, { 'content-type': 'text/html' });
         res.end('<!doctype html><html><body>Grafana</body></html>');
         return;
+      case '/delayed':
+        await new Promise((r) => setTimeout(r, 300));
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.end('late but complete');
+        return;
       case '/text':
         res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
         res.end('plain text body');
@@ -316,7 +321,8 @@ describe('SSRF guard', () => {
     const u = await up(backend(`http://flip.test:${api.port}`), { lookup });
     json(await call(u, 'get_item', { id: 'a' }));
     // Drop pooled sockets, then flip the DNS answer: the next connection is checked again.
-    await u.refresh();
+    await u.stop({ drainMs: 0 });
+    await u.start();
     answer = '169.254.169.254';
     const r = await call(u, 'get_item', { id: 'a' });
     expect(r.isError).toBe(true);
@@ -571,5 +577,42 @@ describe('credentials', () => {
     await u.start();
     expect(u.state).toBe('failed');
     expect(u.lastError).toContain('Environment variable GH_TEST_MISSING is not set');
+  });
+});
+
+describe('lifecycle', () => {
+  it('refresh re-reads the tools file and announces the change; stop waits for calls in flight', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gh-rest-'));
+    try {
+      const file = join(dir, 'tools.yaml');
+      await writeFile(file, 'tools:\n  - name: text\n    path: /text\n');
+      const u = await up(restBackendSchema.parse({ type: 'rest', baseUrl: api.url, toolsFile: 'tools.yaml' }), { baseDir: dir });
+      const events: string[] = [];
+      u.on((e) => events.push(e.type === 'state' ? `state:${e.state}` : e.type));
+      expect(u.catalog().tools.map((t) => t.name)).toEqual(['text']);
+      await writeFile(file, 'tools:\n  - name: text\n    path: /text\n  - name: delayed\n    path: /delayed\n');
+      await u.refresh();
+      expect(u.catalog().tools.map((t) => t.name)).toEqual(['text', 'delayed']);
+      expect(events).toEqual(['list_changed']);
+      await u.refresh();
+      expect(events).toEqual(['list_changed']);
+
+      const slow = call(u, 'delayed', {}, { timeoutMs: 5_000 });
+      await new Promise((r) => setTimeout(r, 50));
+      await u.stop({ drainMs: 2_000 });
+      expect((await slow).content[0]!.text).toBe('late but complete');
+      expect(u.state).toBe('stopped');
+      expect(u.catalog().tools).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a disabled backend stays disabled and serves nothing', async () => {
+    const u = createRestUpstream('api', backend(api.url, { disabled: true }));
+    ups.push(u);
+    await u.start();
+    expect(u.state).toBe('disabled');
+    await expect(call(u, 'text')).rejects.toMatchObject({ code: -32001 });
   });
 });
