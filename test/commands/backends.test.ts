@@ -1,7 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { cliSandbox, hasScript, makeTempDir, runCli, runCliInTerminal } from '../helpers/cli.js';
+
+// Each case runs the CLI several times; on a loaded two-core machine that can take a while.
+vi.setConfig({ testTimeout: 120_000 });
 
 describe('backends add', () => {
   it('adds a stdio backend, splitting a quoted command line', async () => {
@@ -73,7 +76,7 @@ describe('backends add', () => {
     expect(json.code).toBe(2);
     expect(json.json()).toMatchObject({ error: { code: 'missing_flags', details: { missing: ['<name>', '--stdio or --url'] } } });
     for (const r of [none, noTarget, json]) expect(cliSandbox(r.configDir).readConfigBytes()).toBeUndefined();
-  }, 60_000);
+  });
 
   it('refuses an existing name unless --force, leaving config.json byte-identical', async () => {
     const sb = cliSandbox();
@@ -108,7 +111,7 @@ describe('backends add', () => {
     expect(runs[2]!.stderr).toContain('--env GITHUB_TOKEN=secret:gh-github-token');
     expect(runs[3]!.json()).toMatchObject({ error: { code: 'literal_secret' } });
     expect(sb.readConfigBytes()!.equals(before)).toBe(true);
-  }, 60_000);
+  });
 
   it('exits 2 on bad flag values and writes nothing', async () => {
     const sb = cliSandbox();
@@ -138,7 +141,7 @@ describe('backends add', () => {
     expect(json.code).toBe(2);
     expect(json.json()).toMatchObject({ error: { code: 'usage' } });
     expect(sb.readConfigBytes()!.equals(before)).toBe(true);
-  }, 90_000);
+  });
 
   it.skipIf(!hasScript())('asks for what is missing in a terminal', async () => {
     const sb = cliSandbox();
@@ -222,7 +225,7 @@ describe('backends list, show, enable, disable, remove', () => {
     expect(removed.code).toBe(0);
     expect(removed.json()).toMatchObject({ removed: { name: 'alpha', config: { type: 'stdio', command: 'npx' } } });
     expect(Object.keys(sb.readConfig().backends)).toEqual(['zeta']);
-  }, 60_000);
+  });
 
   it('an unknown name fails with exit 1 and lists the known names; nothing changes', async () => {
     const sb = cliSandbox();
@@ -244,7 +247,7 @@ describe('backends list, show, enable, disable, remove', () => {
     expect(empty.code).toBe(1);
     expect(empty.stderr).toContain('No backends are registered yet');
     expect(sb.readConfigBytes()!.equals(before)).toBe(true);
-  }, 60_000);
+  });
 
   it('a missing name argument is a usage error (exit 2)', async () => {
     const r = await runCli(['backends', 'show']);
@@ -299,7 +302,7 @@ describe('backends add for REST APIs', () => {
     expect(show.code).toBe(0);
     expect(show.stdout).toMatch(/^ {2}restart\s+write\s+POST\s+\/restart$/m);
     expect(json.json().tools.map((t: { name: string }) => t.name)).toContain('query_range');
-  }, 60_000);
+  });
 
   it('refuses literal template secrets and a missing base URL without a terminal', async () => {
     const [literal, missing] = await Promise.all([

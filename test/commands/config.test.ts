@@ -1,8 +1,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { cliSandbox, makeTempDir, runCli } from '../helpers/cli.js';
+
+// Each case runs the CLI several times; on a loaded two-core machine that can take a while.
+vi.setConfig({ testTimeout: 120_000 });
 
 const gatehouseYaml = `# Team gateway. This comment must survive a round trip.
 version: 1
@@ -27,10 +30,16 @@ function file(name: string, text: string): string {
   return p;
 }
 
+/** A store as `backends add` would leave it (that command has its own tests), written directly to save two CLI runs. */
 async function seeded() {
   const sb = cliSandbox();
-  await sb.run(['backends', 'add', 'gh', '--url', 'https://api.example.com/mcp', '--header', 'Authorization: secret:gh-token', '--prefix', 'git']);
-  await sb.run(['backends', 'add', 'fs', '--stdio', "node fs.js '/srv/my files'", '--env', 'FS_KEY=env:FS_KEY', '--disabled']);
+  sb.writeConfig({
+    version: 1,
+    backends: {
+      gh: { type: 'http', url: 'https://api.example.com/mcp', headers: { Authorization: 'secret:gh-token' }, prefix: 'git' },
+      fs: { type: 'stdio', command: 'node', args: ['fs.js', '/srv/my files'], env: { FS_KEY: 'env:FS_KEY' }, disabled: true },
+    },
+  });
   return sb;
 }
 
@@ -93,7 +102,7 @@ describe('config export', () => {
     expect(j.code).toBe(0);
     expect(j.stdout).toContain(`Wrote ${jsonPath} (1 backend).`);
     expect(JSON.parse(readFileSync(jsonPath, 'utf8'))).toEqual(sb.readConfig());
-  }, 60_000);
+  });
 });
 
 describe('config import', () => {

@@ -118,7 +118,8 @@ export default class BackendsAdd extends BaseCommand {
   /** Only what is missing is asked for; prompts go to stderr so stdout stays the result. */
   private async ask(input: AddBackendInput, force: boolean): Promise<void> {
     const { input: text, select } = await import('@inquirer/prompts');
-    const ctx = { output: process.stderr };
+    // Prompts are chatter, so stderr, unless stderr is redirected away from the terminal.
+    const ctx = { output: process.stderr.isTTY ? process.stderr : process.stdout };
     if (!input.name) {
       let known: string[] = [];
       try {
