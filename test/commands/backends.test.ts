@@ -159,6 +159,13 @@ describe('backends add', () => {
     expect(r.code).toBe(0);
     expect(sb.readConfig().backends.demo).toEqual({ type: 'stdio', command: 'node', args: ['server.js', 'a b'] });
   });
+
+  it.skipIf(!hasScript())('Ctrl-C at a prompt cancels with exit 2 and writes nothing', async () => {
+    const sb = cliSandbox();
+    const r = await runCliInTerminal(['backends', 'add', 'demo'], [{ expect: 'How does Gatehouse reach it?', send: '\x03' }, { expect: 'Cancelled.' }], { configDir: sb.configDir });
+    expect(r.code).toBe(2);
+    expect(sb.readConfigBytes()).toBeUndefined();
+  });
 });
 
 describe('backends list, show, enable, disable, remove', () => {
