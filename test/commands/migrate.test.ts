@@ -416,3 +416,14 @@ describe('migrate check', () => {
     expect(strict.code).toBe(11);
   });
 });
+
+describe('migrate --help', () => {
+  it('documents the exit codes of apply and check', async () => {
+    const [apply, check] = await Promise.all([runCli(['migrate', 'apply', '--help']), runCli(['migrate', 'check', '--help'])]);
+    expect(apply.code).toBe(0);
+    expect(apply.stdout).toMatch(/10 {2}changes proposed \(dry run\) or written/);
+    expect(apply.stdout).toMatch(/11 {2}names remain that the map cannot rewrite/);
+    expect(check.stdout).toMatch(/10 {2}old names remain that `migrate apply` would rewrite/);
+    expect(check.stdout).toMatch(/11 {2}only names remain that the map cannot rewrite/);
+  });
+});

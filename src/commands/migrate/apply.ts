@@ -221,20 +221,14 @@ export interface ApplyResult {
 export default class MigrateApply extends BaseCommand {
   static override summary = 'Rewrite tool-name references in files and folders, using a migration map.';
   static override description = [
-    'Walks the given files and folders (respecting .gitignore, skipping binaries and symlinks) and',
-    'rewrites whole old names, Claude Code `mcp__<server>__<tool>` forms and `.mcp.json` server keys.',
-    'Dry run by default: prints a unified diff and per-file counts. --write applies every file at once',
-    'or none, keeping encodings, line endings and comments. Files with uncommitted changes in a git',
-    'work tree are refused unless --force. A second apply changes nothing.',
-    '',
-    'Exit codes:',
-    '  0   nothing to change, nothing left',
-    '  1   error (nothing written)',
-    '  2   usage error',
-    '  10  changes proposed (dry run) or written (--write)',
-    '  11  names remain that the map cannot rewrite: ambiguous old names, or names that look like the',
-    '      old scheme but are not in the map (listed on stderr); takes precedence over 10',
-  ].join('\n');
+    'Walks the given files and folders (respecting .gitignore, skipping binaries and symlinks) and rewrites whole old names, Claude Code `mcp__<server>__<tool>` forms and `.mcp.json` server keys. Dry run by default: prints a unified diff and per-file counts. --write applies every file at once or none, keeping encodings, line endings and comments. Files with uncommitted changes in a git work tree are refused unless --force. A second apply changes nothing.',
+    '\n\nExit codes:',
+    '\n  0   nothing to change, nothing left',
+    '\n  1   error (nothing written)',
+    '\n  2   usage error',
+    '\n  10  changes proposed (dry run) or written (--write)',
+    '\n  11  names remain that the map cannot rewrite: ambiguous old names, or names that look like the old scheme but are not in the map (listed on stderr); takes precedence over 10',
+  ].join('');
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> --map tool-map.yaml .',

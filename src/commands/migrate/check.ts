@@ -31,17 +31,14 @@ export interface CheckResultJson {
 export default class MigrateCheck extends BaseCommand {
   static override summary = 'Fail when any old tool name from a migration map remains (the CI gate).';
   static override description = [
-    'Walks the given files and folders the way `migrate apply` does and lists every old name as',
-    'file:line:column. Names that look like the old scheme but are not in the map are warnings.',
-    '--json gives one record per location (path, line, column, severity, message) for CI annotations.',
-    '',
-    'Exit codes:',
-    '  0   no old names (warnings may remain)',
-    '  1   error',
-    '  2   usage error',
-    '  10  old names remain that `migrate apply` would rewrite',
-    '  11  only names remain that the map cannot rewrite (ambiguous old names; with --strict, also warnings)',
-  ].join('\n');
+    'Walks the given files and folders the way `migrate apply` does and lists every old name as file:line:column. Names that look like the old scheme but are not in the map are warnings. --json gives one record per location (path, line, column, severity, message) for CI annotations.',
+    '\n\nExit codes:',
+    '\n  0   no old names (warnings may remain)',
+    '\n  1   error',
+    '\n  2   usage error',
+    '\n  10  old names remain that `migrate apply` would rewrite',
+    '\n  11  only names remain that the map cannot rewrite (ambiguous old names; with --strict, also warnings)',
+  ].join('');
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> --map tool-map.yaml .',

@@ -167,16 +167,9 @@ export interface MapResult {
 export default class MigrateMap extends BaseCommand {
   static override summary = 'Build a map from old tool names (Context Forge or another naming policy) to Gatehouse names.';
   static override description = [
-    'Native tool names come from a file (--tools), a registered backend (--backend, connected live),',
-    'or the running gateway (--gateway). Old names are computed with Context Forge\'s slug rules',
-    '(--from contextforge) or a Gatehouse prefix policy (--from gatehouse). New names follow Gatehouse\'s',
-    'policy: --to-prefix and --to-separator, by default the backend\'s prefix (its name) and separator (_).',
-    '',
-    'Never guesses: native names that mangle to the same old name are marked ambiguous and never',
-    'rewritten. Collisions, double prefixes, slug changes beyond _→SEP, unchanged names and --known-old',
-    'names the map cannot explain are reported on stderr (and under "report" with --json).',
-    'The output is stable and sorted, with a header that records the command line.',
-  ].join('\n');
+    'Native tool names come from a file (--tools), a registered backend (--backend, connected live), or the running gateway (--gateway). Old names are computed with Context Forge\'s slug rules (--from contextforge) or a Gatehouse prefix policy (--from gatehouse). New names follow Gatehouse\'s policy: --to-prefix and --to-separator, by default the backend\'s prefix (its name) and separator (_).',
+    '\n\nNever guesses: native names that mangle to the same old name are marked ambiguous and never rewritten. Collisions, double prefixes, slug changes beyond _→SEP, unchanged names and --known-old names the map cannot explain are reported on stderr (and under "report" with --json). The output is stable and sorted, with a header that records the command line.',
+  ].join('');
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> --from contextforge --gateway-name Monolith --tools tools.json --to-prefix monolith -o tool-map.yaml',

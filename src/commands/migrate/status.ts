@@ -68,9 +68,8 @@ function table(head: string[], rows: string[][]): string[] {
 export default class MigrateStatus extends BaseCommand {
   static override summary = 'Show which old tool names (served aliases) the running gateway still sees called, by whom and when.';
   static override description = [
-    'Asks the running gateway (`gatehouse serve`) over its loopback admin API. An alias nobody has',
-    'called for a while can go: remove it from the map the gateway loads as aliases.',
-  ].join('\n');
+    'Asks the running gateway (`gatehouse serve`) over its loopback admin API. An alias nobody has called for a while can go: remove it from the map the gateway loads as aliases.',
+  ].join('');
 
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --unused', '<%= config.bin %> <%= command.id %> --json'];
 
