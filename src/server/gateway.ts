@@ -84,7 +84,10 @@ export class Gateway {
       defaultTimeoutMs: (gw.callTimeout ?? DEFAULTS.callTimeout) * 1000,
       serverInfo: { name: 'gatehouse', version: VERSION },
       instructions: 'Gatehouse federates several MCP backends; tool names carry the backend prefix.',
-      onSubscribe: (session, uri, _u, on) => this.http?.trackSubscription(session, uri, on),
+      onSubscribe: (session, uri, _u, on) => {
+        this.http?.trackSubscription(session, uri, on);
+        this.onSubscription?.(session, uri, on);
+      },
       aliases: () => this.aliases,
       track: (p) => this.track(p),
     });
@@ -107,6 +110,7 @@ export class Gateway {
           this.queueRebuild();
         } else if (e.type === 'resource_updated') {
           this.http?.notifyResourceUpdated(e.uri, e.sessionKey);
+          this.onResourceUpdated?.(e.uri, e.sessionKey);
         } else if (e.type === 'stderr') {
           this.bus.emit('backend.stderr', { backend: u.name, line: e.line });
         }
@@ -178,6 +182,9 @@ export class Gateway {
 
   /** Extra list_changed sink (the stdio inbound registers here). */
   onListChanged?: (kind: 'tools' | 'resources' | 'prompts') => void;
+  /** Extra resource-update sink and subscription tracker (the stdio inbound registers here). */
+  onResourceUpdated?: (uri: string, sessionKey?: string) => void;
+  onSubscription?: (sessionKey: string, uri: string, subscribed: boolean) => void;
 
   async start(): Promise<void> {
     const gw = this.opts.config.gateway ?? {};
@@ -245,7 +252,7 @@ export class Gateway {
       startedAt: new Date(this.startedAt).toISOString(),
       inFlight: this.inFlight.size,
       sessions: this.http?.sessions.size ?? 0,
-      toolNames: this.catalog.toolEntries(),
+      exposedTools: this.catalog.toolEntries(),
       catalog: {
         tools: this.catalog.tools.length,
         resources: this.catalog.resources.length,
@@ -258,6 +265,7 @@ export class Gateway {
         state: u.state,
         reason: u.lastError,
         tools: u.catalog().tools.length,
+        toolNames: u.catalog().tools.map((t) => t.name),
         resources: u.catalog().resources.length,
         prompts: u.catalog().prompts.length,
         ...u.info,
