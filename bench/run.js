@@ -6,7 +6,7 @@
 //
 // Prints markdown tables to stdout (progress to stderr) and writes .bench-out/results.json.
 // Every process it starts is stopped at the end, on error and on Ctrl-C. It binds 127.0.0.1 only.
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
@@ -27,6 +27,7 @@ const LOGS = join(RUN, 'logs');
 const PROFILES = join(OUT, 'profiles');
 const ECHO = join(ROOT, 'bench/servers/echo-server.mjs');
 const LOOPBACK_ONLY = join(ROOT, 'bench/lib/loopback-only.mjs');
+const MEMORY_PROBE = join(ROOT, 'bench/lib/memory-probe.mjs');
 const NODE = process.execPath;
 
 // ---- options -------------------------------------------------------------------------------
@@ -65,7 +66,8 @@ function parseOptions(argv) {
   return o;
 }
 
-const log = (msg) => process.stderr.write(`[bench] ${msg}\n`);
+const t0 = performance.now();
+const log = (msg) => process.stderr.write(`[bench ${((performance.now() - t0) / 1000).toFixed(1).padStart(5)} s] ${msg}\n`);
 
 // ---- targets -------------------------------------------------------------------------------
 
@@ -98,10 +100,12 @@ async function startGatehouse(name, config, opts) {
   const profile = join(PROFILES, `${name}.cpuprofile`);
   if (opts.profile) rmSync(profile, { force: true });
   const nodeArgs = opts.profile ? ['--cpu-prof', '--cpu-prof-dir', PROFILES, '--cpu-prof-name', `${name}.cpuprofile`] : [];
-  const proc = start(name, NODE, [...nodeArgs, join(ROOT, 'bin/run.js'), 'serve', '--config', file, '--port', String(port), '--no-tui', '--log-format', 'json'], {
+  const memFile = join(dir, 'memory.json');
+  const proc = start(name, NODE, [...nodeArgs, '--import', MEMORY_PROBE, join(ROOT, 'bin/run.js'), 'serve', '--config', file, '--port', String(port), '--no-tui', '--log-format', 'json'], {
     logFile: join(LOGS, `${name}.log`),
-    env: { ...process.env, GATEHOUSE_CONFIG_DIR: join(dir, 'store'), NO_COLOR: '1' },
+    env: { ...process.env, GATEHOUSE_CONFIG_DIR: join(dir, 'store'), GATEHOUSE_BENCH_MEMFILE: memFile, NO_COLOR: '1' },
   });
+  proc.memFile = memFile;
   const backends = Object.keys(config.backends).length;
   // Readiness is spawn → /readyz 200 (every backend tried); we also insist every backend is up.
   let readyAt;
@@ -117,6 +121,13 @@ async function startGatehouse(name, config, opts) {
     { proc, timeoutMs: 60_000, everyMs: 5 },
   );
   return { proc, url: `http://127.0.0.1:${port}/mcp`, readyMs: readyAt - proc.spawnedAt, status };
+}
+
+/** What the Gatehouse process's memory is made of (JS heap, external, …), from the preloaded probe. */
+async function memoryBreakdown(proc) {
+  rmSync(proc.memFile, { force: true });
+  process.kill(proc.pid, 'SIGUSR2');
+  return waitUntil('memory probe', () => existsSync(proc.memFile) && JSON.parse(readFileSync(proc.memFile, 'utf8')), { proc, timeoutMs: 5_000 });
 }
 
 async function waitHttp(name, port, proc) {
@@ -407,6 +418,17 @@ async function main() {
     await Promise.all([stop(d.proc), stop(g.proc, opts.profile ? 15_000 : 3_000)]);
   }
 
+  // What Gatehouse costs before any backend: the floor under every RSS figure.
+  log('empty gateway');
+  {
+    const g = await startGatehouse('gatehouse-empty', { backends: {} }, opts);
+    const s = await new Session(g.url, 'legacy', 'empty').open();
+    await s.listTools();
+    await s.close();
+    results.emptyGateway = { readyMs: g.readyMs, rssMiB: sample(g.proc.pid).rss, memory: await memoryBreakdown(g.proc) };
+    await stop(g.proc, opts.profile ? 15_000 : 3_000);
+  }
+
   // Ten stdio backends of 200 tools each, shared isolation: readiness, tools/list, RSS.
   log('10 backends × 200 tools');
   {
@@ -441,7 +463,9 @@ async function main() {
     });
     await Promise.all(sessions.map((s) => s.close()));
     const after = sample(g.proc.pid);
+    const memory = await memoryBreakdown(g.proc);
     results.tenBackends = {
+      memory,
       readyMs: g.readyMs,
       tools: 2000,
       listTimes: times,
@@ -527,15 +551,22 @@ function renderReport(res, labels) {
   for (const [k, v] of Object.entries(res.tenBackends.listTimes)) listRows.push([k, fmt(v.median), fmt(v.p90)]);
   lines.push(markdownTable(['case', 'median ms', 'p90 ms'], listRows));
   lines.push('');
-  lines.push('### 10 stdio backends × 200 tools (shared isolation)');
+  lines.push('### Gateway memory: 10 stdio backends × 200 tools (shared isolation), and no backends');
   lines.push('');
   const ten = res.tenBackends;
+  const empty = res.emptyGateway;
+  const memCols = (m) => [fmt(m?.heapUsed, 1), fmt(m?.heapTotal, 1), fmt(m?.external, 1)];
   lines.push(
     markdownTable(
-      ['gateway RSS after ready', 'gateway RSS after lists + calls', 'gateway peak RSS', 'backends RSS (procs)', 'calls', 'p50 ms', 'errors / wrong'],
-      [[`${fmt(ten.rssAfterReadyMiB, 0)} MiB`, `${fmt(ten.rssMiB, 0)} MiB`, `${fmt(ten.peakRssMiB, 0)} MiB`, `${fmt(ten.backendRssMiB, 0)} MiB (${ten.backendProcesses})`, ten.calls, fmt(ten.p50), `${ten.errors} / ${ten.wrong}`]],
+      ['gateway', 'RSS MiB after ready', 'RSS MiB after lists + calls', 'peak RSS MiB', 'JS heap used', 'JS heap committed', 'external', 'backends RSS MiB (procs)'],
+      [
+        ['10 backends × 200 tools', fmt(ten.rssAfterReadyMiB, 0), fmt(ten.rssMiB, 0), fmt(ten.peakRssMiB, 0), ...memCols(ten.memory), `${fmt(ten.backendRssMiB, 0)} (${ten.backendProcesses})`],
+        ['no backends (floor)', '–', fmt(empty.rssMiB, 0), '–', ...memCols(empty.memory), '–'],
+      ],
     ),
   );
+  lines.push('');
+  lines.push(`Through the 10-backend gateway: ${ten.calls} echo calls spread over all backends, p50 ${fmt(ten.p50)} ms, ${ten.errors} errors, ${ten.wrong} wrong.`);
   lines.push('');
   lines.push('### Responses at the wrong client');
   lines.push('');
