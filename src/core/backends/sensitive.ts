@@ -63,7 +63,8 @@ export function findBackendLiteralSecrets(name: string, b: BackendConfig): Liter
     if (b.auth?.type === 'header' && b.auth.value && !isSecretRef(b.auth.value)) found.push({ path: [...base, 'auth', 'value'], name: b.auth.name, kind: 'auth' });
     if (b.auth?.type === 'cf-access') {
       const auth = b.auth as Record<string, unknown>;
-      for (const key of ['token', 'clientSecret']) {
+      // `token` names a stored Cloudflare Access token (not a secret value); the pair itself may be given inline.
+      for (const key of ['clientId', 'clientSecret']) {
         const v = auth[key];
         if (typeof v === 'string' && v && !isSecretRef(v)) found.push({ path: [...base, 'auth', key], name: key, kind: 'auth' });
       }
