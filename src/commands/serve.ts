@@ -135,6 +135,8 @@ In a terminal it shows a live dashboard; otherwise (or with --no-tui) it logs on
       const { serveStdioInbound } = await import('../server/inbound/stdio.js');
       const h = await serveStdioInbound(gateway.router);
       gateway.onListChanged = (k) => h.notifyListChanged(k);
+      gateway.onResourceUpdated = (uri, sessionKey) => h.notifyResourceUpdated(uri, sessionKey);
+      gateway.onSubscription = (sessionKey, uri, on) => h.trackSubscription(sessionKey, uri, on);
       stdioHandle = h;
       process.stdin.once('end', () => quit('stdin closed'));
     }

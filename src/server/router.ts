@@ -207,6 +207,33 @@ export class Router {
   }
 
   /**
+   * A 2026-07-28 client's `subscriptions/listen` stream is served by the SDK, which never asks the
+   * server about it; the inbound calls this when one asks for resource updates, so the backends that
+   * own those URIs are subscribed for as long as the stream is open. Resolves to the release (or
+   * undefined when nothing was subscribed).
+   */
+  async listenResources(uris: string[], sessionKey = 'stateless'): Promise<(() => Promise<void>) | undefined> {
+    const held: Array<{ upstream: Upstream; uri: string }> = [];
+    for (const uri of new Set(uris)) {
+      const upstream = this.deps.catalog.resolveResource(uri);
+      if (!upstream?.subscribe) continue;
+      try {
+        await upstream.subscribe(uri, sessionKey);
+        held.push({ upstream, uri });
+      } catch {
+        // The stream still opens; this URI just gets no updates (as with a backend that cannot subscribe).
+      }
+    }
+    if (!held.length) return undefined;
+    let released = false;
+    return async () => {
+      if (released) return;
+      released = true;
+      await Promise.allSettled(held.map(({ upstream, uri }) => upstream.unsubscribe?.(uri, sessionKey)));
+    };
+  }
+
+  /**
    * Forwards one request and relays progress, notifications and reverse requests for it. Relayed
    * notifications are chained and awaited before the result is returned, so nothing the backend
    * sent before its response arrives after it.
@@ -433,6 +460,14 @@ export class Router {
     }
     this.held.clear();
   }
+}
+
+/** The resource URIs a `subscriptions/listen` request asks updates for (none for any other message). */
+export function listenResourceUris(message: unknown): string[] {
+  const m = message as { method?: unknown; params?: { notifications?: { resourceSubscriptions?: unknown } } } | undefined;
+  if (!m || typeof m !== 'object' || m.method !== 'subscriptions/listen') return [];
+  const uris = m.params?.notifications?.resourceSubscriptions;
+  return Array.isArray(uris) ? uris.filter((u): u is string => typeof u === 'string') : [];
 }
 
 function unknownName(kind: 'tool' | 'prompt', name: string, total: number): ProtocolError {

@@ -9,7 +9,7 @@ import {
   type Server,
 } from '@modelcontextprotocol/server';
 import type { EventBus } from '../../core/events.js';
-import type { Router } from '../router.js';
+import { listenResourceUris, type Router } from '../router.js';
 import { SseServerTransport } from './sse.js';
 
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -205,6 +205,12 @@ export class HttpApp {
     const request = toWebRequest(req, res, body.text);
     if (isInitialize(body.json) && (await isLegacyRequest(request.clone(), body.json))) {
       return this.startStreamableSession(req, res, request, body.json, client);
+    }
+    // A listen stream asking for resource updates: subscribe the owning backends while it is open.
+    const uris = listenResourceUris(body.json);
+    if (uris.length) {
+      const release = await this.opts.router.listenResources(uris);
+      if (release) res.once('close', () => void release());
     }
     const response = await this.modern.fetch(request, { parsedBody: body.json, ...(client ? { authInfo: { token: '', clientId: client, scopes: [] } } : {}) });
     return writeWebResponse(res, response);
