@@ -207,6 +207,48 @@ export const aliasesSchema = z.strictObject({
   expires: z.iso.date().optional(),
 });
 
+export const authModes = ['none', 'bearer', 'jwt', 'cloudflare-access'] as const;
+export type AuthMode = (typeof authModes)[number];
+
+/**
+ * Inbound auth for /mcp, /sse and /messages. `none` is for loopback binds; `bearer` checks static
+ * client tokens (`gatehouse clients token create`); `jwt` is an OAuth 2.1 resource server;
+ * `cloudflare-access` verifies the assertion Cloudflare Access adds in front of the gateway.
+ */
+export const authSchema = z
+  .strictObject({
+    mode: z.enum(authModes),
+    jwt: z
+      .strictObject({
+        /** The authorization server's issuer identifier; tokens must carry it as `iss`. */
+        issuer: z.url({ protocol: /^https?$/ }),
+        /** Accepted `aud` values (usually this gateway's public /mcp URL). */
+        audience: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+        jwksUrl: z.url({ protocol: /^https?$/ }),
+        /** This gateway's public MCP URL, advertised in RFC 9728 metadata (default: derived from the Host header). */
+        resource: z.url({ protocol: /^https?$/ }).optional(),
+        /** Scopes every token must carry; also advertised as scopes_supported. */
+        scopes: z.array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'a scope is printable ASCII without spaces, quotes or backslashes')).optional(),
+      })
+      .optional(),
+    cloudflareAccess: z
+      .strictObject({
+        /** Zero Trust team name or domain: myteam or myteam.cloudflareaccess.com. */
+        team: z.string().min(1),
+        /** The Access application's AUD tag (or several). */
+        aud: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+        /** Where the signing keys are (default https://<team>.cloudflareaccess.com/cdn-cgi/access/certs). */
+        certsUrl: z.url({ protocol: /^https?$/ }).optional(),
+      })
+      .optional(),
+  })
+  .superRefine((a, ctx) => {
+    if (a.mode === 'jwt' && !a.jwt) ctx.addIssue({ code: 'custom', path: ['jwt'], message: 'mode "jwt" needs jwt: {issuer, audience, jwksUrl}' });
+    if (a.mode === 'cloudflare-access' && !a.cloudflareAccess) {
+      ctx.addIssue({ code: 'custom', path: ['cloudflareAccess'], message: 'mode "cloudflare-access" needs cloudflareAccess: {team, aud}' });
+    }
+  });
+
 export const gatewaySchema = z.strictObject({
   host: z.string().optional(),
   port: z.number().int().min(0).max(65_535).optional(),
@@ -218,6 +260,7 @@ export const gatewaySchema = z.strictObject({
   allowedNetworks: z.array(z.string()).optional(),
   callTimeout: z.number().positive().max(86_400).optional(),
   aliases: aliasesSchema.optional(),
+  auth: authSchema.optional(),
 });
 
 export const configSchema = z.strictObject({
@@ -235,6 +278,7 @@ export type RestToolConfig = z.infer<typeof restToolSchema>;
 export type BackendConfig = z.infer<typeof backendSchema>;
 export type GatewayConfig = z.infer<typeof gatewaySchema>;
 export type AliasesConfig = z.infer<typeof aliasesSchema>;
+export type AuthConfig = z.infer<typeof authSchema>;
 export type GatehouseConfig = z.infer<typeof configSchema>;
 
 export const DEFAULTS = {
