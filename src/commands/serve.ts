@@ -6,6 +6,8 @@ import { configDir } from '../core/config/paths.js';
 import { authModes, prefixModes, type AuthConfig, type GatehouseConfig } from '../core/config/schema.js';
 import { ExitCode, UserError } from '../core/errors.js';
 
+/** A repeat of an exit signal within this many ms of the first is a library's echo of it. */
+const SIGNAL_ECHO_MS = 500;
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
 export default class Serve extends BaseCommand {
@@ -89,9 +91,15 @@ In a terminal it shows a live dashboard; otherwise (or with --no-tui) it logs on
     const quitRequested = new Promise<string>((resolve) => (quit = resolve));
 
     let signals = 0;
+    let firstSignalAt = 0;
     const onSignal = (sig: string) => {
+      // conf's atomically (when-exit) hooks every exit signal once and sends it to the process again
+      // after its own cleanup: a repeat this close behind the first is that echo, not a second Ctrl-C,
+      // and counting it would skip the drain.
+      if (signals > 0 && Date.now() - firstSignalAt < SIGNAL_ECHO_MS) return;
       signals++;
       if (signals > 1) process.exit(ExitCode.interrupted);
+      firstSignalAt = Date.now();
       quit(sig);
     };
 

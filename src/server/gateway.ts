@@ -299,8 +299,10 @@ export class Gateway {
       await Promise.race([Promise.allSettled([...this.inFlight]), new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())))]);
     }
     this.router.dispose();
-    await this.http?.close();
+    // Backends first: a call still in flight past the deadline then fails with a clear error, which
+    // the HTTP side writes before it closes (closing first would cut the client off mid-response).
     await Promise.all(this.upstreams.map((u) => u.stop()));
+    await this.http?.close();
     if (this.statePath) await rm(this.statePath, { force: true });
     this.bus.emit('gateway.stopped', {});
   }

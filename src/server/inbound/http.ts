@@ -13,6 +13,8 @@ import { listenResourceUris, type Router } from '../router.js';
 import { SseServerTransport } from './sse.js';
 
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
+/** How long close() waits for responses already being written. */
+const CLOSE_GRACE_MS = 3_000;
 
 export interface HttpAppOptions {
   host: string;
@@ -76,6 +78,10 @@ export class HttpApp {
 
   async listen(): Promise<{ host: string; port: number; url: string }> {
     this.http = createServer((req, res) => {
+      if (req.method === 'POST') {
+        this.answering.add(res);
+        res.once('close', () => this.answering.delete(res));
+      }
       this.handle(req, res).catch((e) => {
         if (!res.headersSent) sendJson(res, 500, { error: 'internal_error', message: String((e as Error)?.message ?? e) });
         else res.destroy();
@@ -207,6 +213,7 @@ export class HttpApp {
       return this.startStreamableSession(req, res, request, body.json, client);
     }
     // A listen stream asking for resource updates: subscribe the owning backends while it is open.
+    if ((body.json as { method?: unknown } | undefined)?.method === 'subscriptions/listen') this.answering.delete(res);
     const uris = listenResourceUris(body.json);
     if (uris.length) {
       const release = await this.opts.router.listenResources(uris);
@@ -291,20 +298,27 @@ export class HttpApp {
     return sendJson(res, 404, { error: 'not_found' });
   }
 
+  /**
+   * POSTs whose response is still being written (a call's result, an error); listen streams leave
+   * the set, since they only end when the client or close() ends them.
+   */
+  private readonly answering = new Set<ServerResponse>();
+
   async close(): Promise<void> {
+    // Accept no new connections, and let responses already on their way finish (a drained call's
+    // result is written after the call settles), then end sessions and streams.
+    const http = this.http;
+    const closed = http ? new Promise<void>((resolve) => http.close(() => resolve())) : Promise.resolve();
+    const deadline = Date.now() + CLOSE_GRACE_MS;
+    while (this.answering.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     for (const id of [...this.sessions.keys()]) {
       const s = this.sessions.get(id);
       await s?.transport.close().catch(() => undefined);
       this.closeSession(id);
     }
     await this.modern.close().catch(() => undefined);
-    if (this.http) {
-      const http = this.http;
-      await new Promise<void>((resolve) => {
-        http.close(() => resolve());
-        http.closeAllConnections();
-      });
-    }
+    http?.closeAllConnections();
+    await closed;
   }
 }
 
