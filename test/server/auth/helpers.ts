@@ -88,6 +88,8 @@ export interface RecordingProxy {
   url: string;
   /** Headers of every request that reached the backend through this proxy. */
   seen: IncomingHttpHeaders[];
+  /** Request bodies (JSON-RPC messages) in arrival order. */
+  bodies: string[];
   /** Points the proxy at another origin (a restarted gateway on a new port). */
   setTarget(upstream: string): void;
   close(): Promise<void>;
@@ -97,6 +99,7 @@ export interface RecordingProxy {
 export async function startRecordingProxy(upstream = 'http://127.0.0.1:9'): Promise<RecordingProxy> {
   let target = new URL(upstream);
   const seen: IncomingHttpHeaders[] = [];
+  const bodies: string[] = [];
   const sockets = new Set<Socket>();
   const server = http.createServer((req, res) => {
     seen.push({ ...req.headers });
@@ -110,6 +113,9 @@ export async function startRecordingProxy(upstream = 'http://127.0.0.1:9'): Prom
       else res.destroy();
     });
     res.on('close', () => out.destroy());
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => chunks.length && bodies.push(Buffer.concat(chunks).toString('utf8')));
     req.pipe(out);
   });
   server.on('connection', (s) => {
@@ -120,6 +126,7 @@ export async function startRecordingProxy(upstream = 'http://127.0.0.1:9'): Prom
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     seen,
+    bodies,
     setTarget: (u) => {
       target = new URL(u);
     },
