@@ -33,9 +33,9 @@ const NODE = process.execPath;
 // ---- options -------------------------------------------------------------------------------
 
 const USAGE = `usage: node bench/run.js [--quick] [--calls N] [--rounds N] [--profile] [--no-peers]
-  --quick      a smaller run (about a minute): fewer calls and rounds
-  --calls N    tools/call per target for each echo scenario (default 2000; --quick 400)
-  --rounds N   alternating rounds the calls are split into (default 4; --quick 2)
+  --quick      a smaller run (about a minute): fewer calls and rounds, no c16 or modern blob scenarios
+  --calls N    tools/call per target for each echo scenario (default 2000; --quick 300)
+  --rounds N   alternating rounds the calls are split into (default 5; --quick 2)
   --profile    run the Gatehouse processes under node --cpu-prof (profiles in .bench-out/profiles)
   --no-peers   skip supergateway and mcp-proxy`;
 
@@ -58,11 +58,14 @@ function parseOptions(argv) {
       process.exit(0);
     } else throw new Error(`unknown argument ${a}\n${USAGE}`);
   }
-  o.calls ??= o.quick ? 400 : 2000;
-  o.rounds ??= o.quick ? 2 : 4;
-  o.warmup = Math.min(o.quick ? 100 : 300, o.calls);
-  o.wrongClientCalls = o.quick ? 320 : 1600;
-  o.listRepeats = o.quick ? 10 : 30;
+  o.calls ??= o.quick ? 300 : 2000;
+  // Five rounds: with five targets rotating, each runs once in every position.
+  o.rounds ??= o.quick ? 2 : 5;
+  o.globalWarmup = o.quick ? 200 : 1000;
+  o.warmup = Math.min(o.quick ? 50 : 300, o.calls);
+  o.wrongClientCalls = o.quick ? 160 : 1600;
+  o.listRepeats = o.quick ? 8 : 30;
+  o.tenBackendCalls = o.quick ? 200 : 2000;
   return o;
 }
 
@@ -370,18 +373,27 @@ async function main() {
   results.startup = Object.fromEntries(targets.filter((t) => t.readyMs !== undefined).map((t) => [t.key, { readyMs: t.readyMs }]));
 
   log('opening sessions');
-  for (const t of targets) await openSessions(t, t.eras, 16);
+  for (const t of targets) await openSessions(t, t.eras, opts.quick ? 8 : 16);
+
+  // One warm-up per target and era before anything is timed, so JIT warm-up lands on no scenario.
+  log('warming up');
+  for (const t of targets) {
+    for (const era of t.eras) {
+      const w = await runLoad({ sessions: t.sessions[era], concurrency: t.sessions[era].length, calls: opts.globalWarmup, workload: echoWorkload('echo') });
+      if (w.errors) log(`  warm-up ${t.key} (${era}): ${w.errors} errors (${w.errorSamples[0]})`);
+    }
+  }
 
   const echo = echoWorkload('echo');
   const blob = blobWorkload('blob', BLOB_TEXT);
   const scenarios = [
     { key: 'legacy echo c8', era: 'legacy', workload: echo, concurrency: 8, calls: opts.calls },
-    { key: 'legacy echo c16', era: 'legacy', workload: echo, concurrency: 16, calls: opts.calls },
+    { key: 'legacy echo c16', era: 'legacy', workload: echo, concurrency: 16, calls: opts.calls, full: true },
     { key: 'legacy blob 16KiB c8', era: 'legacy', workload: blob, concurrency: 8, calls: Math.ceil(opts.calls / 2) },
     { key: 'modern echo c8', era: 'modern', workload: echo, concurrency: 8, calls: opts.calls },
-    { key: 'modern echo c16', era: 'modern', workload: echo, concurrency: 16, calls: opts.calls },
-    { key: 'modern blob 16KiB c8', era: 'modern', workload: blob, concurrency: 8, calls: Math.ceil(opts.calls / 2) },
-  ];
+    { key: 'modern echo c16', era: 'modern', workload: echo, concurrency: 16, calls: opts.calls, full: true },
+    { key: 'modern blob 16KiB c8', era: 'modern', workload: blob, concurrency: 8, calls: Math.ceil(opts.calls / 2), full: true },
+  ].filter((sc) => !opts.quick || !sc.full);
   results.scenarios = {};
   for (const sc of scenarios) {
     const loadAvg = os.loadavg()[0];
@@ -458,7 +470,7 @@ async function main() {
     const load = await runLoad({
       sessions,
       concurrency: 8,
-      calls: opts.quick ? 400 : 2000,
+      calls: opts.tenBackendCalls,
       workload: { ...echoWorkload(), tool: (w, seq) => `${names[(w + seq) % names.length]}_echo` },
     });
     await Promise.all(sessions.map((s) => s.close()));

@@ -125,10 +125,15 @@ async function serveEchoHttp(port, totalTools) {
   const sessions = new Map();
   const modern = createMcpHandler(() => createEchoServer(totalTools), { legacy: 'reject', onerror: () => {} });
 
+  // Requests by kind, written to stderr at exit: shows how many backend requests a proxied call costs.
+  const counts = {};
+  const count = (k) => (counts[k] = (counts[k] ?? 0) + 1);
+
   async function handle(req, res, body, signal) {
     const request = toWebRequest(req, server.address().port, body, signal);
     const sessionId = req.headers['mcp-session-id'];
     if (sessionId) {
+      count(`${req.method} (session)`);
       const transport = sessions.get(sessionId);
       if (!transport) return jsonRpcError(404, -32001, 'Session not found');
       return transport.handleRequest(request);
@@ -139,6 +144,7 @@ async function serveEchoHttp(port, totalTools) {
     } catch {
       return jsonRpcError(400, -32700, 'Parse error');
     }
+    count(`${req.method} ${message?.method ?? ''} (no session)`);
     if (message?.method === 'initialize') {
       const transport = new WebStandardStreamableHTTPServerTransport({
         sessionIdGenerator: () => randomUUID(),
@@ -181,6 +187,7 @@ async function serveEchoHttp(port, totalTools) {
   });
   process.stdout.write(`LISTENING ${server.address().port}\n`);
   return async () => {
+    process.stderr.write(`echo-server requests: ${JSON.stringify(counts)}\n`);
     await Promise.allSettled([...sessions.values()].map((t) => t.close()));
     await modern.close();
     server.closeAllConnections();
