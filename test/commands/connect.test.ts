@@ -10,11 +10,11 @@
  * fatal auth failures (Access login redirect, 401) ending with one error and exit 4, and every
  * output grepped for every secret.
  *
- * The MCP inspector CLI (`--header`) is not among the dev dependencies (no version that runs on
- * Node 20 is installed), so "a real client" here is the SDK client; see the skipped test at the end.
+ * The MCP Inspector CLI also runs `connect` as its stdio server (skipped when it is not installed);
+ * test/server/auth/inspector.test.ts uses its `--header` against the auth modes directly.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,6 +38,7 @@ guard.secret(stale.clientId);
 guard.secret(stale.clientSecret);
 const ENV = { GATEHOUSE_SECRET_STORE: 'file' };
 const fx = stdioFixtureCommand('conformance-server');
+const INSPECTOR = join(ROOT, 'node_modules', '@modelcontextprotocol', 'inspector', 'clients', 'launcher', 'build', 'index.js');
 const BACKENDS = { fx: { type: 'stdio' as const, command: fx.command, args: fx.args } };
 
 let sb: CliSandbox;
@@ -301,5 +302,19 @@ describe('gatehouse connect', { timeout: 120_000 }, () => {
     expect(await bad.exit).toBe(2);
   });
 
-  it.skip('the MCP inspector CLI with --header gets through (not installed: no Node 20 build in devDependencies)', () => undefined);
+  it.skipIf(!existsSync(INSPECTOR))('the MCP Inspector CLI, a client we did not write, runs `gatehouse connect` as its stdio server', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'gatehouse-connect-inspector-'));
+    cleanups.push(async () => rmSync(home, { recursive: true, force: true }));
+    const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        [INSPECTOR, '--cli', '--method', 'tools/call', '--tool-name', 'fx_test_simple_text', '--format', 'json', '--quiet', '-e', `GATEHOUSE_CONFIG_DIR=${sb.configDir}`, '-e', 'GATEHOUSE_SECRET_STORE=file', '--', process.execPath, BIN, 'connect', `${edge.url}/mcp`, '--token', 'homelab'],
+        { cwd: home, env: { ...process.env, HOME: home, NO_COLOR: '1', MCP_CATALOG_PATH: join(home, 'mcp.json'), MCP_CLIENT_CONFIG_PATH: join(home, 'client.json') }, timeout: 60_000 },
+        (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+    guard.recordRun('inspector → connect', r);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.stringify(JSON.parse(r.stdout).result.content)).toContain('simple text response');
+  });
 });
