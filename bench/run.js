@@ -37,10 +37,12 @@ const USAGE = `usage: node bench/run.js [--quick] [--calls N] [--rounds N] [--pr
   --calls N    tools/call per target for each echo scenario (default 2000; --quick 300)
   --rounds N   alternating rounds the calls are split into (default 5; --quick 2)
   --profile    run the Gatehouse processes under node --cpu-prof (profiles in .bench-out/profiles)
-  --no-peers   skip supergateway and mcp-proxy`;
+  --no-peers   skip supergateway and mcp-proxy
+  --gatehouse-node-args "ARGS"
+               extra node flags for the Gatehouse processes (experiments: heap flags, an --import hook)`;
 
 function parseOptions(argv) {
-  const o = { quick: false, calls: undefined, rounds: undefined, profile: false, peers: true };
+  const o = { quick: false, calls: undefined, rounds: undefined, profile: false, peers: true, gatehouseNodeArgs: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const num = () => {
@@ -53,6 +55,11 @@ function parseOptions(argv) {
     else if (a === '--rounds') o.rounds = num();
     else if (a === '--profile') o.profile = true;
     else if (a === '--no-peers') o.peers = false;
+    else if (a === '--gatehouse-node-args') {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      o.gatehouseNodeArgs = v.split(/\s+/).filter(Boolean);
+    }
     else if (a === '--help' || a === '-h') {
       console.log(USAGE);
       process.exit(0);
@@ -102,7 +109,7 @@ async function startGatehouse(name, config, opts) {
   writeFileSync(file, toYaml({ version: 1, ...config }));
   const profile = join(PROFILES, `${name}.cpuprofile`);
   if (opts.profile) rmSync(profile, { force: true });
-  const nodeArgs = opts.profile ? ['--cpu-prof', '--cpu-prof-dir', PROFILES, '--cpu-prof-name', `${name}.cpuprofile`] : [];
+  const nodeArgs = [...opts.gatehouseNodeArgs, ...(opts.profile ? ['--cpu-prof', '--cpu-prof-dir', PROFILES, '--cpu-prof-name', `${name}.cpuprofile`] : [])];
   const memFile = join(dir, 'memory.json');
   const proc = start(name, NODE, [...nodeArgs, '--import', MEMORY_PROBE, join(ROOT, 'bin/run.js'), 'serve', '--config', file, '--port', String(port), '--no-tui', '--log-format', 'json'], {
     logFile: join(LOGS, `${name}.log`),
