@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ProtocolError, SERVER_INFO_META_KEY, Server, inputRequired } from '@modelcontextprotocol/server';
+import { CLIENT_CAPABILITIES_META_KEY, ProtocolError, SERVER_INFO_META_KEY, Server, inputRequired } from '@modelcontextprotocol/server';
 import type { ServerContext } from '@modelcontextprotocol/server';
 import type { EventBus, CallOutcome } from '../core/events.js';
 import { errorMessage } from '../core/errors.js';
@@ -368,7 +368,9 @@ export class Router {
       // A 2025 client can be asked directly: push the backend's request to it, related to this call.
       const callCtx: CallContext = {
         ...base,
-        onReverseRequest: (r) => ctx.mcpReq.send({ method: r.method as never, params: r.params }, { timeout: 600_000 }) as Promise<Record<string, unknown>>,
+        onReverseRequest: (r) =>
+          answerUndeclared(r, server.getClientCapabilities() as Record<string, unknown> | undefined) ??
+          (ctx.mcpReq.send({ method: r.method as never, params: r.params }, { timeout: 600_000 }) as Promise<Record<string, unknown>>),
       };
       const res = await upstream.request(method, forwardedParams, callCtx);
       await drain();
@@ -384,7 +386,7 @@ export class Router {
       // Route relays through the held call, so later rounds deliver them on the live request.
       onProgress: progressToken !== undefined ? (p) => held.progressSink?.(p) : undefined,
       onNotification: (n) => held.notifySink?.(n),
-      onReverseRequest: (r) => held.enqueue(r),
+      onReverseRequest: (r) => answerUndeclared(r, envelopeCapabilities(ctx)) ?? held.enqueue(r),
       signal: new AbortController().signal,
     };
     const abortOnFirstRound = () => {
@@ -472,6 +474,31 @@ export function listenResourceUris(message: unknown): string[] {
 
 function unknownName(kind: 'tool' | 'prompt', name: string, total: number): ProtocolError {
   return new ProtocolError(ErrorCodes.InvalidParams, `Unknown ${kind}: ${name}. The gateway lists ${total} ${kind}s; call ${kind}s/list for current names (a backend may be down).`);
+}
+
+/** The client capability each backend-to-client request needs. */
+const REVERSE_CAPABILITY: Record<string, 'roots' | 'sampling' | 'elicitation'> = {
+  'roots/list': 'roots',
+  'sampling/createMessage': 'sampling',
+  'elicitation/create': 'elicitation',
+};
+
+/**
+ * A backend request the calling client declared no support for is answered here (an empty roots
+ * list, or an error to the backend) rather than passed on: a 2026-07-28 client fails its whole call
+ * on an input_required round it cannot fulfil. Backends ask for roots unprompted (server-everything
+ * does after initialize), so this also covers a request that merely coincided with the call.
+ */
+function answerUndeclared(r: ReverseRequest, capabilities: Record<string, unknown> | undefined): Promise<Record<string, unknown>> | undefined {
+  const needed = REVERSE_CAPABILITY[r.method];
+  if (!needed || !capabilities || capabilities[needed] !== undefined) return undefined;
+  if (r.method === 'roots/list') return Promise.resolve({ roots: [] });
+  return Promise.reject(new ProtocolError(ErrorCodes.MethodNotFound, `The client of this call does not support ${needed} (${r.method}).`));
+}
+
+function envelopeCapabilities(ctx: ServerContext): Record<string, unknown> | undefined {
+  const caps = (ctx.mcpReq.envelope as Record<string, unknown> | undefined)?.[CLIENT_CAPABILITIES_META_KEY];
+  return isObject(caps) ? caps : undefined;
 }
 
 function envelopeLogLevel(ctx: ServerContext): string | undefined {

@@ -261,13 +261,22 @@ class OrderedClient extends Client {
  */
 class InPlaceStdioClientTransport extends StdioClientTransport {}
 
-export async function connectClient(mode: ClientMode, target: ClientTarget, opts: { name?: string } = {}): Promise<TestClient> {
+export interface ClientOptions {
+  name?: string;
+  /** Declared capabilities (default: sampling and form elicitation, no roots). */
+  capabilities?: Record<string, unknown>;
+  /** Roots this client answers roots/list with (declare `roots` in capabilities too). */
+  roots?: Array<{ uri: string; name?: string }>;
+}
+
+export async function connectClient(mode: ClientMode, target: ClientTarget, opts: ClientOptions = {}): Promise<TestClient> {
   const name = opts.name ?? `client-${mode}`;
   const era = eraOf(mode);
+  const capabilities = opts.capabilities ?? { sampling: {}, elicitation: { form: {} } };
   const client = new OrderedClient(
     { name, version: '1.0.0' },
     {
-      capabilities: { sampling: {}, elicitation: { form: {} } },
+      capabilities,
       ...(era === 'modern' ? { versionNegotiation: { mode: mode === 'stdio-modern' ? { pin: '2026-07-28' } : 'auto' } } : {}),
     } as never,
   );
@@ -288,14 +297,19 @@ export async function connectClient(mode: ClientMode, target: ClientTarget, opts
       await client.close().catch(() => undefined);
     },
   };
-  client.setRequestHandler('sampling/createMessage', async (req) => {
-    tc.samplings.push(req.params as never);
-    return { role: 'assistant', model: `${name}-model`, content: { type: 'text', text: `reply for ${name}` } };
-  });
-  client.setRequestHandler('elicitation/create', async (req) => {
-    tc.elicitations.push(req.params as never);
-    return { action: 'accept', content: { name, answer: `answer from ${name}` } };
-  });
+  if (capabilities.sampling) {
+    client.setRequestHandler('sampling/createMessage', async (req) => {
+      tc.samplings.push(req.params as never);
+      return { role: 'assistant', model: `${name}-model`, content: { type: 'text', text: `reply for ${name}` } };
+    });
+  }
+  if (capabilities.elicitation) {
+    client.setRequestHandler('elicitation/create', async (req) => {
+      tc.elicitations.push(req.params as never);
+      return { action: 'accept', content: { name, answer: `answer from ${name}` } };
+    });
+  }
+  if (opts.roots) client.setRequestHandler('roots/list', async () => ({ roots: opts.roots! }));
   client.setNotificationHandler('notifications/message', (n) => {
     tc.logs.push(n.params as never);
   });
