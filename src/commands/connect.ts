@@ -4,15 +4,11 @@ import { ExitCode, UserError } from '../core/errors.js';
 
 export default class Connect extends BaseCommand {
   static override summary = 'Bridge a local MCP client (stdio) to a remote MCP endpoint, adding credentials from the keychain.';
-  static override description = [
-    'Speaks MCP on stdin/stdout and relays every message to <url> over streamable HTTP (or legacy SSE when',
-    'the remote does not speak it). With --token it adds the Cloudflare Access service token headers; with',
-    '--bearer-secret it sends `Authorization: Bearer <secret>`. Neither value is ever in an env var, a file',
-    'of the agent, or a command line. After a network drop or a lost session it re-initializes and tells the',
-    'client to list tools again. A refused credential (401, 403, the Access login) ends it with exit code 4.',
-    '',
-    'Agent config: {"command": "gatehouse", "args": ["connect", "https://mcp.example.dev/mcp", "--token", "homelab"]}',
-  ].join('\n');
+  static override description = `Speaks MCP on stdin/stdout and relays every message to <url> over streamable HTTP, or legacy SSE when the remote does not speak it. With --token it adds the Cloudflare Access service token headers; with --bearer-secret it sends "Authorization: Bearer <secret>". Neither value sits in an env var, a file of the agent or a command line.
+
+After a network drop or a lost session it re-initializes with the client's original parameters and tells the client to list tools again. A refused credential (401, 403, the Access login) ends it with one error and exit code 4.
+
+Agent config: {"command": "gatehouse", "args": ["connect", "https://mcp.example.dev/mcp", "--token", "homelab"]}`;
 
   // stdout is the MCP channel: nothing but protocol messages may go there.
   static override enableJsonFlag = false;

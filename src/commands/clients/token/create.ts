@@ -5,12 +5,9 @@ import { configDir } from '../../../core/config/paths.js';
 
 export default class ClientsTokenCreate extends BaseCommand {
   static override summary = 'Create a bearer token for an inbound client (printed once; only its hash is kept).';
-  static override description = [
-    'For `gateway.auth.mode: bearer` (or `gatehouse serve --auth-mode bearer`). The token goes to stdout',
-    'exactly once; Gatehouse keeps only its SHA-256 hash, so a lost token cannot be shown again: create a',
-    'new one with --replace. The client sends it as `Authorization: Bearer <token>` and appears under the',
-    'client name in events, logs and the dashboard. A running gateway picks up new and revoked tokens at once.',
-  ].join('\n');
+  static override description = `For gateway.auth.mode bearer (or \`gatehouse serve --auth-mode bearer\`). The token goes to stdout exactly once; Gatehouse keeps only its SHA-256 hash, so a lost token cannot be shown again: issue a new one with --replace.
+
+The client sends it as "Authorization: Bearer <token>" and appears under the client name in events, logs and the dashboard. A running gateway picks up new and revoked tokens at once.`;
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> laptop',
