@@ -63,6 +63,8 @@ export class Gateway {
   private statePath?: string;
   private aliases?: AliasTable;
   private stopped = false;
+  /** Backends that have left `starting` at least once (readiness). */
+  private readonly tried = new Set<string>();
   readonly startedAt = Date.now();
 
   constructor(private readonly opts: GatewayOptions) {
@@ -94,6 +96,7 @@ export class Gateway {
     for (const u of this.upstreams) {
       u.on((e) => {
         if (e.type === 'state') {
+          if (e.state !== 'starting' && e.state !== 'stopped') this.tried.add(u.name);
           this.bus.emit('backend.state', {
             backend: u.name,
             state: e.state,
@@ -238,7 +241,8 @@ export class Gateway {
     const backends: Record<string, unknown> = {};
     let ready = true;
     for (const u of this.upstreams) {
-      const tried = u.state !== 'starting' && u.state !== 'stopped';
+      // Tried once is enough: a failed backend retrying with backoff must not flap readiness.
+      const tried = this.tried.has(u.name) || (u.state !== 'starting' && u.state !== 'stopped');
       if (!tried) ready = false;
       backends[u.name] = { state: u.state, ...(u.lastError ? { reason: u.lastError } : {}), tools: u.catalog().tools.length };
     }
