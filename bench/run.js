@@ -16,7 +16,7 @@ import { stringify as toYaml } from 'yaml';
 import { BLOB_TEXT } from './servers/echo-data.mjs';
 import { blobWorkload, echoWorkload, runLoad, stopLoad } from './lib/load.mjs';
 import { Session, agent } from './lib/mcp-http.mjs';
-import { freePort, killAllNow, sample, start, stop, stopAll, waitUntil } from './lib/proc.mjs';
+import { freePort, killAllNow, machineBusyMs, sample, start, stop, stopAll, waitUntil } from './lib/proc.mjs';
 import { fmt, markdownTable, median, ratio, summarize } from './lib/stats.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -35,7 +35,7 @@ const NODE = process.execPath;
 const USAGE = `usage: node bench/run.js [--quick] [--calls N] [--rounds N] [--profile] [--no-peers]
   --quick      a smaller run (about a minute): fewer calls and rounds, no c16 or modern blob scenarios
   --calls N    tools/call per target for each echo scenario (default 2000; --quick 300)
-  --rounds N   alternating rounds the calls are split into (default 5; --quick 2)
+  --rounds N   alternating rounds the calls are split into (default 10; --quick 2)
   --profile    run the Gatehouse processes under node --cpu-prof (profiles in .bench-out/profiles)
   --no-peers   skip supergateway and mcp-proxy
   --gatehouse-node-args "ARGS"
@@ -66,8 +66,9 @@ function parseOptions(argv) {
     } else throw new Error(`unknown argument ${a}\n${USAGE}`);
   }
   o.calls ??= o.quick ? 300 : 2000;
-  // Five rounds: with five targets rotating, each runs once in every position.
-  o.rounds ??= o.quick ? 2 : 5;
+  // Short rounds interleave the targets finely, so bursts of other work land on all of them; with five
+  // targets rotating, ten rounds put each in every position twice.
+  o.rounds ??= o.quick ? 2 : 10;
   o.globalWarmup = o.quick ? 200 : 1000;
   o.warmup = Math.min(o.quick ? 50 : 300, o.calls);
   o.wrongClientCalls = o.quick ? 160 : 1600;
@@ -111,7 +112,7 @@ async function startGatehouse(name, config, opts) {
   if (opts.profile) rmSync(profile, { force: true });
   const nodeArgs = [...opts.gatehouseNodeArgs, ...(opts.profile ? ['--cpu-prof', '--cpu-prof-dir', PROFILES, '--cpu-prof-name', `${name}.cpuprofile`] : [])];
   const memFile = join(dir, 'memory.json');
-  const proc = start(name, NODE, [...nodeArgs, '--import', MEMORY_PROBE, join(ROOT, 'bin/run.js'), 'serve', '--config', file, '--port', String(port), '--no-tui', '--log-format', 'json'], {
+  const proc = start(name, NODE, [...nodeArgs, '--expose-gc', '--import', MEMORY_PROBE, join(ROOT, 'bin/run.js'), 'serve', '--config', file, '--port', String(port), '--no-tui', '--log-format', 'json'], {
     logFile: join(LOGS, `${name}.log`),
     env: { ...process.env, GATEHOUSE_CONFIG_DIR: join(dir, 'store'), GATEHOUSE_BENCH_MEMFILE: memFile, NO_COLOR: '1' },
   });
@@ -246,6 +247,10 @@ async function runScenario(sc, targets, opts) {
   }
   const accs = new Map(active.map((t) => [t.key, newAcc()]));
   const perRound = Math.ceil(sc.calls / opts.rounds);
+  // Other work on the machine while this scenario ran: all busy CPU less ours (targets, backends, client).
+  let ours = 0;
+  let wall = 0;
+  const machine0 = machineBusyMs();
   for (let r = 0; r < opts.rounds; r++) {
     if (interrupted) throw new Error('interrupted');
     const order = active.map((_, i) => active[(i + r) % active.length]);
@@ -255,10 +260,14 @@ async function runScenario(sc, targets, opts) {
       const run = await runLoad({ sessions, concurrency: sc.concurrency, calls: perRound, workload });
       const after = snapshot(t);
       addRun(accs.get(t.key), run, before, after);
+      ours += after.front.cpu - before.front.cpu + Math.max(0, after.front.kidsCpu - before.front.kidsCpu) + (after.backend ? after.backend.cpu - before.backend.cpu : 0) + run.clientCpuMs;
+      wall += run.elapsedMs;
     }
   }
+  const otherCpu = Math.max(0, machineBusyMs() - machine0 - ours);
   const results = {};
   for (const t of active) results[t.key] = finish(accs.get(t.key), t);
+  Object.defineProperty(results, 'otherLoad', { value: otherCpu / wall, enumerable: false });
   const direct = results.direct;
   for (const [k, r] of Object.entries(results)) {
     r.p50VsDirect = ratio(r.p50, direct?.p50);
@@ -391,6 +400,12 @@ async function main() {
     }
   }
 
+  // Live JS heap (after a full GC) before and after the load: growth per call would be a leak.
+  const gatehouses = targets.filter((t) => t.proc.memFile);
+  const heapBefore = {};
+  for (const t of gatehouses) heapBefore[t.key] = (await memoryBreakdown(t.proc)).heapLive;
+  let callsSoFar = 0;
+
   const echo = echoWorkload('echo');
   const blob = blobWorkload('blob', BLOB_TEXT);
   const scenarios = [
@@ -404,7 +419,14 @@ async function main() {
   results.scenarios = {};
   for (const sc of scenarios) {
     const loadAvg = os.loadavg()[0];
-    results.scenarios[sc.key] = { era: sc.era, concurrency: sc.concurrency, calls: sc.calls, loadAvg, results: await runScenario(sc, targets, opts) };
+    const r = await runScenario(sc, targets, opts);
+    results.scenarios[sc.key] = { era: sc.era, concurrency: sc.concurrency, calls: sc.calls, loadAvg, otherCpus: r.otherLoad, results: r };
+    callsSoFar += sc.calls + opts.warmup;
+  }
+  results.heapGrowth = {};
+  for (const t of gatehouses) {
+    const after = (await memoryBreakdown(t.proc)).heapLive;
+    results.heapGrowth[t.key] = { liveHeapBeforeMiB: heapBefore[t.key], liveHeapAfterMiB: after, calls: callsSoFar, kibPer1000Calls: ((after - heapBefore[t.key]) * 1024 * 1000) / callsSoFar };
   }
 
   log('wrong-client test');
@@ -552,6 +574,8 @@ function renderReport(res, labels) {
     lines.push(`### ${key}`);
     lines.push('');
     lines.push(scenarioTable(sc.results, labels));
+    lines.push('');
+    lines.push(`Other work on the machine meanwhile: ${fmt(sc.otherCpus, 2)} of ${m.cpus} CPUs.`);
   }
   lines.push('');
   lines.push('### Startup (spawn → ready)');
@@ -574,10 +598,10 @@ function renderReport(res, labels) {
   lines.push('');
   const ten = res.tenBackends;
   const empty = res.emptyGateway;
-  const memCols = (m) => [fmt(m?.heapUsed, 1), fmt(m?.heapTotal, 1), fmt(m?.external, 1)];
+  const memCols = (m) => [fmt(m?.heapUsed, 1), fmt(m?.heapLive, 1), fmt(m?.heapTotal, 1), fmt(m?.external, 1)];
   lines.push(
     markdownTable(
-      ['gateway', 'RSS MiB after ready', 'RSS MiB after lists + calls', 'peak RSS MiB', 'JS heap used', 'JS heap committed', 'external', 'backends RSS MiB (procs)'],
+      ['gateway', 'RSS MiB after ready', 'RSS MiB after lists + calls', 'peak RSS MiB', 'JS heap used', 'live after GC', 'JS heap committed', 'external', 'backends RSS MiB (procs)'],
       [
         ['10 backends × 200 tools', fmt(ten.rssAfterReadyMiB, 0), fmt(ten.rssMiB, 0), fmt(ten.peakRssMiB, 0), ...memCols(ten.memory), `${fmt(ten.backendRssMiB, 0)} (${ten.backendProcesses})`],
         ['no backends (floor)', '–', fmt(empty.rssMiB, 0), '–', ...memCols(empty.memory), '–'],
@@ -586,6 +610,10 @@ function renderReport(res, labels) {
   );
   lines.push('');
   lines.push(`Through the 10-backend gateway: ${ten.calls} echo calls spread over all backends, p50 ${fmt(ten.p50)} ms, ${ten.errors} errors, ${ten.wrong} wrong.`);
+  lines.push('');
+  lines.push('Live JS heap of the load gateways (after a full GC) before and after every load scenario:');
+  lines.push('');
+  lines.push(markdownTable(['gateway', 'calls', 'live heap before MiB', 'after MiB', 'KiB per 1,000 calls'], Object.entries(res.heapGrowth).map(([k, v]) => [labels[k] ?? k, v.calls, fmt(v.liveHeapBeforeMiB, 1), fmt(v.liveHeapAfterMiB, 1), fmt(v.kibPer1000Calls, 1)])));
   lines.push('');
   lines.push('### Responses at the wrong client');
   lines.push('');

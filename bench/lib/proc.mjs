@@ -97,6 +97,14 @@ export function cpuMs(pid) {
   }
 }
 
+/** CPU time (ms) the whole machine spent busy, all cores (from /proc/stat). */
+export function machineBusyMs() {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal …: busy is everything but idle and iowait.
+  const busy = f[0] + f[1] + f[2] + f[5] + f[6] + f[7];
+  return (busy * 1000) / CLK_TCK;
+}
+
 /** Resident set size and its peak, in MiB. */
 export function memMiB(pid) {
   try {
