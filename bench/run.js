@@ -82,9 +82,12 @@ const log = (msg) => process.stderr.write(`[bench ${((performance.now() - t0) / 
 
 // ---- targets -------------------------------------------------------------------------------
 
-async function startEcho(name, extra = []) {
+async function startEcho(name, extra = [], opts = {}) {
   let port;
-  const proc = start(name, NODE, [ECHO, '--http', '--port', '0', ...extra], {
+  // With --profile the direct server is profiled too, as the yardstick for the gateway's profile.
+  const prof = opts.profile ? ['--cpu-prof', '--cpu-prof-dir', PROFILES, '--cpu-prof-name', `${name}.cpuprofile`] : [];
+  if (opts.profile) rmSync(join(PROFILES, `${name}.cpuprofile`), { force: true });
+  const proc = start(name, NODE, [...prof, ECHO, '--http', '--port', '0', ...extra], {
     logFile: join(LOGS, `${name}.log`),
     onStdout: (line) => {
       const m = line.match(/^LISTENING (\d+)/);
@@ -369,9 +372,9 @@ async function main() {
 
   // Targets for the load scenarios. Each has its own processes, so /proc attributes CPU cleanly.
   log('starting targets');
-  const direct = await startEcho('direct');
+  const direct = await startEcho('direct', [], opts);
   const ghStdio = await startGatehouse('gatehouse-stdio', gatehouseEchoConfig(stdioEcho()), opts);
-  const backendHttp = await startEcho('echo-http-backend');
+  const backendHttp = await startEcho('echo-http-backend', [], opts);
   const ghHttp = await startGatehouse('gatehouse-http', gatehouseEchoConfig({ type: 'http', url: backendHttp.url, transport: 'streamable-http' }), opts);
   const targets = [
     { key: 'direct', label: 'direct (echo, streamable HTTP)', ...direct, eras: ['legacy', 'modern'] },
@@ -439,7 +442,7 @@ async function main() {
 
   for (const t of targets) await closeSessions(t);
   await Promise.all(targets.map((t) => stop(t.proc, opts.profile ? 15_000 : 3_000)));
-  await stop(backendHttp.proc);
+  await stop(backendHttp.proc, opts.profile ? 15_000 : 3_000);
 
   // tools/list of one backend with 500 tools: served from Gatehouse's catalog vs the server itself.
   log('tools/list: 500 tools');

@@ -43,34 +43,32 @@ function parseArgs(argv) {
   return out;
 }
 
+// Schemas are built once: the modern era builds a server per request, and rebuilding zod schemas each
+// time would make this server, not what sits in front of it, the thing measured.
+const echoInput = z.object({ text: z.string().describe('Text to echo back') });
+const fillerInput = z.object({
+  id: z.string().describe('Record id'),
+  limit: z.number().int().min(1).max(100).optional().describe('How many related records to include'),
+});
+const readOnly = { readOnlyHint: true };
+
 /** One server instance: one per stdio connection, per 2025-era HTTP session, per modern HTTP request. */
 export function createEchoServer(totalTools = 2) {
   const server = new McpServer({ name: 'gatehouse-bench-echo', version: '1.0.0' }, { capabilities: { tools: {} } });
   server.registerTool(
     'echo',
-    {
-      description: 'Returns the text it was given.',
-      inputSchema: z.object({ text: z.string().describe('Text to echo back') }),
-      annotations: { readOnlyHint: true },
-    },
+    { description: 'Returns the text it was given.', inputSchema: echoInput, annotations: readOnly },
     async ({ text }) => ({ content: [{ type: 'text', text }] }),
   );
-  server.registerTool(
-    'blob',
-    { description: `Returns ${BLOB_BYTES} bytes of text.`, annotations: { readOnlyHint: true } },
-    async () => ({ content: [{ type: 'text', text: BLOB_TEXT }] }),
-  );
+  server.registerTool('blob', { description: `Returns ${BLOB_BYTES} bytes of text.`, annotations: readOnly }, async () => ({ content: [{ type: 'text', text: BLOB_TEXT }] }));
   for (let i = 1; i <= totalTools - 2; i++) {
     const name = fillerToolName(i);
     server.registerTool(
       name,
       {
         description: `Filler tool ${i} for catalog benchmarks. Looks up a record by id and returns a short summary; the limit bounds how many related records are included.`,
-        inputSchema: z.object({
-          id: z.string().describe('Record id'),
-          limit: z.number().int().min(1).max(100).optional().describe('How many related records to include'),
-        }),
-        annotations: { readOnlyHint: true },
+        inputSchema: fillerInput,
+        annotations: readOnly,
       },
       async ({ id }) => ({ content: [{ type: 'text', text: `${name}:${id}` }] }),
     );
