@@ -109,8 +109,8 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * Starts server-everything over HTTP (`streamableHttp` serves /mcp, `sse` serves /sse + /message),
  * pinned to 127.0.0.1 on a free port by the loopback preload.
  */
-export async function startEverythingHttp(mode: 'streamableHttp' | 'sse'): Promise<Proc & { base: string; url: string }> {
-  const child = spawn(NODE, ['-r', LOOPBACK_PRELOAD, EVERYTHING, mode], { env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'ignore', 'pipe'] });
+export async function startEverythingHttp(mode: 'streamableHttp' | 'sse', wantPort = 0): Promise<Proc & { base: string; url: string }> {
+  const child = spawn(NODE, ['-r', LOOPBACK_PRELOAD, EVERYTHING, mode], { env: { ...process.env, PORT: String(wantPort) }, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const port = await new Promise<number>((resolve, reject) => {

@@ -205,7 +205,9 @@ export class McpUpstream implements Upstream {
         this.emit({ type: 'list_changed', kind: 'resources' });
         this.emit({ type: 'list_changed', kind: 'prompts' });
       } catch (e) {
-        this.emit({ type: 'state', state: this._state, reason: `refresh failed: ${errorMessage(e)}` });
+        const lost = conn.connectionLost(e);
+        if (lost) conn.markLost(lost);
+        else this.emit({ type: 'state', state: this._state, reason: `refresh failed: ${errorMessage(e)}` });
       } finally {
         this.refreshing = undefined;
       }
@@ -550,10 +552,38 @@ export class McpConnection {
         allowInputRequired: true,
       } as never);
     } catch (e) {
+      const lost = this.connectionLost(e);
+      if (lost) this.markLost(lost);
       throw this.mapError(e, method, ctx);
     } finally {
       this.inFlight.delete(ctx.callId);
     }
+  }
+
+  /**
+   * Why an HTTP backend's connection is dead, judging by a failed request: nothing answers at the
+   * address any more, or the server no longer knows our 2025 session (it restarted). A stdio
+   * connection reports its own end; JSON-RPC errors are the backend's answers, not a dead link.
+   */
+  connectionLost(e: unknown): string | undefined {
+    const cfg = this.owner.config;
+    if (cfg.type !== 'http' || this.closing || e instanceof ProtocolError) return undefined;
+    const d = diagnoseError(e, cfg.url);
+    if (d.kind === 'refused' || d.kind === 'dns') return d.message;
+    const status = (e as { status?: unknown }).status;
+    const session = (this.transport as { sessionId?: string } | undefined)?.sessionId;
+    if (session && (status === 404 || (status === 400 && /session/i.test(errorMessage(e))))) {
+      return `${cfg.url} no longer knows the gateway's session (HTTP ${status}); it probably restarted.`;
+    }
+    return undefined;
+  }
+
+  /** Treats the connection as closed: the owner reconnects (shared) or drops it (per-session). */
+  markLost(why: string): void {
+    if (this.closing) return;
+    this.closing = true;
+    this.onClosed?.(why);
+    void this.close().catch(() => undefined);
   }
 
   private mapError(e: unknown, method: string, ctx: CallContext): Error {
