@@ -72,7 +72,7 @@ describe('two clients on shared backend connections', () => {
   it('refuses a sampling request it cannot attribute (two calls in flight) instead of guessing', async () => {
     const a = await connectClient('http-legacy', { url: gw.url }, { name: 'slow-caller' });
     const b = await connectClient('http-legacy', { url: gw.url }, { name: 'sampler' });
-    const long = a.client.callTool({ name: 'ev_trigger-long-running-operation', arguments: { duration: 1.5, steps: 3 } });
+    const long = a.client.callTool({ name: 'ev_trigger-long-running-operation', arguments: { duration: 2.5, steps: 3 } });
     await until(() => gw.events.some((e) => e.type === 'call.started' && e.client === 'slow-caller'), 5_000, 'the long call to start');
     await new Promise((r) => setTimeout(r, 100));
     const res = await b.client.callTool({ name: 'ev_trigger-sampling-request', arguments: { prompt: 'whose?', maxTokens: 5 } });
