@@ -32,6 +32,7 @@ In a terminal it shows a live dashboard; otherwise (or with --no-tui) it logs on
     stdio: Flags.boolean({ description: 'serve one client over stdin/stdout instead of HTTP' }),
     tui: Flags.boolean({ default: true, allowNo: true, description: 'show the live dashboard when in a terminal' }),
     'log-format': Flags.option({ options: ['pretty', 'json'] as const, default: 'pretty', description: 'log line format when not showing the dashboard' })(),
+    'log-level': Flags.option({ options: ['debug', 'info', 'warn', 'error'] as const, default: 'info', description: 'lowest event level logged (debug adds call starts)' })(),
     'auth-mode': Flags.option({ options: authModes, description: 'inbound auth (default: gateway.auth.mode, else none); jwt and cloudflare-access read their settings from gateway.auth' })(),
     insecure: Flags.boolean({ description: 'allow binding a non-loopback address without inbound auth' }),
     'drain-timeout': Flags.integer({ default: 10, description: 'seconds to let in-flight calls finish on shutdown' }),
@@ -114,7 +115,7 @@ In a terminal it shows a live dashboard; otherwise (or with --no-tui) it logs on
     } else {
       const { createEventLogger, detectColor } = await import('../core/log/logger.js');
       const stream = flags.stdio ? process.stderr : process.stdout;
-      const logger = createEventLogger(bus, { format: flags['log-format'], stream, color: detectColor(stream) });
+      const logger = createEventLogger(bus, { format: flags['log-format'], level: flags['log-level'], stream, color: detectColor(stream) });
       stopUi = () => logger.stop();
     }
 

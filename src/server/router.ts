@@ -526,10 +526,19 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
-function approxBytes(v: unknown): number {
-  try {
-    return JSON.stringify(v)?.length ?? 0;
-  } catch {
-    return 0;
+/**
+ * A size for events without serialising the message again: string lengths summed over a bounded
+ * walk. Close to the JSON size for the text-heavy payloads MCP carries, and cheap on the hot path.
+ */
+function approxBytes(v: unknown, budget = { nodes: 2_000 }): number {
+  if (typeof v === 'string') return v.length + 2;
+  if (typeof v === 'number' || typeof v === 'boolean') return 5;
+  if (v === null || typeof v !== 'object' || --budget.nodes < 0) return 0;
+  let n = 2;
+  if (Array.isArray(v)) {
+    for (const x of v) n += approxBytes(x, budget) + 1;
+    return n;
   }
+  for (const k in v) n += k.length + 4 + approxBytes((v as Record<string, unknown>)[k], budget);
+  return n;
 }
