@@ -18,6 +18,9 @@
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export interface TmuxOptions {
   cols?: number;
@@ -79,6 +82,10 @@ export async function startTmux(command: string, options: TmuxOptions = {}): Pro
   const cols = options.cols ?? 100;
   const rows = options.rows ?? 30;
   const envArgs = Object.entries(options.env ?? {}).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
+  // tmux does not always record a dead pane's exit status (seen with tmux 3.3a when the program never
+  // read its terminal), so the shell writes it to a file as well.
+  const statusFile = join(tmpdir(), `${socket}.status`);
+  const wrapped = `${command}; printf '%s' "$?" > ${JSON.stringify(statusFile)}`;
   // The server inherits our environment; TERM is what the program inside will see.
   const serverEnv: NodeJS.ProcessEnv = { ...process.env, TERM: process.env.TERM && process.env.TERM !== 'dumb' ? process.env.TERM : 'xterm-256color' };
   delete serverEnv.TMUX; // we may be running inside someone's tmux
@@ -86,7 +93,7 @@ export async function startTmux(command: string, options: TmuxOptions = {}): Pro
   await run(
     socket,
     [
-      'new-session', '-d', '-s', target, '-x', String(cols), '-y', String(rows), ...(options.cwd ? ['-c', options.cwd] : []), ...envArgs, command,
+      'new-session', '-d', '-s', target, '-x', String(cols), '-y', String(rows), ...(options.cwd ? ['-c', options.cwd] : []), ...envArgs, wrapped,
       ';', 'set-option', '-t', target, 'remain-on-exit', 'on',
       ';', 'set-option', '-t', target, 'status', 'off',
     ],
@@ -129,6 +136,8 @@ export async function startTmux(command: string, options: TmuxOptions = {}): Pro
     async exitStatus() {
       const [dead, status, signal] = (await display('#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}')).split(':');
       if (dead !== '1') return undefined;
+      const written = await readFile(statusFile, 'utf8').catch(() => '');
+      if (written !== '') return Number(written);
       // Killed by a signal: report it the way a shell does, 128 + signal number.
       return status ? Number(status) : 128 + Number(signal);
     },
@@ -145,6 +154,7 @@ export async function startTmux(command: string, options: TmuxOptions = {}): Pro
       if (killed) return;
       killed = true;
       await run(socket, ['kill-server']).catch(() => undefined);
+      await rm(statusFile, { force: true });
     },
   };
   return session;

@@ -6,6 +6,7 @@ import type { BackendState } from '../../core/events.js';
 import type { BackendConfig, HttpBackendConfig, StdioBackendConfig } from '../../core/config/schema.js';
 import { errorMessage } from '../../core/errors.js';
 import { diagnoseError } from './diagnose.js';
+import { createBackendFetch, type BackendFetch } from './http-fetch.js';
 import { passthroughSchema } from './passthrough.js';
 import {
   ErrorCodes,
@@ -316,13 +317,13 @@ export class McpUpstream implements Upstream {
     }
     this.shared = undefined;
     await Promise.all(conns.map((c) => c.close()));
+    await this.httpFetch?.close().catch(() => undefined);
+    this.httpFetch = undefined;
     this.setState('stopped');
   }
 
-  get inFlight(): number {
-    let n = this.shared?.inFlight.size ?? 0;
-    return n;
-  }
+  /** One keep-alive pool per HTTP backend, shared by its connections. */
+  private httpFetch?: BackendFetch;
 
   /** Builds the transport for one connection. */
   async createTransport(kind?: 'streamable-http' | 'sse'): Promise<Transport & { stderr?: NodeJS.ReadableStream | null }> {
@@ -333,19 +334,23 @@ export class McpUpstream implements Upstream {
     }
     const headers = this.deps.resolveHeaders ? await this.deps.resolveHeaders(c) : (c.headers ?? {});
     const url = new URL(c.url);
+    this.httpFetch ??= createBackendFetch();
+    const backendFetch = this.httpFetch.fetch;
     if ((kind ?? 'streamable-http') === 'sse') {
       return new SSEClientTransport(url, {
         requestInit: { headers },
+        fetch: backendFetch,
         eventSourceInit: {
+          // The event stream's GET carries the same headers (Cloudflare Access needs them there too).
           fetch: (input: string | URL | Request, init?: RequestInit) => {
             const h = new Headers(init?.headers);
             for (const [k, v] of Object.entries(headers)) h.set(k, v);
-            return fetch(input, { ...init, headers: h });
+            return backendFetch(input, { ...init, headers: h });
           },
         } as never,
-      }) as never;
+      } as never) as never;
     }
-    return new StreamableHTTPClientTransport(url, { requestInit: { headers } }) as never;
+    return new StreamableHTTPClientTransport(url, { requestInit: { headers }, fetch: backendFetch }) as never;
   }
 
   describeFailure(e: unknown, conn?: McpConnection): string {
