@@ -20,6 +20,9 @@ const common = {
   refreshInterval: z.number().min(0).max(86_400).optional().describe('seconds between re-lists when the backend does not announce list changes; 0 disables'),
 };
 
+/** Which MCP protocol era to speak to an MCP backend: `auto` probes once and remembers the answer. */
+const protocolOption = z.enum(['auto', 'legacy', 'modern']).optional();
+
 export const stdioBackendSchema = z.strictObject({
   type: z.literal('stdio'),
   command: z.string().min(1),
@@ -27,6 +30,7 @@ export const stdioBackendSchema = z.strictObject({
   env: z.record(z.string(), valueOrRef).optional(),
   cwd: z.string().optional(),
   isolation: z.enum(['shared', 'per-session']).optional(),
+  protocol: protocolOption,
   ...common,
 });
 
@@ -37,6 +41,7 @@ export const httpBackendSchema = z.strictObject({
   headers: z.record(z.string(), valueOrRef).optional(),
   cfAccessToken: z.string().optional(),
   isolation: z.enum(['shared', 'per-session']).optional(),
+  protocol: protocolOption,
   ...common,
 });
 

@@ -144,6 +144,8 @@ export class McpUpstream implements Upstream {
       conn.onClosed = (why) => this.onSharedClosed(conn, why, startedAt);
     } catch (e) {
       await conn.close().catch(() => undefined);
+      // The backend may have been upgraded or replaced: probe its era again next time.
+      this.eraVerdict = undefined;
       const reason = this.describeFailure(e, conn);
       this.setState('failed', reason);
       this.scheduleRestart(startedAt);
@@ -322,6 +324,15 @@ export class McpUpstream implements Upstream {
     this.setState('stopped');
   }
 
+  /** The era this backend answered with, reused by later connects while it keeps working. */
+  eraVerdict?: { kind: 'legacy' } | { kind: 'modern'; discover: unknown };
+
+  rememberEra(client: Client): void {
+    if ((this.config.protocol ?? 'auto') !== 'auto') return;
+    const discover = client.getDiscoverResult();
+    this.eraVerdict = client.getProtocolEra() === 'modern' && discover ? { kind: 'modern', discover } : { kind: 'legacy' };
+  }
+
   /** One keep-alive pool per HTTP backend, shared by its connections. */
   private httpFetch?: BackendFetch;
 
@@ -420,7 +431,7 @@ export class McpConnection {
         elicitation: { form: {}, url: {} },
         roots: { listChanged: true },
       },
-      versionNegotiation: { mode: 'auto', probe: { timeoutMs: 5_000 } },
+      versionNegotiation: { mode: negotiationMode(this.owner.config.protocol), probe: { timeoutMs: 5_000 } },
       inputRequired: { autoFulfill: false },
       defaultCacheTtlMs: 0,
     } as never);
@@ -448,7 +459,11 @@ export class McpConnection {
       this.onClosed?.(this.owner.config.type === 'stdio' ? 'the backend process exited' : 'the connection to the backend closed');
     };
     const timeout = Math.max(1_000, (this.owner.config.timeout ?? 30) * 1000);
-    await client.connect(transport, { timeout } as never);
+    // A verdict from an earlier connect skips the era probe (for stdio, an extra spawn) on restarts
+    // and per-session connections.
+    const prior = this.owner.eraVerdict;
+    await client.connect(transport, { timeout, ...(prior ? { prior } : {}) } as never);
+    this.owner.rememberEra(client);
     preserveOrder(transport);
     const server = client.getServerVersion();
     if (client.getProtocolEra() === 'modern') await this.listenForListChanges(client);
@@ -687,6 +702,12 @@ function preserveOrder(transport: Transport): void {
     if ('id' in message && !('method' in message)) queueMicrotask(() => deliver.call(transport, message, extra));
     else deliver.call(transport, message, extra);
   };
+}
+
+function negotiationMode(protocol: 'auto' | 'legacy' | 'modern' | undefined): 'auto' | 'legacy' | { pin: string } {
+  if (protocol === 'legacy') return 'legacy';
+  if (protocol === 'modern') return { pin: '2026-07-28' };
+  return 'auto';
 }
 
 export function isMcpBackend(c: BackendConfig): c is McpBackendConfig {
