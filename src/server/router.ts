@@ -31,6 +31,18 @@ export interface RouterDeps {
   track?: <T>(p: Promise<T>) => Promise<T>;
 }
 
+/** One request on its way to a backend, with what is needed to relay back to its client. */
+interface Forwarding {
+  server: Server;
+  info: InboundInfo;
+  ctx: ServerContext;
+  client: string;
+  upstream: Upstream;
+  method: string;
+  params: Record<string, unknown>;
+  callId: string;
+}
+
 const HELD_PREFIX = 'gatehouse-held:';
 const HELD_TTL_MS = 10 * 60_000;
 
@@ -248,7 +260,8 @@ export class Router {
     params: Record<string, unknown>,
     exposedName: string | undefined,
   ): Promise<Record<string, unknown>> {
-    const callId = `c${++this.callSeq}`;
+    const call: Forwarding = { server, info, ctx, client, upstream, method, params, callId: `c${++this.callSeq}` };
+    const { callId } = call;
     const started = performance.now();
     const requestBytes = approxBytes(params);
     this.deps.bus.emit('call.started', { callId, client, sessionId: info.sessionId, method, name: exposedName, backend: upstream.name, requestBytes });
@@ -256,7 +269,7 @@ export class Router {
     let errorText: string | undefined;
     let result: Record<string, unknown> | undefined;
     try {
-      const run = this.forwardInner(server, info, ctx, client, upstream, method, params, callId);
+      const run = this.forwardInner(call);
       result = await (this.deps.track ? this.deps.track(run) : run);
       if (result.isError === true) outcome = 'tool-error';
       return result;
@@ -281,16 +294,7 @@ export class Router {
     }
   }
 
-  private async forwardInner(
-    server: Server,
-    info: InboundInfo,
-    ctx: ServerContext,
-    client: string,
-    upstream: Upstream,
-    method: string,
-    params: Record<string, unknown>,
-    callId: string,
-  ): Promise<Record<string, unknown>> {
+  private async forwardInner({ server, info, ctx, client, upstream, method, params, callId }: Forwarding): Promise<Record<string, unknown>> {
     const meta = { ...((ctx.mcpReq._meta ?? {}) as Record<string, unknown>) };
     const progressToken = meta.progressToken as string | number | undefined;
     delete meta.progressToken;

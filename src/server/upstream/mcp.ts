@@ -8,6 +8,7 @@ import { errorMessage } from '../../core/errors.js';
 import { diagnoseError } from './diagnose.js';
 import { createBackendFetch, type BackendFetch } from './http-fetch.js';
 import { passthroughSchema } from './passthrough.js';
+import { UpstreamListeners } from './listeners.js';
 import {
   ErrorCodes,
   UpstreamError,
@@ -56,7 +57,7 @@ export class McpUpstream implements Upstream {
   private _catalog: UpstreamCatalog = EMPTY_CATALOG;
   private shared?: McpConnection;
   private readonly sessions = new Map<string, Promise<McpConnection>>();
-  private readonly listeners = new Set<(e: UpstreamEvent) => void>();
+  private readonly events = new UpstreamListeners();
   private restartTimer?: NodeJS.Timeout;
   private refreshTimer?: NodeJS.Timeout;
   private attempts = 0;
@@ -94,18 +95,11 @@ export class McpUpstream implements Upstream {
   }
 
   on(listener: (e: UpstreamEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.events.on(listener);
   }
 
   private emit(e: UpstreamEvent): void {
-    for (const l of this.listeners) {
-      try {
-        l(e);
-      } catch {
-        // listeners are the gateway's; never let them break the connection
-      }
-    }
+    this.events.emit(e);
   }
 
   private setState(state: BackendState, reason?: string): void {

@@ -11,6 +11,7 @@ import { DEFAULT_MAX_RESPONSE_BYTES, executeRestTool, type RestRuntime } from '.
 import { createRestDispatcher } from '../rest/http.js';
 import { NetworkPolicy, type LookupFn } from '../rest/ssrf.js';
 import { compileRestTool, type CompiledRestTool } from '../rest/tools.js';
+import { UpstreamListeners } from './listeners.js';
 import { ErrorCodes, UpstreamError, type CallContext, type Upstream, type UpstreamCatalog, type UpstreamEvent, type UpstreamInfo } from './types.js';
 
 export interface RestUpstreamDeps {
@@ -50,7 +51,7 @@ export class RestUpstream implements Upstream {
   private runtime?: RestRuntime;
   private dispatcher?: Agent;
   private ca?: string;
-  private readonly listeners = new Set<(e: UpstreamEvent) => void>();
+  private readonly events = new UpstreamListeners();
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly policy: NetworkPolicy | undefined;
   private policyError?: string;
@@ -88,19 +89,12 @@ export class RestUpstream implements Upstream {
     return this._catalog;
   }
 
-  on(listener: (event: UpstreamEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+  on(listener: (e: UpstreamEvent) => void): () => void {
+    return this.events.on(listener);
   }
 
   private emit(e: UpstreamEvent): void {
-    for (const l of this.listeners) {
-      try {
-        l(e);
-      } catch {
-        // a listener bug must not break the backend
-      }
-    }
+    this.events.emit(e);
   }
 
   private setState(state: BackendState, reason?: string): void {
