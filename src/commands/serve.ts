@@ -86,7 +86,9 @@ In a terminal it shows a live dashboard; otherwise (or with --no-tui) it logs on
       wellKnown: inbound?.wellKnown,
     });
 
-    const useTui = flags.tui && !flags.stdio && Boolean(process.stdout.isTTY && process.stdin.isTTY);
+    // Same test as Ink's: under CI a live dashboard cannot draw, so log lines instead.
+    const inCi = ['CI', 'CONTINUOUS_INTEGRATION'].some((k) => k in process.env && process.env[k] !== '0' && process.env[k] !== 'false');
+    const useTui = flags.tui && !flags.stdio && !inCi && Boolean(process.stdout.isTTY && process.stdin.isTTY);
     let stopUi: (() => void) | undefined;
     let quit!: (reason: string) => void;
     const quitRequested = new Promise<string>((resolve) => (quit = resolve));

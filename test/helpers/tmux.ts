@@ -89,6 +89,9 @@ export async function startTmux(command: string, options: TmuxOptions = {}): Pro
   // The server inherits our environment; TERM is what the program inside will see.
   const serverEnv: NodeJS.ProcessEnv = { ...process.env, TERM: process.env.TERM && process.env.TERM !== 'dumb' ? process.env.TERM : 'xterm-256color' };
   delete serverEnv.TMUX; // we may be running inside someone's tmux
+  // Ink draws only a final frame when it thinks it runs in CI; the terminal here is real.
+  serverEnv.CI = '0';
+  serverEnv.CONTINUOUS_INTEGRATION = '0';
   // One tmux invocation: the option is set before the command can exit, so its status is never lost.
   await run(
     socket,
