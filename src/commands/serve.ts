@@ -52,8 +52,8 @@ In a terminal it shows a live dashboard; otherwise (or with --no-tui) it logs on
       });
     }
     // stdin/stdout belong to the one local client that started us; there is nothing to authenticate.
-    const { buildInboundAuth } = await import('../server/inbound/auth.js');
-    const inbound = flags.stdio ? undefined : buildInboundAuth(authConfig, { configDir: configDir() });
+    // Loaded only when used: the JWT stack is a noticeable share of an idle gateway's memory.
+    const inbound = flags.stdio || authMode === 'none' ? undefined : (await import('../server/inbound/auth.js')).buildInboundAuth(authConfig, { configDir: configDir() });
     if (inbound && inbound.mode !== 'none') {
       this.note(inbound.summary);
       if (inbound.mode === 'bearer') {

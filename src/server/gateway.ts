@@ -9,7 +9,6 @@ import { Catalog, isEmptyDiff } from './catalog.js';
 import { HttpApp, type HttpAppOptions } from './inbound/http.js';
 import { Router } from './router.js';
 import { McpUpstream, isMcpBackend } from './upstream/mcp.js';
-import { createRestUpstream } from './upstream/rest.js';
 import { cfAccessHeaders } from '../core/cfaccess/headers.js';
 import type { Upstream } from './upstream/types.js';
 
@@ -71,10 +70,6 @@ export class Gateway {
     this.bus = opts.bus ?? new EventBus();
     const cfg = opts.config;
     const gw = cfg.gateway ?? {};
-    for (const [name, bc] of Object.entries(cfg.backends)) {
-      const u = this.createUpstream(name, bc);
-      if (u) this.upstreams.push(u);
-    }
     this.catalog = new Catalog(() => this.upstreams, {
       mode: opts.prefixMode ?? gw.prefixMode ?? DEFAULTS.prefixMode,
       separator: gw.separator ?? DEFAULTS.separator,
@@ -93,39 +88,51 @@ export class Gateway {
       aliases: () => this.aliases,
       track: (p) => this.track(p),
     });
-    for (const u of this.upstreams) {
-      u.on((e) => {
-        if (e.type === 'state') {
-          if (e.state !== 'starting' && e.state !== 'stopped') this.tried.add(u.name);
-          this.bus.emit('backend.state', {
-            backend: u.name,
-            state: e.state,
-            reason: e.reason,
-            tools: u.catalog().tools.length,
-            resources: u.catalog().resources.length,
-            prompts: u.catalog().prompts.length,
-            protocolVersion: u.info.protocolVersion,
-            serverName: u.info.serverName,
-            serverVersion: u.info.serverVersion,
-          });
-          this.queueRebuild();
-        } else if (e.type === 'list_changed') {
-          this.queueRebuild();
-        } else if (e.type === 'resource_updated') {
-          this.http?.notifyResourceUpdated(e.uri, e.sessionKey);
-          this.onResourceUpdated?.(e.uri, e.sessionKey);
-        } else if (e.type === 'stderr') {
-          this.bus.emit('backend.stderr', { backend: u.name, line: e.line });
-        }
-      });
+  }
+
+  /** Builds the backends (REST support is loaded only when a REST backend is configured). */
+  private async createUpstreams(): Promise<void> {
+    const backends = Object.entries(this.opts.config.backends);
+    const rest = backends.some(([, b]) => b.type === 'rest') ? await import('./upstream/rest.js') : undefined;
+    for (const [name, bc] of backends) {
+      const u = this.createUpstream(name, bc, rest?.createRestUpstream);
+      if (u) this.attach(u);
     }
   }
 
-  private createUpstream(name: string, bc: BackendConfig): Upstream | undefined {
+  private attach(u: Upstream): void {
+    this.upstreams.push(u);
+    u.on((e) => {
+      if (e.type === 'state') {
+        if (e.state !== 'starting' && e.state !== 'stopped') this.tried.add(u.name);
+        this.bus.emit('backend.state', {
+          backend: u.name,
+          state: e.state,
+          reason: e.reason,
+          tools: u.catalog().tools.length,
+          resources: u.catalog().resources.length,
+          prompts: u.catalog().prompts.length,
+          protocolVersion: u.info.protocolVersion,
+          serverName: u.info.serverName,
+          serverVersion: u.info.serverVersion,
+        });
+        this.queueRebuild();
+      } else if (e.type === 'list_changed') {
+        this.queueRebuild();
+      } else if (e.type === 'resource_updated') {
+        this.http?.notifyResourceUpdated(e.uri, e.sessionKey);
+        this.onResourceUpdated?.(e.uri, e.sessionKey);
+      } else if (e.type === 'stderr') {
+        this.bus.emit('backend.stderr', { backend: u.name, line: e.line });
+      }
+    });
+  }
+
+  private createUpstream(name: string, bc: BackendConfig, createRestUpstream?: typeof import('./upstream/rest.js').createRestUpstream): Upstream | undefined {
     const custom = this.opts.upstreamFactory?.(name, bc, this.bus);
     if (custom) return custom;
     const gw = this.opts.config.gateway ?? {};
-    if (bc.type === 'rest') {
+    if (bc.type === 'rest' && createRestUpstream) {
       return createRestUpstream(name, bc, {
         resolve: { store: this.opts.secrets },
         allowedNetworks: gw.allowedNetworks,
@@ -191,6 +198,7 @@ export class Gateway {
 
   async start(): Promise<void> {
     const gw = this.opts.config.gateway ?? {};
+    await this.createUpstreams();
     if (gw.aliases) this.aliases = await AliasTable.load(gw.aliases, this.opts.baseDir ?? process.cwd());
     if (this.opts.http !== false) {
       this.http = new HttpApp({

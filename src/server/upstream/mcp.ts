@@ -6,7 +6,7 @@ import type { BackendState } from '../../core/events.js';
 import type { BackendConfig, HttpBackendConfig, StdioBackendConfig } from '../../core/config/schema.js';
 import { errorMessage } from '../../core/errors.js';
 import { diagnoseError } from './diagnose.js';
-import { createBackendFetch, type BackendFetch } from './http-fetch.js';
+import type { BackendFetch } from './http-fetch.js';
 import { passthroughSchema } from './passthrough.js';
 import { UpstreamListeners } from './listeners.js';
 import {
@@ -339,7 +339,8 @@ export class McpUpstream implements Upstream {
     }
     const headers = this.deps.resolveHeaders ? await this.deps.resolveHeaders(c) : (c.headers ?? {});
     const url = new URL(c.url);
-    this.httpFetch ??= createBackendFetch();
+    // undici is loaded only for gateways that have HTTP backends.
+    this.httpFetch ??= (await import('./http-fetch.js')).createBackendFetch();
     const backendFetch = this.httpFetch.fetch;
     if ((kind ?? 'streamable-http') === 'sse') {
       return new SSEClientTransport(url, {
