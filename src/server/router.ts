@@ -421,13 +421,11 @@ export class Router {
       throw held.result.error;
     }
     if (signal.aborted) throw new ProtocolError(ErrorCodes.InternalError, 'Request cancelled.');
-    const fresh = held.pending.filter((p) => !sent.has(p));
     const inputRequests: Record<string, unknown> = {};
     for (const p of held.pending) {
       sent.add(p);
       inputRequests[p.key] = { method: p.request.method, params: p.request.params ?? {} };
     }
-    void fresh;
     this.held.set(held.token, held);
     clearTimeout(held.expiry);
     held.expiry = setTimeout(() => {

@@ -680,6 +680,7 @@ export class McpConnection {
     }
     this.resourceSubs.clear();
     await this.closeTransport();
+    // closeTransport re-arms `closing` for the SSE fallback path; a closed connection stays closed.
     this.closing = true;
   }
 }
