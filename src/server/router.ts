@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { CLIENT_CAPABILITIES_META_KEY, ProtocolError, SERVER_INFO_META_KEY, Server, inputRequired } from '@modelcontextprotocol/server';
 import type { ServerContext } from '@modelcontextprotocol/server';
 import type { EventBus, CallOutcome } from '../core/events.js';
+import type { Identity } from '../core/identity.js';
 import { errorMessage } from '../core/errors.js';
 import type { AliasTable } from './aliases.js';
 import type { Catalog } from './catalog.js';
@@ -14,6 +15,8 @@ export interface InboundInfo {
   sessionId?: string;
   /** Client identity for events (an auth identity later; the client's name for now). */
   client?: string;
+  /** The typed identity of the session or request (filled by the inbound adapter when known). */
+  identity?: Identity;
 }
 
 export interface RouterDeps {
