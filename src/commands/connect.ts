@@ -54,7 +54,7 @@ Agent config: {"command": "gatehouse", "args": ["connect", "https://mcp.example.
     await headers();
     if (process.stdin.isTTY) this.note('gatehouse connect speaks MCP on stdin/stdout; start it from an MCP client configuration. Ctrl-D ends it.');
 
-    const { startBridge, BridgeAuthError } = await import('../server/bridge.js');
+    const { startBridge, BridgeAuthError } = await import('../server/connect/bridge.js');
     const bridge = startBridge({
       url,
       headers,

@@ -156,7 +156,7 @@ export async function executeRestTool(rt: RestRuntime, tool: CompiledRestTool, r
     }
   } catch (e) {
     if (timedOut) {
-      throw new UpstreamError(`Backend "${rt.backend}" did not answer tool "${cfg.name}" (${label}) within ${formatSeconds(opts.timeoutMs)}.`, ErrorCodes.RequestTimeout, rt.backend);
+      throw new UpstreamError(`Backend "${rt.backend}" did not answer tool "${cfg.name}" (${label}) within ${formatSeconds(opts.timeoutMs)}.`, ErrorCodes.RequestTimeout, rt.backend, undefined, 'timeout');
     }
     if (controller.signal.aborted) throw new UpstreamError('Request cancelled.', ErrorCodes.InternalError, rt.backend);
     const blocked = findSsrfError(e);

@@ -609,7 +609,7 @@ export class McpConnection {
     if (e instanceof SdkError) {
       const code = String(e.code);
       if (code === 'REQUEST_TIMEOUT') {
-        return new UpstreamError(`Backend "${name}" did not answer ${method} within ${Math.round(ctx.timeoutMs / 1000)} s (the timeout resets on progress).`, ErrorCodes.RequestTimeout, name);
+        return new UpstreamError(`Backend "${name}" did not answer ${method} within ${Math.round(ctx.timeoutMs / 1000)} s (the timeout resets on progress).`, ErrorCodes.RequestTimeout, name, undefined, 'timeout');
       }
       if (code === 'CONNECTION_CLOSED' || code === 'NOT_CONNECTED') {
         return new UpstreamError(`Backend "${name}" closed the connection while handling ${method} (it crashed or was restarted).${this.stderrTail() ? ` stderr: ${this.stderrTail()}` : ''}`, ErrorCodes.BackendUnavailable, name);

@@ -94,6 +94,12 @@ export interface Upstream {
   on(listener: (event: UpstreamEvent) => void): () => void;
 }
 
+/**
+ * What an upstream failure means, where the JSON-RPC code cannot say it (a timeout and a missing
+ * resource share -32002): the pipeline classifies outcomes by this, never by the number.
+ */
+export type UpstreamErrorKind = 'timeout' | 'unavailable' | 'cancelled';
+
 /** An MCP-level error to return to the client, naming the backend. */
 export class UpstreamError extends Error {
   constructor(
@@ -101,6 +107,7 @@ export class UpstreamError extends Error {
     readonly code: number,
     readonly backend: string,
     readonly data?: unknown,
+    readonly kind?: UpstreamErrorKind,
   ) {
     super(message);
     this.name = 'UpstreamError';

@@ -29,7 +29,7 @@ import {
   type Transport,
 } from '@modelcontextprotocol/client';
 import { StdioServerTransport } from '@modelcontextprotocol/server/stdio';
-import { diagnoseHttpResponse } from '../core/cfaccess/diagnose.js';
+import { diagnoseHttpResponse } from '../../core/cfaccess/diagnose.js';
 
 export type BridgeTransportMode = 'auto' | 'streamable-http' | 'sse';
 

@@ -1,0 +1,33 @@
+import type { EventBus } from '../../core/events.js';
+import type { AliasTable } from '../aliases.js';
+import type { Catalog } from '../catalog.js';
+import type { HeldCalls } from '../era/held-call.js';
+import { forwardStep } from './forward.js';
+import { identityStep } from './identity.js';
+import { limitsStep } from './limits.js';
+import { observeStep } from './observe.js';
+import { policyStep } from './policy.js';
+import { resolveStep } from './resolve.js';
+import type { Step } from './types.js';
+
+export { Pipeline, compose, newCall } from './pipeline.js';
+export { CallDenied, deny, classifyFailure, clientError } from './errors.js';
+export type { CallContext, CallMethod, Decision, Handler, RelaySinks, Result, ReverseDecision, ReverseGuard, Route, Step } from './types.js';
+
+export interface PipelineDeps {
+  catalog: Catalog;
+  aliases?: () => AliasTable | undefined;
+  bus: EventBus;
+  /** gateway.callTimeout, in milliseconds. */
+  defaultTimeoutMs: number;
+  held: HeldCalls;
+  track?: <T>(p: Promise<T>) => Promise<T>;
+}
+
+/**
+ * The steps every request passes, in order. A new step goes into this list at its place (see
+ * docs/architecture.md); transports and the router do not change.
+ */
+export function defaultSteps(deps: PipelineDeps): Step[] {
+  return [limitsStep(), identityStep, resolveStep(deps), policyStep(deps), observeStep(deps.bus), forwardStep(deps)];
+}
