@@ -16,13 +16,13 @@ export function limitsStep(maxDepth = MAX_ARGUMENT_DEPTH): Step {
       // params carry the arguments one level down; _meta arrives separately and is forwarded too.
       if (exceedsDepth(call.params, maxDepth + 1) || exceedsDepth(call.meta, maxDepth)) {
         const what = call.params.name ?? call.params.uri;
-        throw deny(
+        return Promise.reject(deny(
           call,
           'limits',
           ErrorCodes.InvalidParams,
           `The arguments of ${call.method}${typeof what === 'string' ? ` "${what}"` : ''} are nested more than ${maxDepth} levels deep, the gateway's limit. Send flatter arguments (for example a JSON string for deep data).`,
           { limit: maxDepth },
-        );
+        ));
       }
       return next(call);
     },

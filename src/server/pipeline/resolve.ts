@@ -18,63 +18,74 @@ export interface ResolveDeps {
  * serves it, and rewrites the params to that backend's own name. Aliases resolve here too.
  */
 export function resolveStep(deps: ResolveDeps): Step {
-  const { catalog } = deps;
   return {
     name: 'resolve',
     handle(call: CallContext, next: Handler): Promise<Result> {
-      const params = call.params;
-      switch (call.method) {
-        case 'tools/call': {
-          const name = String(params.name);
-          const route = catalog.resolveTool(name) ?? resolveAlias(deps, call, name);
-          if (!route) throw unknownName(call, 'tool', name, catalog.tools.length);
-          call.exposedName = name;
-          call.route = { upstream: route.upstream };
-          call.params = { ...params, name: route.original };
-          break;
-        }
-        case 'prompts/get': {
-          const name = String(params.name);
-          const route = catalog.resolvePrompt(name);
-          if (!route) throw unknownName(call, 'prompt', name, catalog.prompts.length);
-          call.exposedName = name;
-          call.route = { upstream: route.upstream };
-          call.params = { ...params, name: route.original };
-          break;
-        }
-        case 'resources/read': {
-          const uri = String(params.uri);
-          const upstream = catalog.resolveResource(uri);
-          if (!upstream) throw deny(call, 'resolve', ErrorCodes.ResourceNotFound, `Resource not found: ${uri} (no backend lists it or has a matching template).`);
-          call.exposedName = uri;
-          call.route = { upstream };
-          call.params = { ...params };
-          break;
-        }
-        case 'completion/complete': {
-          const ref = params.ref as { type: string; name?: string; uri?: string };
-          if (ref.type === 'ref/prompt' && ref.name) {
-            const route = catalog.resolvePrompt(ref.name);
-            if (route) {
-              call.route = { upstream: route.upstream };
-              call.params = { ...params, ref: { ...ref, name: route.original } };
-            }
-          } else if (ref.type === 'ref/resource' && ref.uri) {
-            const upstream = catalog.resolveTemplate(ref.uri) ?? catalog.resolveResource(ref.uri);
-            if (upstream) {
-              call.route = { upstream };
-              call.params = { ...params };
-            }
-          }
-          // Nobody to ask: an empty completion, as a server without suggestions answers.
-          if (!call.route) return Promise.resolve({ completion: { values: [], hasMore: false } });
-          call.exposedName = ref.name ?? ref.uri;
-          break;
-        }
+      // A step answers with a promise, a refusal included; the hot path stays free of async frames.
+      try {
+        if (routeCall(deps, call)) return next(call);
+        return Promise.resolve({ completion: { values: [], hasMore: false } });
+      } catch (e) {
+        return Promise.reject(e);
       }
-      return next(call);
     },
   };
+}
+
+/** Routes the call; false when nobody serves a completion ref (answered with no suggestions). */
+function routeCall(deps: ResolveDeps, call: CallContext): boolean {
+  const { catalog } = deps;
+  const params = call.params;
+  switch (call.method) {
+    case 'tools/call': {
+      const name = String(params.name);
+      const route = catalog.resolveTool(name) ?? resolveAlias(deps, call, name);
+      if (!route) throw unknownName(call, 'tool', name, catalog.tools.length);
+      call.exposedName = name;
+      call.route = { upstream: route.upstream };
+      call.params = { ...params, name: route.original };
+      break;
+    }
+    case 'prompts/get': {
+      const name = String(params.name);
+      const route = catalog.resolvePrompt(name);
+      if (!route) throw unknownName(call, 'prompt', name, catalog.prompts.length);
+      call.exposedName = name;
+      call.route = { upstream: route.upstream };
+      call.params = { ...params, name: route.original };
+      break;
+    }
+    case 'resources/read': {
+      const uri = String(params.uri);
+      const upstream = catalog.resolveResource(uri);
+      if (!upstream) throw deny(call, 'resolve', ErrorCodes.ResourceNotFound, `Resource not found: ${uri} (no backend lists it or has a matching template).`);
+      call.exposedName = uri;
+      call.route = { upstream };
+      call.params = { ...params };
+      break;
+    }
+    case 'completion/complete': {
+      const ref = params.ref as { type: string; name?: string; uri?: string };
+      if (ref.type === 'ref/prompt' && ref.name) {
+        const route = catalog.resolvePrompt(ref.name);
+        if (route) {
+          call.route = { upstream: route.upstream };
+          call.params = { ...params, ref: { ...ref, name: route.original } };
+        }
+      } else if (ref.type === 'ref/resource' && ref.uri) {
+        const upstream = catalog.resolveTemplate(ref.uri) ?? catalog.resolveResource(ref.uri);
+        if (upstream) {
+          call.route = { upstream };
+          call.params = { ...params };
+        }
+      }
+      // Nobody to ask: an empty completion, as a server without suggestions answers.
+      if (!call.route) return false;
+      call.exposedName = ref.name ?? ref.uri;
+      break;
+    }
+  }
+  return true;
 }
 
 function resolveAlias(deps: ResolveDeps, call: CallContext, name: string) {
