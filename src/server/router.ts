@@ -1,4 +1,4 @@
-import { CLIENT_CAPABILITIES_META_KEY, Server } from '@modelcontextprotocol/server';
+import { CLIENT_CAPABILITIES_META_KEY, ProtocolError, Server } from '@modelcontextprotocol/server';
 import type { ServerContext } from '@modelcontextprotocol/server';
 import type { EventBus } from '../core/events.js';
 import type { Identity } from '../core/identity.js';
@@ -8,7 +8,6 @@ import { HeldCalls } from './era/held-call.js';
 import { Pipeline, defaultSteps, newCall, type CallMethod, type RelaySinks, type Result, type Step } from './pipeline/index.js';
 import { listTools } from './pipeline/resolve.js';
 import { ErrorCodes, type ReverseRequest, type Upstream } from './upstream/types.js';
-import { ProtocolError } from '@modelcontextprotocol/server';
 
 export interface InboundInfo {
   era: 'legacy' | 'modern';
