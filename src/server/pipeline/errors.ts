@@ -48,7 +48,9 @@ export function withoutCommandLine(message: string, call: CallContext): string {
   if (config?.type !== 'stdio') return message;
   const commandLine = [config.command, ...(config.args ?? [])].join(' ');
   const name = `backend "${call.route!.upstream.name}"`;
-  let out = message.split(`"${commandLine}"`).join(name).split(commandLine).join(name);
+  // Unquoted, only a line with arguments is distinctive enough to replace without hitting other words.
+  let out = message.split(`"${commandLine}"`).join(name);
+  if (config.args?.length) out = out.split(commandLine).join(name);
   // A path to the executable may still appear on its own (spawn errors name only the command); a
   // bare word like "node" is left alone, it would match inside other words.
   if (config.command.includes('/')) out = out.split(config.command).join(name);

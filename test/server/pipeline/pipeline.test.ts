@@ -65,6 +65,12 @@ describe('clientError', () => {
     expect(JSON.stringify([quoted, spawn, quoted.data, spawn.data])).not.toContain('/opt/tools');
   });
 
+  it('replaces a bare command only where it is the whole quoted command line', () => {
+    const bare = routed({ type: 'stdio', command: 'node' } as never);
+    const e = clientError(new UpstreamError('[thing] "node" exited; see node_modules/x', -32603, 'thing'), bare) as ProtocolError;
+    expect(e.message).toBe('[thing] backend "thing" exited; see node_modules/x');
+  });
+
   it('leaves protocol errors alone, and an HTTP backend URL in place', () => {
     const pe = new ProtocolError(-32602, 'Unknown tool');
     expect(clientError(pe, routed())).toBe(pe);
