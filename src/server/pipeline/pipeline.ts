@@ -39,7 +39,10 @@ function noStepAnswered(call: CallContext): Promise<Result> {
   return Promise.reject(new Error(`No pipeline step answered ${call.method}; the last step must forward it.`));
 }
 
-/** A fresh context for one request; the adapter fills in what it knows. */
+/** A context for one request from the fresh object the adapter filled (completed in place, not copied). */
 export function newCall(fields: Omit<CallContext, 'decisions' | 'reverseGuards'>): CallContext {
-  return { ...fields, decisions: [], reverseGuards: [] };
+  const call = fields as CallContext;
+  call.decisions = [];
+  call.reverseGuards = [];
+  return call;
 }
