@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEB_PACKAGES=(prometheus prometheus-alertmanager gnome-keyring dbus dbus-x11 libsecret-tools tmux)
+DEB_PACKAGES=(prometheus prometheus-alertmanager gnome-keyring dbus dbus-x11 libsecret-tools tmux g++ make python3)
 
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do
