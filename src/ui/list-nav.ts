@@ -52,3 +52,9 @@ export function scrollNav(nav: ListNav, lineCount: number, height: number, move:
   const delta: Record<Move, number> = { up: -1, down: 1, pageUp: -page, pageDown: page, home: -Infinity, end: Infinity };
   return { ...nav, scroll: Math.max(0, Math.min(max, nav.scroll + delta[move])) };
 }
+
+/** The key of the selected item, for opening it. */
+export function selectedKey(list: VisibleList, height: number, nav: ListNav): string | undefined {
+  const win = listWindow(list, height, nav);
+  return win.selected < 0 ? undefined : list.keys[win.selected];
+}

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { render, cleanup } from 'ink-testing-library';
-import { Dashboard, layoutRows } from '../../src/ui/Dashboard.js';
+import { bodyRows, Dashboard } from '../../src/ui/Dashboard.js';
+import { overviewLayout } from '../../src/ui/Overview.js';
 import { DashboardStore } from '../../src/ui/store.js';
 import { EventBus, gateway } from './events.js';
 
@@ -54,13 +55,13 @@ describe('Dashboard', () => {
     const id = g.start('everything_slow');
     await tick();
     expect(line(frame(), 'everything_slow')).toContain('… running');
-    expect(frame()).toContain('1 in flight');
+    expect(frame()).toContain('in flight 1');
     g.finish(id, 'everything_slow', 'everything', { durationMs: 1234, outcome: 'timeout' });
     await tick();
     const f = frame();
     expect(f.split('\n').filter((l) => l.includes('everything_slow') && l.includes('1.2s'))).toHaveLength(1);
     expect(line(f, 'everything_slow')).toContain('✗ timeout');
-    expect(f).toContain('0 in flight');
+    expect(f).toContain('in flight 0');
   });
 
   it('renders at most once per throttle window however many events arrive', async () => {
@@ -177,7 +178,15 @@ describe('Dashboard', () => {
   });
 
   it('splits rows between panels sensibly', () => {
-    expect(layoutRows(24, 3, false)).toEqual({ header: 2, backends: 3, calls: 11, details: true });
+    // 24 rows: 2 header + 1 tabs + 1 key line + 1 spare leave 19 for the body.
+    expect(bodyRows(24, 2)).toBe(19);
+    expect(overviewLayout(19, 3)).toEqual({ backends: 3, calls: 10, details: true });
+    expect(overviewLayout(18, 40).backends).toBeLessThan(overviewLayout(18, 40).calls);
+    const tiny = overviewLayout(bodyRows(8, 3), 5);
+    expect(tiny.backends).toBeGreaterThanOrEqual(1);
+    expect(tiny.calls).toBeGreaterThanOrEqual(1);
+    expect(tiny.details).toBe(false);
+  });
     expect(layoutRows(24, 40, true).backends).toBeLessThan(layoutRows(24, 40, true).calls);
     const tiny = layoutRows(8, 5, true);
     expect(tiny.backends).toBeGreaterThanOrEqual(1);
