@@ -4,6 +4,7 @@ import { bodyRows, Dashboard } from '../../src/ui/Dashboard.js';
 import { overviewLayout } from '../../src/ui/Overview.js';
 import { DashboardStore } from '../../src/ui/store.js';
 import { EventBus, gateway } from './events.js';
+import { selectedLine, until } from './wait.js';
 
 const tick = (ms = 20) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -111,30 +112,24 @@ describe('Dashboard', () => {
     expect(f.split('\n').length).toBeLessThan(20);
 
     ui.stdin.write('k');
-    await tick();
+    await until(frame, (x) => selectedLine(x).includes('call_098'), 'k to select call_098');
     ui.stdin.write('k');
-    await tick();
+    await until(frame, (x) => selectedLine(x).includes('call_097'), 'k to select call_097');
     ui.stdin.write('\u001b[A'); // up arrow
-    await tick();
-    f = frame();
-    expect(line(f, '›')).toContain('call_096');
+    f = await until(frame, (x) => selectedLine(x).includes('call_096'), 'up to select call_096');
     expect(f).toContain('paused at 97/100');
 
     for (let i = 100; i < 105; i++) g.call(`call_${i}`);
-    await tick();
-    f = frame();
+    f = await until(frame, (x) => x.includes('105'), 'the new calls to be counted');
     expect(line(f, '›')).toContain('call_096');
     expect(f).not.toContain('call_104');
 
     ui.stdin.write('G');
-    await tick();
-    f = frame();
-    expect(line(f, '›')).toContain('call_104');
+    f = await until(frame, (x) => selectedLine(x).includes('call_104'), 'G to select the newest call');
     expect(f).toContain('following');
 
     ui.stdin.write('g');
-    await tick();
-    expect(line(frame(), '›')).toContain('call_000');
+    await until(frame, (x) => selectedLine(x).includes('call_000'), 'g to select the oldest call');
   });
 
   it('switches focus with b and c and moves the backend selection', async () => {
@@ -183,12 +178,6 @@ describe('Dashboard', () => {
     expect(overviewLayout(19, 3)).toEqual({ backends: 3, calls: 10, details: true });
     expect(overviewLayout(18, 40).backends).toBeLessThan(overviewLayout(18, 40).calls);
     const tiny = overviewLayout(bodyRows(8, 3), 5);
-    expect(tiny.backends).toBeGreaterThanOrEqual(1);
-    expect(tiny.calls).toBeGreaterThanOrEqual(1);
-    expect(tiny.details).toBe(false);
-  });
-    expect(layoutRows(24, 40, true).backends).toBeLessThan(layoutRows(24, 40, true).calls);
-    const tiny = layoutRows(8, 5, true);
     expect(tiny.backends).toBeGreaterThanOrEqual(1);
     expect(tiny.calls).toBeGreaterThanOrEqual(1);
     expect(tiny.details).toBe(false);
