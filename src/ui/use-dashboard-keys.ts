@@ -1,3 +1,4 @@
+import { useRef } from 'react';
 import { useInput, type Key } from 'ink';
 import type { Frame, QuitReason } from './Dashboard.js';
 import type { Move } from './list-window.js';
@@ -35,7 +36,11 @@ function moveOf(input: string, key: Key): Move | undefined {
 }
 
 /** Every key the dashboard takes, in one place, so the key line and the help describe one behaviour. */
-export function useDashboardKeys({ frame, state, setState, onQuit, isActive }: DashboardKeysOptions): void {
+export function useDashboardKeys({ frame: current, state, setState, onQuit, isActive }: DashboardKeysOptions): void {
+  // Ink re-subscribes the handler in a passive effect, which can run after the next key has already
+  // arrived; reading the frame through a ref means a key always acts on what is on screen.
+  const frameRef = useRef(current);
+  frameRef.current = current;
   const setNav = (name: NavName, update: (nav: ListNav) => ListNav) => setState((s) => ({ ...s, navs: { ...s.navs, [name]: update(s.navs[name]) } }));
   const switchView = (view: ViewName) => setState((s) => ({ ...s, view, help: false }));
   const cycleView = (delta: number) =>
@@ -48,13 +53,14 @@ export function useDashboardKeys({ frame, state, setState, onQuit, isActive }: D
   const open = (view: ListViewName, key: string) =>
     setState((s) => {
       const nav = s.navs[view];
-      const visible = frame.lists[view].indexOf(key) >= 0;
+      const visible = frameRef.current.lists[view].indexOf(key) >= 0;
       return { ...s, view, help: false, navs: { ...s.navs, [view]: { ...nav, filter: visible ? nav.filter : '', editing: false, detail: key, scroll: 0, pos: { follow: false, selected: key } } } };
     });
 
   useInput(
     (input, key) => {
       const s = state.current;
+      const frame = frameRef.current;
       if (key.ctrl && input === 'c') return onQuit('ctrl-c');
       const listView = s.view === 'overview' ? undefined : s.view;
       const nav = listView ? s.navs[listView] : undefined;
