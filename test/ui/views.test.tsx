@@ -223,33 +223,36 @@ describe('dashboard views', () => {
     f = await press(ENTER, '▸ Call t6');
     await press('g', '▸ Call t6'); // detail keys scroll, they do not move the list
     await press(ESC, /› .*t6/);
-    await press('6', '▸ Errors');
+    // Back on errors, the error we came from is still open; Esc returns to the list.
+    await press('6', '▸ call error');
+    await press(ESC, '▸ Errors');
     await press('g', /› .*naming/);
   });
 
   it('fits 80x24 in every view without wrapping', async () => {
-    const { g, bus, frame, press } = setup({ rows: 24, columns: 80 });
+    const { g, bus, ui, frame, press } = setup({ rows: 24, columns: 80 });
     g.backend('a-backend-with-a-rather-long-name', 'failed', { reason: 'x'.repeat(300) });
     tools(bus, Array.from({ length: 40 }, (_, i) => `a_tool_${i}`));
+    bus.emit('session.opened', { sessionId: 'z'.repeat(120), client: 'c'.repeat(120), era: 'legacy', transport: 'streamable-http', identity: 'i'.repeat(90) });
     for (let i = 0; i < 40; i++) g.call(`tool_with_a_long_name_${i}`, 'a-backend-with-a-rather-long-name', { outcome: 'error', error: 'y'.repeat(400) });
+    // Overview last: it is already on screen, so its key would not prove input is live yet.
     for (const [key, title] of [
-      ['1', 'Recent calls'],
       ['2', '▸ Backends'],
       ['3', '▸ Catalog'],
       ['4', '▸ Calls'],
       ['5', '▸ Sessions'],
       ['6', '▸ Errors'],
+      ['1', 'Recent calls'],
     ] as const) {
-      await press(key, title);
-      for (const f of [frame(), await press(ENTER, /Esc back|Recent calls|Backend /)]) {
+      const check = (f: string, what: string) => {
         const lines = f.split('\n');
-        expect(lines.length, `${title} height`).toBeLessThan(24);
-        for (const l of lines) expect([...l].length, `${title}: ${l}`).toBeLessThanOrEqual(80);
-      }
-      ui_esc();
-    }
-    function ui_esc() {
-      press(ESC, '').catch(() => undefined);
+        expect(lines.length, `${what} height`).toBeLessThan(24);
+        for (const l of lines) expect([...l].length, `${what}: ${l}`).toBeLessThanOrEqual(80);
+      };
+      check(await press(key, title), title);
+      check(await press(ENTER, 'Esc back'), `${title} detail`);
+      ui.stdin.write(ESC);
+      await until(frame, (f) => !f.includes('Esc back'), `${title} detail to close`);
     }
   });
 
