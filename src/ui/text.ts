@@ -6,7 +6,8 @@ const CONTROL_BUT_NEWLINE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 
 /** One line, redacted, bounded: names, reasons and summaries in lists. */
 export function cleanLine(s: string, max = 500): string {
-  const one = singleLine(redactString(s));
+  // Cut before redacting: redaction scans with regexes, and it runs inside the gateway's emit.
+  const one = singleLine(redactString(s.length > max * 2 ? s.slice(0, max * 2) : s));
   return one.length > max ? `${one.slice(0, max - 1)}…` : one;
 }
 
@@ -15,7 +16,7 @@ export function cleanLine(s: string, max = 500): string {
  * line breaks kept (a list row shows them as `\n`; a detail view wraps them) and bounded in size.
  */
 export function cleanBlock(s: string, max = 16_000): string {
-  const text = stripAnsi(redactString(s))
+  const text = stripAnsi(redactString(s.length > max ? s.slice(0, max) : s))
     .replace(/\r\n?/g, '\n')
     .replace(/\t/g, '  ')
     .replace(CONTROL_BUT_NEWLINE, '');
