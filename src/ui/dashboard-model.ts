@@ -231,7 +231,7 @@ export class DashboardModel {
       backend,
       startedAt: e.at,
       requestBytes: e.requestBytes,
-      arguments: e.arguments === undefined ? undefined : prettyJson(e.arguments, 8000),
+      arguments: e.arguments === undefined ? undefined : prettyJson(e.arguments),
     });
     const row = { call };
     this.calls.push(row);

@@ -34,7 +34,7 @@ describe('DashboardModel bounds', () => {
     expect(s.aliases).toEqual([expect.objectContaining({ alias: 'a', uses: 4000 })]);
     expect(s.totals.total).toBe(20_000);
     // Whole error text is kept, but a hostile size is still capped.
-    expect(s.errors.at(-1)!.text.length).toBeLessThanOrEqual(16_000);
+    expect(s.errors.at(-1)!.text.length).toBeLessThanOrEqual(4000);
     expect(s.inFlight).toBe(0);
   });
 
