@@ -57,8 +57,7 @@ export function useDashboardKeys({ frame: current, state, setState, onQuit, isAc
       return { ...s, view, help: false, navs: { ...s.navs, [view]: { ...nav, filter: visible ? nav.filter : '', editing: false, detail: key, scroll: 0, pos: { follow: false, selected: key } } } };
     });
 
-  useInput(
-    (input, key) => {
+  const handle = (input: string, key: Key): void => {
       const s = state.current;
       const frame = frameRef.current;
       if (key.ctrl && input === 'c') return onQuit('ctrl-c');
@@ -117,7 +116,52 @@ export function useDashboardKeys({ frame: current, state, setState, onQuit, isAc
         const k = selectedKey(frame.lists[listView], frame.heights[listView], nav as ListNav);
         if (k !== undefined) setNav(listView, (n) => ({ ...n, detail: k, scroll: 0, pos: n.pos.follow ? { follow: false, selected: k } : n.pos }));
       }
+  };
+
+  useInput(
+    (input, key) => {
+      // Keys typed faster than the terminal is read (a paste, tmux send-keys, key repeat) arrive as one
+      // chunk; take them one by one so "/echo⏎" filters and "jjj" moves three rows.
+      const chunk = splitChunk(input, key);
+      if (chunk) for (const [i, k] of chunk) handle(i, k);
+      else handle(input, key);
     },
     { isActive },
   );
+}
+
+const NO_KEY: Key = {
+  upArrow: false,
+  downArrow: false,
+  leftArrow: false,
+  rightArrow: false,
+  pageDown: false,
+  pageUp: false,
+  home: false,
+  end: false,
+  return: false,
+  escape: false,
+  ctrl: false,
+  shift: false,
+  tab: false,
+  backspace: false,
+  delete: false,
+  meta: false,
+  super: false,
+  hyper: false,
+  capsLock: false,
+  numLock: false,
+};
+
+/** Splits a multi-character chunk of plain keys (printable, Enter, Tab, Backspace); undefined otherwise. */
+export function splitChunk(input: string, key: Key): Array<[string, Key]> | undefined {
+  const chars = Array.from(input);
+  if (chars.length < 2 || key.ctrl || key.meta || input.includes('\u001b')) return undefined;
+  if (!chars.every((c) => c === '\r' || c === '\t' || c === '\u007f' || c === '\b' || !/[\u0000-\u001f]/.test(c))) return undefined;
+  return chars.map((c): [string, Key] => {
+    if (c === '\r') return ['', { ...NO_KEY, return: true }];
+    if (c === '\t') return ['', { ...NO_KEY, tab: true }];
+    if (c === '\u007f' || c === '\b') return ['', { ...NO_KEY, backspace: true }];
+    return [c, { ...NO_KEY, shift: /[A-Z]/.test(c) }];
+  });
 }

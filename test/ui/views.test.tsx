@@ -256,6 +256,21 @@ describe('dashboard views', () => {
     }
   });
 
+  it('takes a chunk of keys typed faster than they are read one by one', async () => {
+    const { g, ui, frame, press } = setup();
+    g.call('alpha_one', 'alpha');
+    g.call('beta_two', 'beta');
+    g.call('beta_three', 'beta');
+    await press('4', '▸ Calls');
+    ui.stdin.write('/beta\r');
+    let f = await until(frame, (x) => x.includes('2 of 3 match') && !x.includes('▏'), 'a pasted filter and Enter');
+    expect(f).not.toContain('alpha_one');
+    ui.stdin.write('\u001b');
+    await until(frame, (x) => x.includes('alpha_one'), 'Esc to clear the filter');
+    ui.stdin.write('kk');
+    f = await until(frame, (x) => selectedLine(x).includes('alpha_one'), 'kk to move up two rows');
+  });
+
   it('q quits from a list but types into a filter', async () => {
     const { onQuit, press } = setup();
     await press('4', '▸ Calls');
