@@ -124,7 +124,11 @@ export function useDashboardKeys({ frame: current, state, setState, onQuit, isAc
       // chunk; take them one by one so "/echo⏎" filters and "jjj" moves three rows.
       const chunk = splitChunk(input, key);
       if (chunk) for (const [i, k] of chunk) handle(i, k);
-      else handle(input, key);
+      // Esc pressed twice in one read comes as one meta-Escape whose input is the second Esc.
+      else if (key.escape && input === '\u001b') {
+        handle('', { ...NO_KEY, escape: true });
+        handle('', { ...NO_KEY, escape: true });
+      } else handle(input, key);
     },
     { isActive },
   );

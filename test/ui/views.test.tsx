@@ -267,6 +267,10 @@ describe('dashboard views', () => {
     expect(f).not.toContain('alpha_one');
     ui.stdin.write('\u001b');
     await until(frame, (x) => x.includes('alpha_one'), 'Esc to clear the filter');
+    ui.stdin.write('\r');
+    await until(frame, (x) => x.includes('Esc back'), 'Enter to open the call');
+    ui.stdin.write('\u001b\u001b'); // back from the detail, then follow again
+    await until(frame, (x) => !x.includes('Esc back') && x.includes('following'), 'a double Esc to act twice');
     ui.stdin.write('kk');
     f = await until(frame, (x) => selectedLine(x).includes('alpha_one'), 'kk to move up two rows');
   });
