@@ -9,14 +9,15 @@ export type CatalogRow = { type: 'entry'; entry: CatalogEntryView } | { type: 'a
 
 const KIND_LABEL: Record<CatalogEntryView['kind'], string> = { tools: 'tool', prompts: 'prompt', resources: 'resource', resourceTemplates: 'template' };
 
-// Rows are rebuilt per snapshot only when the catalog or alias arrays changed identity.
-let cache: { entries: readonly CatalogEntryView[]; aliases: readonly AliasView[]; rows: readonly CatalogRow[] } | undefined;
+// The store keeps both arrays' identity until they change, so rows are rebuilt only after a change.
+const cache = new WeakMap<readonly CatalogEntryView[], { aliases: readonly AliasView[]; rows: readonly CatalogRow[] }>();
 
 function rows(snap: DashboardSnapshot): readonly CatalogRow[] {
-  if (cache && cache.entries === snap.catalogEntries && cache.aliases === snap.aliases) return cache.rows;
+  const hit = cache.get(snap.catalogEntries);
+  if (hit && hit.aliases === snap.aliases) return hit.rows;
   const out: CatalogRow[] = snap.catalogEntries.map((entry) => ({ type: 'entry', entry }));
   for (const alias of snap.aliases) out.push({ type: 'alias', alias });
-  cache = { entries: snap.catalogEntries, aliases: snap.aliases, rows: out };
+  cache.set(snap.catalogEntries, { aliases: snap.aliases, rows: out });
   return out;
 }
 

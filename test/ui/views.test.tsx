@@ -256,6 +256,21 @@ describe('dashboard views', () => {
     }
   });
 
+  it('follows a resize from large to 80x24 without overflowing', async () => {
+    const bus = new EventBus();
+    const store = new DashboardStore(bus, { throttleMs: 0 });
+    const g = gateway(bus);
+    for (let i = 0; i < 60; i++) g.call(`tool_${i}`, 'everything', { outcome: i % 2 ? 'ok' : 'error', error: 'e'.repeat(200) });
+    const ui = render(<Dashboard store={store} onQuit={() => undefined} rows={50} columns={160} initialView="calls" />);
+    const frame = () => ui.lastFrame() ?? '';
+    await until(frame, (x) => x.includes('tool_59'), 'first frame');
+    expect(frame().split('\n').length).toBeGreaterThan(30);
+    ui.rerender(<Dashboard store={store} onQuit={() => undefined} rows={24} columns={80} initialView="calls" />);
+    const f = await until(frame, (x) => x.split('\n').length < 24, 'the smaller frame');
+    for (const l of f.split('\n')) expect([...l].length).toBeLessThanOrEqual(80);
+    expect(selectedLine(f)).toContain('tool_59');
+  });
+
   it('takes a chunk of keys typed faster than they are read one by one', async () => {
     const { g, ui, frame, press } = setup();
     g.call('alpha_one', 'alpha');
