@@ -20,7 +20,7 @@ export const callsView: ListSpec<CallView, Key> = {
   ],
   items: (snap) => snap.calls,
   keyOf: (c) => String(c.seq),
-  filterFields: (c) => ({ tool: callTarget(c), backend: c.backend, client: c.client, outcome: c.outcome ?? 'running', method: c.method }),
+  filterFields: (c) => ({ tool: callTarget(c), backend: c.backend, client: c.client, identity: c.identity, outcome: c.outcome ?? 'running', method: c.method }),
   cell(c, key, now) {
     switch (key) {
       case 'time':

@@ -58,64 +58,64 @@ export function useDashboardKeys({ frame: current, state, setState, onQuit, isAc
     });
 
   const handle = (input: string, key: Key): void => {
-      const s = state.current;
-      const frame = frameRef.current;
-      if (key.ctrl && input === 'c') return onQuit('ctrl-c');
-      const listView = s.view === 'overview' ? undefined : s.view;
-      const nav = listView ? s.navs[listView] : undefined;
+    const s = state.current;
+    const frame = frameRef.current;
+    if (key.ctrl && input === 'c') return onQuit('ctrl-c');
+    const listView = s.view === 'overview' ? undefined : s.view;
+    const nav = listView ? s.navs[listView] : undefined;
 
-      if (listView && nav?.editing) {
-        if (key.escape) setNav(listView, (n) => ({ ...n, editing: false, filter: '' }));
-        else if (key.return) setNav(listView, (n) => ({ ...n, editing: false }));
-        else if (key.backspace || key.delete) setNav(listView, (n) => ({ ...n, filter: Array.from(n.filter).slice(0, -1).join('') }));
-        else if (input && !key.ctrl && !key.meta && !/[\u0000-\u001f]/.test(input)) setNav(listView, (n) => ({ ...n, filter: n.filter + input, pos: { follow: LIST_SPECS[listView].follows } }));
-        return;
-      }
-      if (input === 'q') return onQuit('q');
-      if (key.ctrl || (key.meta && !key.escape)) return;
-      if (input === '?') return setState((x) => ({ ...x, help: !x.help }));
-      if (s.help && (key.escape || key.return || key.backspace)) return setState((x) => ({ ...x, help: false }));
-      const tab = VIEWS.find((v) => v.key === input);
-      if (tab) return switchView(tab.name);
-      if (key.rightArrow || input === 'l') return cycleView(1);
-      if (key.leftArrow || input === 'h') return cycleView(-1);
-      if (s.help) return;
-      const move = moveOf(input, key);
+    if (listView && nav?.editing) {
+      if (key.escape) setNav(listView, (n) => ({ ...n, editing: false, filter: '' }));
+      else if (key.return) setNav(listView, (n) => ({ ...n, editing: false }));
+      else if (key.backspace || key.delete) setNav(listView, (n) => ({ ...n, filter: Array.from(n.filter).slice(0, -1).join('') }));
+      else if (input && !key.ctrl && !key.meta && !/[\u0000-\u001f]/.test(input)) setNav(listView, (n) => ({ ...n, filter: n.filter + input, pos: { follow: LIST_SPECS[listView].follows } }));
+      return;
+    }
+    if (input === 'q') return onQuit('q');
+    if (key.ctrl || (key.meta && !key.escape)) return;
+    if (input === '?') return setState((x) => ({ ...x, help: !x.help }));
+    if (s.help && (key.escape || key.return || key.backspace)) return setState((x) => ({ ...x, help: false }));
+    const tab = VIEWS.find((v) => v.key === input);
+    if (tab) return switchView(tab.name);
+    if (key.rightArrow || input === 'l') return cycleView(1);
+    if (key.leftArrow || input === 'h') return cycleView(-1);
+    if (s.help) return;
+    const move = moveOf(input, key);
 
-      if (!listView) {
-        if (input === 'b') return setState((x) => ({ ...x, focus: 'backends' }));
-        if (input === 'c') return setState((x) => ({ ...x, focus: 'calls' }));
-        if (key.tab) return setState((x) => ({ ...x, focus: x.focus === 'calls' ? 'backends' : 'calls' }));
-        const name: NavName = s.focus === 'calls' ? 'overview-calls' : 'overview-backends';
-        if (move) return setNav(name, (n) => moveNav(n, frame.lists[name], frame.heights[name], move, s.focus === 'calls'));
-        if (key.escape && s.focus === 'calls') return setNav(name, (n) => ({ ...n, pos: { follow: true } }));
-        if (key.return) {
-          const k = selectedKey(frame.lists[name], frame.heights[name], s.navs[name]);
-          if (k !== undefined) open(s.focus === 'calls' ? 'calls' : 'backends', k);
-        }
-        return;
-      }
-
-      const spec = LIST_SPECS[listView];
-      if (nav?.detail !== undefined) {
-        if (key.escape || key.backspace || key.delete) return setNav(listView, (n) => ({ ...n, detail: undefined, scroll: 0 }));
-        if (move && frame.detail) {
-          const d = frame.detail;
-          return setNav(listView, (n) => scrollNav(n, d.lines.length, d.height, move));
-        }
-        if (key.return && listView === 'errors') {
-          const entry = (frame.lists.errors.items as readonly ErrorView[]).find((e) => String(e.seq) === nav.detail) ?? undefined;
-          if (entry?.callSeq !== undefined) open('calls', String(entry.callSeq));
-        }
-        return;
-      }
-      if (move) return setNav(listView, (n) => moveNav(n, frame.lists[listView], frame.heights[listView], move, spec.follows));
-      if (input === '/') return setNav(listView, (n) => ({ ...n, editing: true }));
-      if (key.escape) return setNav(listView, (n) => (n.filter !== '' ? { ...n, filter: '' } : spec.follows ? { ...n, pos: { follow: true } } : n));
+    if (!listView) {
+      if (input === 'b') return setState((x) => ({ ...x, focus: 'backends' }));
+      if (input === 'c') return setState((x) => ({ ...x, focus: 'calls' }));
+      if (key.tab) return setState((x) => ({ ...x, focus: x.focus === 'calls' ? 'backends' : 'calls' }));
+      const name: NavName = s.focus === 'calls' ? 'overview-calls' : 'overview-backends';
+      if (move) return setNav(name, (n) => moveNav(n, frame.lists[name], frame.heights[name], move, s.focus === 'calls'));
+      if (key.escape && s.focus === 'calls') return setNav(name, (n) => ({ ...n, pos: { follow: true } }));
       if (key.return) {
-        const k = selectedKey(frame.lists[listView], frame.heights[listView], nav as ListNav);
-        if (k !== undefined) setNav(listView, (n) => ({ ...n, detail: k, scroll: 0, pos: n.pos.follow ? { follow: false, selected: k } : n.pos }));
+        const k = selectedKey(frame.lists[name], frame.heights[name], s.navs[name]);
+        if (k !== undefined) open(s.focus === 'calls' ? 'calls' : 'backends', k);
       }
+      return;
+    }
+
+    const spec = LIST_SPECS[listView];
+    if (nav?.detail !== undefined) {
+      if (key.escape || key.backspace || key.delete) return setNav(listView, (n) => ({ ...n, detail: undefined, scroll: 0 }));
+      if (move && frame.detail) {
+        const d = frame.detail;
+        return setNav(listView, (n) => scrollNav(n, d.lines.length, d.height, move));
+      }
+      if (key.return && listView === 'errors') {
+        const entry = (frame.lists.errors.items as readonly ErrorView[]).find((e) => String(e.seq) === nav.detail) ?? undefined;
+        if (entry?.callSeq !== undefined) open('calls', String(entry.callSeq));
+      }
+      return;
+    }
+    if (move) return setNav(listView, (n) => moveNav(n, frame.lists[listView], frame.heights[listView], move, spec.follows));
+    if (input === '/') return setNav(listView, (n) => ({ ...n, editing: true }));
+    if (key.escape) return setNav(listView, (n) => (n.filter !== '' ? { ...n, filter: '' } : spec.follows ? { ...n, pos: { follow: true } } : n));
+    if (key.return) {
+      const k = selectedKey(frame.lists[listView], frame.heights[listView], nav as ListNav);
+      if (k !== undefined) setNav(listView, (n) => ({ ...n, detail: k, scroll: 0, pos: n.pos.follow ? { follow: false, selected: k } : n.pos }));
+    }
   };
 
   useInput(

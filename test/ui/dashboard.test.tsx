@@ -136,21 +136,15 @@ describe('Dashboard', () => {
     const { g, ui, frame } = setup();
     g.backend('alpha', 'ready', { tools: 1, serverName: 'alpha-server', serverVersion: '1.2.3' });
     g.backend('beta', 'degraded', { tools: 2, reason: 'slow responses' });
-    await tick();
-    expect(frame()).toContain('▸ Recent calls');
+    await until(frame, (x) => x.includes('▸ Recent calls') && x.includes('beta'), 'first frame');
     ui.stdin.write('b');
-    await tick();
-    let f = frame();
-    expect(f).toContain('▸ Backends');
+    let f = await until(frame, (x) => x.includes('▸ Backends'), 'b to focus backends');
     expect(line(f, '›')).toContain('alpha');
     ui.stdin.write('j');
-    await tick();
-    f = frame();
-    expect(line(f, '›')).toContain('beta');
+    f = await until(frame, (x) => line(x, '›').includes('beta'), 'j to select beta');
     expect(f).toMatch(/beta · .*slow responses/);
     ui.stdin.write('c');
-    await tick();
-    expect(frame()).toContain('▸ Recent calls');
+    await until(frame, (x) => x.includes('▸ Recent calls'), 'c to focus calls');
   });
 
   it('fits narrow and short terminals without wrapping', async () => {
