@@ -9,6 +9,15 @@ export interface CatalogDiff {
   changed: string[];
 }
 
+/** What a catalog entry is, for views that show one (optional on catalog.changed: names alone suffice). */
+export interface CatalogEntryInfo {
+  name: string;
+  backend?: string;
+  description?: string;
+  /** Input schema of a tool, arguments of a prompt, or the URI (template) of a resource. */
+  schema?: unknown;
+}
+
 /** Every event the gateway emits. Subscribers (dashboard, logs, metrics) must never block the gateway. */
 export interface GatewayEvents {
   'gateway.listening': { url: string; host: string; port: number; transports: string[] };
@@ -16,12 +25,12 @@ export interface GatewayEvents {
   'gateway.stopped': Record<string, never>;
   'backend.state': { backend: string; state: BackendState; reason?: string; tools?: number; resources?: number; prompts?: number; protocolVersion?: string; serverName?: string; serverVersion?: string; retryInMs?: number };
   'backend.stderr': { backend: string; line: string };
-  'catalog.changed': { kind: 'tools' | 'resources' | 'resourceTemplates' | 'prompts'; backend?: string; diff: CatalogDiff; total: number };
+  'catalog.changed': { kind: 'tools' | 'resources' | 'resourceTemplates' | 'prompts'; backend?: string; diff: CatalogDiff; total: number; entries?: CatalogEntryInfo[] };
   'naming.warning': { message: string; backend?: string; name?: string };
-  'session.opened': { sessionId: string; client: string; era: 'legacy' | 'modern'; transport: string };
-  'session.closed': { sessionId: string; client: string };
-  'call.started': { callId: string; client: string; sessionId?: string; method: string; name?: string; backend?: string; requestBytes: number };
-  'call.finished': { callId: string; client: string; sessionId?: string; method: string; name?: string; backend?: string; durationMs: number; outcome: CallOutcome; responseBytes: number; error?: string };
+  'session.opened': { sessionId: string; client: string; era: 'legacy' | 'modern'; transport: string; identity?: string };
+  'session.closed': { sessionId: string; client: string; reason?: string };
+  'call.started': { callId: string; client: string; sessionId?: string; method: string; name?: string; backend?: string; requestBytes: number; arguments?: unknown; identity?: string; traceId?: string };
+  'call.finished': { callId: string; client: string; sessionId?: string; method: string; name?: string; backend?: string; durationMs: number; outcome: CallOutcome; responseBytes: number; error?: string; result?: string };
   'relay.unattributed': { backend: string; method: string; reason: string };
   'alias.used': { alias: string; target: string; client: string; expired: boolean };
   'auth.failed': { reason: string; remote?: string };

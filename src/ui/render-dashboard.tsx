@@ -1,3 +1,5 @@
+// Must run before Ink (and chalk) load.
+import './no-color.js';
 import { render } from 'ink';
 import type { BackendState } from '../core/events.js';
 import type { EventSource } from '../core/log/logger.js';

@@ -1,8 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { render, cleanup } from 'ink-testing-library';
-import { Dashboard, layoutRows } from '../../src/ui/Dashboard.js';
+import { bodyRows, Dashboard } from '../../src/ui/Dashboard.js';
+import { overviewLayout } from '../../src/ui/Overview.js';
 import { DashboardStore } from '../../src/ui/store.js';
 import { EventBus, gateway } from './events.js';
+import { selectedLine, until } from './wait.js';
 
 const tick = (ms = 20) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -54,13 +56,13 @@ describe('Dashboard', () => {
     const id = g.start('everything_slow');
     await tick();
     expect(line(frame(), 'everything_slow')).toContain('… running');
-    expect(frame()).toContain('1 in flight');
+    expect(frame()).toContain('in flight 1');
     g.finish(id, 'everything_slow', 'everything', { durationMs: 1234, outcome: 'timeout' });
     await tick();
     const f = frame();
     expect(f.split('\n').filter((l) => l.includes('everything_slow') && l.includes('1.2s'))).toHaveLength(1);
     expect(line(f, 'everything_slow')).toContain('✗ timeout');
-    expect(f).toContain('0 in flight');
+    expect(f).toContain('in flight 0');
   });
 
   it('renders at most once per throttle window however many events arrive', async () => {
@@ -110,51 +112,39 @@ describe('Dashboard', () => {
     expect(f.split('\n').length).toBeLessThan(20);
 
     ui.stdin.write('k');
-    await tick();
+    await until(frame, (x) => selectedLine(x).includes('call_098'), 'k to select call_098');
     ui.stdin.write('k');
-    await tick();
+    await until(frame, (x) => selectedLine(x).includes('call_097'), 'k to select call_097');
     ui.stdin.write('\u001b[A'); // up arrow
-    await tick();
-    f = frame();
-    expect(line(f, '›')).toContain('call_096');
+    f = await until(frame, (x) => selectedLine(x).includes('call_096'), 'up to select call_096');
     expect(f).toContain('paused at 97/100');
 
     for (let i = 100; i < 105; i++) g.call(`call_${i}`);
-    await tick();
-    f = frame();
+    f = await until(frame, (x) => x.includes('105'), 'the new calls to be counted');
     expect(line(f, '›')).toContain('call_096');
     expect(f).not.toContain('call_104');
 
     ui.stdin.write('G');
-    await tick();
-    f = frame();
-    expect(line(f, '›')).toContain('call_104');
+    f = await until(frame, (x) => selectedLine(x).includes('call_104'), 'G to select the newest call');
     expect(f).toContain('following');
 
     ui.stdin.write('g');
-    await tick();
-    expect(line(frame(), '›')).toContain('call_000');
+    await until(frame, (x) => selectedLine(x).includes('call_000'), 'g to select the oldest call');
   });
 
   it('switches focus with b and c and moves the backend selection', async () => {
     const { g, ui, frame } = setup();
     g.backend('alpha', 'ready', { tools: 1, serverName: 'alpha-server', serverVersion: '1.2.3' });
     g.backend('beta', 'degraded', { tools: 2, reason: 'slow responses' });
-    await tick();
-    expect(frame()).toContain('▸ Recent calls');
+    await until(frame, (x) => x.includes('▸ Recent calls') && x.includes('beta'), 'first frame');
     ui.stdin.write('b');
-    await tick();
-    let f = frame();
-    expect(f).toContain('▸ Backends');
+    let f = await until(frame, (x) => x.includes('▸ Backends'), 'b to focus backends');
     expect(line(f, '›')).toContain('alpha');
     ui.stdin.write('j');
-    await tick();
-    f = frame();
-    expect(line(f, '›')).toContain('beta');
+    f = await until(frame, (x) => line(x, '›').includes('beta'), 'j to select beta');
     expect(f).toMatch(/beta · .*slow responses/);
     ui.stdin.write('c');
-    await tick();
-    expect(frame()).toContain('▸ Recent calls');
+    await until(frame, (x) => x.includes('▸ Recent calls'), 'c to focus calls');
   });
 
   it('fits narrow and short terminals without wrapping', async () => {
@@ -177,9 +167,11 @@ describe('Dashboard', () => {
   });
 
   it('splits rows between panels sensibly', () => {
-    expect(layoutRows(24, 3, false)).toEqual({ header: 2, backends: 3, calls: 11, details: true });
-    expect(layoutRows(24, 40, true).backends).toBeLessThan(layoutRows(24, 40, true).calls);
-    const tiny = layoutRows(8, 5, true);
+    // 24 rows: 2 header + 1 tabs + 1 key line + 1 spare leave 19 for the body.
+    expect(bodyRows(24, 2)).toBe(19);
+    expect(overviewLayout(19, 3)).toEqual({ backends: 3, calls: 10, details: true });
+    expect(overviewLayout(18, 40).backends).toBeLessThan(overviewLayout(18, 40).calls);
+    const tiny = overviewLayout(bodyRows(8, 3), 5);
     expect(tiny.backends).toBeGreaterThanOrEqual(1);
     expect(tiny.calls).toBeGreaterThanOrEqual(1);
     expect(tiny.details).toBe(false);

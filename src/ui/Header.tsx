@@ -1,0 +1,49 @@
+import { Box, Text } from 'ink';
+import { formatCount, formatUptime } from './format.js';
+import { bannerFor, callBreakdown } from './header-model.js';
+import type { DashboardSnapshot, GatewayPhase } from './snapshot.js';
+
+const PHASE_COLOUR: Record<GatewayPhase, string> = { starting: 'yellow', listening: 'green', stopping: 'yellow', stopped: 'red' };
+
+export function headerRows(snap: DashboardSnapshot, now: number): number {
+  return bannerFor(snap, now) ? 3 : 2;
+}
+
+export function Header({ snap, endpoint, now }: { snap: DashboardSnapshot; endpoint?: string; now: number }) {
+  const { total, parts } = callBreakdown(snap.totals, snap.inFlight);
+  const banner = bannerFor(snap, now);
+  const catalog = [
+    snap.catalog.tools === undefined ? undefined : `${snap.catalog.tools} tools`,
+    snap.catalog.resources === undefined ? undefined : `${snap.catalog.resources} resources`,
+    snap.catalog.resourceTemplates ? `${snap.catalog.resourceTemplates} templates` : undefined,
+    snap.catalog.prompts === undefined ? undefined : `${snap.catalog.prompts} prompts`,
+  ].filter(Boolean);
+  return (
+    <Box flexDirection="column">
+      <Text wrap="truncate-end">
+        <Text bold color="cyan">
+          Gatehouse
+        </Text>
+        <Text>{'  '}</Text>
+        <Text bold>{endpoint ?? 'starting…'}</Text>
+        <Text color={PHASE_COLOUR[snap.phase]}>{`  ● ${snap.phase}${snap.phase === 'stopping' && snap.stopReason ? ` (${snap.stopReason})` : ''}`}</Text>
+        <Text dimColor>{`  up ${formatUptime(now - snap.startedAt)}`}</Text>
+        {snap.transports.length > 0 ? <Text dimColor>{`  ${snap.transports.join(' · ')}`}</Text> : null}
+      </Text>
+      <Text wrap="truncate-end">
+        <Text dimColor>{`calls ${formatCount(total)}: `}</Text>
+        {parts.map((p, i) => (
+          <Text key={p.label} color={p.colour} dimColor={p.colour === undefined}>
+            {`${i > 0 ? ' · ' : ''}${p.label} ${formatCount(p.n)}`}
+          </Text>
+        ))}
+        <Text dimColor>{['', `sessions ${snap.sessions.open}`, ...catalog].join('  ·  ')}</Text>
+      </Text>
+      {banner ? (
+        <Text color={banner.colour} wrap="truncate-end">
+          {banner.text}
+        </Text>
+      ) : null}
+    </Box>
+  );
+}
