@@ -20,6 +20,7 @@ const nonEmptyString = (v: unknown): v is string => typeof v === 'string' && v.l
 /** Describes a value for a reason without echoing it (it may be huge, or carry a secret). */
 function kindOf(v: unknown): string {
   if (v === null) return 'null';
+  if (v === undefined) return 'missing';
   if (Array.isArray(v)) return 'an array';
   return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
 }
