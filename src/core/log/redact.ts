@@ -28,12 +28,13 @@ const RULES: Array<[RegExp, string | ((...m: string[]) => string)]> = [
     /\b(authori[sz]ation["']?\s*[:=]\s*["']?)(?:(Bearer|Basic|Token|Digest)\s+)?(?!\[REDACTED\])[^\s"',;}\]]+/gi,
     (_m, head, scheme) => (scheme ? `${head}${REDACTED} ${REDACTED}` : `${head}${REDACTED}`),
   ],
-  // An auth scheme in free text, followed by something credential-shaped. "Token" and "Digest" only
-  // count capitalised, and the value must look like a credential (8+ characters with a digit, an
-  // upper-case letter or a token symbol, or 20+ of anything): "No Cloudflare Access token named
-  // "homelabb"" keeps every word.
+  // An auth scheme in free text, followed by something credential-shaped. "Bearer" and "Basic" take
+  // any 8+ character value; "Token" and "Digest" are ordinary words too, so they only count
+  // capitalised and before a value that looks like a credential (a digit, an upper-case letter or a
+  // token symbol, or 20+ characters): "No Cloudflare Access token named "homelabb"" keeps every word.
+  [/\b(Bearer|Basic|bearer|basic|BEARER|BASIC)(\s+)(?!\[REDACTED\])[A-Za-z0-9\-._~+/]{8,}=*/g, (_m, scheme, sp) => `${scheme}${sp}${REDACTED}`],
   [
-    /\b(Bearer|Basic|bearer|basic|BEARER|Token|Digest)(\s+)(?!\[REDACTED\])([A-Za-z0-9\-._~+/]{8,}=*)/g,
+    /\b(Token|Digest)(\s+)(?!\[REDACTED\])([A-Za-z0-9\-._~+/]{8,}=*)/g,
     (m, scheme, sp, value) => (credentialShaped(value) ? `${scheme}${sp}${REDACTED}` : m),
   ],
   // Flags with a space-separated value: `--api-key abc123`, `--token abc123`.
