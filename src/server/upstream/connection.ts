@@ -1,8 +1,10 @@
-import { Client, LOG_LEVEL_META_KEY, ProtocolError, SdkError } from '@modelcontextprotocol/client';
+import { Client, LOG_LEVEL_META_KEY, ProtocolError } from '@modelcontextprotocol/client';
 import type { JSONRPCMessage, McpSubscription, Transport } from '@modelcontextprotocol/client';
 import { errorMessage } from '../../core/errors.js';
 import { formatBytes } from '../../core/log/units.js';
+import { mapCallError, negotiationMode, summarizeLog } from './call-errors.js';
 import { diagnoseError } from './diagnose.js';
+import { trackChild } from './children.js';
 import { BoundedReadBuffer, installBoundedFraming } from './framing.js';
 import { passthroughSchema } from './passthrough.js';
 import { StderrTail } from './stderr-tail.js';
@@ -45,6 +47,7 @@ export class McpConnection {
   private readonly resourceSubs = new Map<string, { count: number; listen?: McpSubscription }>();
   /** Ids of responses seen recently, so a dropped SSE stream fails only calls still unanswered. */
   private readonly answered = new Set<string | number>();
+  private untrack?: () => void;
 
   constructor(
     private readonly owner: ConnectionOwner,
@@ -118,6 +121,15 @@ export class McpConnection {
     // and per-session connections.
     const prior = this.owner.eraVerdict;
     await client.connect(transport, { timeout, ...(prior ? { prior } : {}) } as never);
+    if (this.owner.config.type === 'stdio') {
+      const untrack = trackChild(transport.pid);
+      const prevClose = client.onclose;
+      client.onclose = () => {
+        untrack();
+        prevClose?.();
+      };
+      this.untrack = untrack;
+    }
     this.owner.rememberEra(client);
     this.preserveOrder(transport);
     const server = client.getServerVersion();
@@ -232,7 +244,7 @@ export class McpConnection {
     } catch (e) {
       const lost = this.connectionLost(e);
       if (lost) this.markLost(lost);
-      throw this.mapError(e, method, ctx);
+      throw mapCallError(e, method, ctx, { name: this.owner.name, stopping: this.owner.stopping, stderrTail: () => this.stderrTail(), describe: (err) => this.owner.describeFailure(err, this) });
     } finally {
       this.inFlight.delete(ctx.callId);
     }
@@ -268,28 +280,6 @@ export class McpConnection {
     this.closing = true;
     this.onClosed?.(why);
     void this.close().catch(() => undefined);
-  }
-
-  private mapError(e: unknown, method: string, ctx: CallContext): Error {
-    const name = this.owner.name;
-    if (e instanceof ProtocolError) {
-      return new UpstreamError(`[${name}] ${e.message.replace(/^MCP error -?\d+: /, '')}`, e.code, name, e.data);
-    }
-    if (e instanceof SdkError) {
-      const code = String(e.code);
-      if (code === 'REQUEST_TIMEOUT') {
-        return new UpstreamError(`Backend "${name}" did not answer ${method} within ${Math.round(ctx.timeoutMs / 1000)} s (the timeout resets on progress).`, ErrorCodes.RequestTimeout, name, {
-          timeoutMs: ctx.timeoutMs,
-        });
-      }
-      if (code === 'CONNECTION_CLOSED' || code === 'NOT_CONNECTED') {
-        if (this.owner.stopping) return new UpstreamError(`The gateway is shutting down; the call to backend "${name}" was stopped before it finished.`, ErrorCodes.BackendUnavailable, name);
-        const tail = this.stderrTail();
-        return new UpstreamError(`Backend "${name}" closed the connection while handling ${method} (it crashed or was restarted).${tail ? ` stderr: ${tail}` : ''}`, ErrorCodes.BackendUnavailable, name);
-      }
-    }
-    if (ctx.signal.aborted) return new UpstreamError(`Request cancelled.`, ErrorCodes.InternalError, name);
-    return new UpstreamError(`[${name}] ${this.owner.describeFailure(e, this)}`, ErrorCodes.InternalError, name);
   }
 
   async listAll(timeoutMs: number): Promise<UpstreamCatalog> {
@@ -390,20 +380,8 @@ export class McpConnection {
     }
     this.resourceSubs.clear();
     await this.closeTransport();
+    this.untrack?.();
     // closeTransport re-arms `closing` for the SSE fallback path; a closed connection stays closed.
     this.closing = true;
   }
-}
-
-/** A log notification nobody waits for, as one short line. */
-function summarizeLog(params: unknown): string {
-  const p = (params ?? {}) as { level?: unknown; logger?: unknown; data?: unknown };
-  const data = typeof p.data === 'string' ? p.data : JSON.stringify(p.data ?? null) ?? '';
-  return `${typeof p.level === 'string' ? p.level : 'info'}${typeof p.logger === 'string' ? ` ${p.logger}` : ''}: ${data}`.slice(0, 300);
-}
-
-function negotiationMode(protocol: 'auto' | 'legacy' | 'modern' | undefined): 'auto' | 'legacy' | { pin: string } {
-  if (protocol === 'legacy') return 'legacy';
-  if (protocol === 'modern') return { pin: '2026-07-28' };
-  return 'auto';
 }

@@ -1,6 +1,6 @@
 import type { Client } from '@modelcontextprotocol/client';
 import type { BackendState } from '../../core/events.js';
-import type { BackendConfig, HttpBackendConfig } from '../../core/config/schema.js';
+import type { HttpBackendConfig } from '../../core/config/schema.js';
 import { errorMessage } from '../../core/errors.js';
 import { redactString } from '../../core/log/redact.js';
 import { McpConnection, type ConnectionOwner } from './connection.js';
@@ -396,6 +396,4 @@ export class McpUpstream implements Upstream, ConnectionOwner {
   }
 }
 
-export function isMcpBackend(c: BackendConfig): c is McpBackendConfig {
-  return c.type === 'stdio' || c.type === 'http';
-}
+export { isMcpBackend } from './transports.js';

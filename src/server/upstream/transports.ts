@@ -1,6 +1,6 @@
 import { SSEClientTransport, StreamableHTTPClientTransport, type Transport } from '@modelcontextprotocol/client';
 import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotocol/client/stdio';
-import type { HttpBackendConfig, StdioBackendConfig } from '../../core/config/schema.js';
+import type { BackendConfig, HttpBackendConfig, StdioBackendConfig } from '../../core/config/schema.js';
 import { isSensitiveKey } from '../../core/log/redact.js';
 import { registerSecretValue } from '../../core/log/secret-values.js';
 import type { BackendFetch } from './http-fetch.js';
@@ -45,4 +45,8 @@ export async function createMcpTransport(c: McpBackendConfig, deps: TransportDep
     } as never) as never;
   }
   return new StreamableHTTPClientTransport(url, { requestInit: { headers }, fetch: backendFetch }) as never;
+}
+
+export function isMcpBackend(c: BackendConfig): c is McpBackendConfig {
+  return c.type === 'stdio' || c.type === 'http';
 }
