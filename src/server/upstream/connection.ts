@@ -1,7 +1,6 @@
 import { Client, LOG_LEVEL_META_KEY, ProtocolError } from '@modelcontextprotocol/client';
 import type { JSONRPCMessage, McpSubscription, Transport } from '@modelcontextprotocol/client';
 import { errorMessage } from '../../core/errors.js';
-import { formatBytes } from '../../core/log/units.js';
 import { mapCallError, negotiationMode, summarizeLog } from './call-errors.js';
 import { diagnoseError } from './diagnose.js';
 import { trackChild } from './children.js';
@@ -93,8 +92,8 @@ export class McpConnection {
         transport,
         new BoundedReadBuffer(
           limit,
-          (m) => `Backend "${name}" sent a ${formatBytes(m.bytes)} message, over its maxMessageBytes limit of ${formatBytes(limit)}; this call failed, the backend keeps serving. Raise maxMessageBytes on the backend if results this large are expected.`,
-          (m) => this.owner.onWarning(`sent a ${formatBytes(m.bytes)} message over maxMessageBytes (${formatBytes(limit)}); ${m.id === undefined ? 'it was not a response, so it was dropped' : 'the call it answered failed'}`),
+          (m) => `Backend "${name}" sent a ${mib(m.bytes)} message, over its maxMessageBytes limit of ${mib(limit)}; this call failed, the backend keeps serving. Raise maxMessageBytes on the backend if results this large are expected.`,
+          (m) => this.owner.onWarning(`sent a ${mib(m.bytes)} message over maxMessageBytes (${mib(limit)}); ${m.id === undefined ? 'it was not a response, so it was dropped' : 'the call it answered failed'}`),
         ),
       );
     }
@@ -385,3 +384,5 @@ export class McpConnection {
     this.closing = true;
   }
 }
+
+const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
