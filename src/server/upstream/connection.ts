@@ -29,6 +29,7 @@ export interface ConnectionOwner {
   onUnattributed(method: string, reason: string, message: string): void;
   onWarning(message: string): void;
   onInvalid(kind: ListKind | 'result', reasons: string[]): void;
+  onEscaped(error: unknown): void;
   describeFailure(e: unknown, conn?: McpConnection): string;
 }
 
@@ -354,6 +355,15 @@ export class McpConnection {
         }
         queueMicrotask(() => deliver.call(transport, message, extra));
       } else deliver.call(transport, message, extra);
+    };
+    // A message that makes handling throw fails this backend's connection, never the gateway.
+    const ordered = transport.onmessage;
+    transport.onmessage = (message, extra) => {
+      try {
+        ordered(message, extra);
+      } catch (e) {
+        this.owner.onEscaped(e);
+      }
     };
   }
 

@@ -1,34 +1,19 @@
 import type { Client } from '@modelcontextprotocol/client';
 import type { BackendState } from '../../core/events.js';
-import type { HttpBackendConfig } from '../../core/config/schema.js';
 import { errorMessage } from '../../core/errors.js';
 import { redactString } from '../../core/log/redact.js';
 import { McpConnection, type ConnectionOwner } from './connection.js';
 import { diagnoseError } from './diagnose.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './framing.js';
+import { guardBackend, inBackendScope } from './guard.js';
 import type { BackendFetch } from './http-fetch.js';
 import { UpstreamListeners } from './listeners.js';
 import { LogLimiter } from './log-limiter.js';
-import { createMcpTransport, type McpBackendConfig, type McpTransport, type TransportDeps } from './transports.js';
+import { createMcpTransport, type McpBackendConfig, type McpTransport, type McpUpstreamDeps, type TransportDeps } from './transports.js';
 import type { ListKind } from './validate.js';
 import { ErrorCodes, UpstreamError, type CallContext, type Upstream, type UpstreamCatalog, type UpstreamEvent, type UpstreamInfo } from './types.js';
 
-export interface McpUpstreamDeps {
-  /** Resolves env values (secret/env references) for a stdio child. */
-  resolveEnv?: (env: Record<string, string> | undefined) => Promise<Record<string, string>>;
-  /** Resolves outbound headers (references, Cloudflare Access token) for an HTTP backend. */
-  resolveHeaders?: (config: HttpBackendConfig) => Promise<Record<string, string>>;
-  /** Default per-call timeout when the backend sets none. */
-  defaultTimeoutMs?: number;
-  /** Re-list interval for backends that do not announce list changes; 0 disables. */
-  refreshIntervalMs?: number;
-  /** How long connect + first list may take. */
-  connectTimeoutMs?: number;
-  /** Backoff for restarts and reconnects. */
-  backoff?: { initialMs: number; maxMs: number; resetAfterMs: number };
-  /** Rate limit for stderr lines and unattributed log messages, per backend. */
-  logLimit?: { windowMs: number; burst: number };
-}
+export type { McpUpstreamDeps } from './transports.js';
 
 const EMPTY_CATALOG: UpstreamCatalog = { tools: [], resources: [], resourceTemplates: [], prompts: [] };
 
@@ -57,6 +42,7 @@ export class McpUpstream implements Upstream, ConnectionOwner {
   private _stopping = false;
   private startedOnce = false;
   private refreshing?: Promise<void>;
+  private unguard?: () => void;
   private readonly stderrLimit: LogLimiter;
   private readonly logLimit: LogLimiter;
   /** Why items were dropped at the last list, per kind (status detail and `backends test`). */
@@ -145,8 +131,9 @@ export class McpUpstream implements Upstream, ConnectionOwner {
     this.setState('starting');
     const conn = new McpConnection(this, undefined);
     const startedAt = Date.now();
+    this.unguard ??= guardBackend(this.name, (e) => this.onEscaped(e));
     try {
-      await conn.open();
+      await inBackendScope(this.name, () => conn.open());
       if (this._stopping) {
         await conn.close();
         return;
@@ -263,6 +250,13 @@ export class McpUpstream implements Upstream, ConnectionOwner {
     if (method !== 'notifications/message' || this.logLimit.allow()) this.emit({ type: 'unattributed', method, reason, message });
   }
 
+  /** An exception escaped while handling this backend's output: its connection is treated as lost. */
+  onEscaped(e: unknown): void {
+    const why = `the gateway failed while handling this backend's output (${errorMessage(e).slice(0, 200)})`;
+    this.onWarning(why);
+    if (this.shared) this.shared.markLost(why);
+  }
+
   onWarning(message: string): void {
     this.emit({ type: 'warning', message });
   }
@@ -281,7 +275,7 @@ export class McpUpstream implements Upstream, ConnectionOwner {
     let p = this.sessions.get(sessionKey);
     if (!p) {
       const conn = new McpConnection(this, sessionKey);
-      p = conn.open().then(
+      p = inBackendScope(this.name, () => conn.open()).then(
         () => {
           conn.onClosed = () => this.sessions.delete(sessionKey);
           return conn;
@@ -350,6 +344,8 @@ export class McpUpstream implements Upstream, ConnectionOwner {
     this.httpFetch = undefined;
     this.stderrLimit.flush();
     this.logLimit.flush();
+    this.unguard?.();
+    this.unguard = undefined;
     this.setState('stopped');
   }
 

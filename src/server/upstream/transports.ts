@@ -50,3 +50,20 @@ export async function createMcpTransport(c: McpBackendConfig, deps: TransportDep
 export function isMcpBackend(c: BackendConfig): c is McpBackendConfig {
   return c.type === 'stdio' || c.type === 'http';
 }
+
+export interface McpUpstreamDeps {
+  /** Resolves env values (secret/env references) for a stdio child. */
+  resolveEnv?: (env: Record<string, string> | undefined) => Promise<Record<string, string>>;
+  /** Resolves outbound headers (references, Cloudflare Access token) for an HTTP backend. */
+  resolveHeaders?: (config: HttpBackendConfig) => Promise<Record<string, string>>;
+  /** Default per-call timeout when the backend sets none. */
+  defaultTimeoutMs?: number;
+  /** Re-list interval for backends that do not announce list changes; 0 disables. */
+  refreshIntervalMs?: number;
+  /** How long connect + first list may take. */
+  connectTimeoutMs?: number;
+  /** Backoff for restarts and reconnects. */
+  backoff?: { initialMs: number; maxMs: number; resetAfterMs: number };
+  /** Rate limit for stderr lines and unattributed log messages, per backend. */
+  logLimit?: { windowMs: number; burst: number };
+}
