@@ -70,6 +70,7 @@ In a terminal it shows a live dashboard; otherwise (or with --no-tui) it logs on
     const { Gateway } = await import('../server/gateway.js');
     const { openSecrets } = await import('../core/secrets/manager.js');
     const { EventBus } = await import('../core/events.js');
+    const { killBackendChildren } = await import('../server/upstream/children.js');
     const bus = new EventBus();
     const gateway = new Gateway({
       config,
@@ -101,7 +102,11 @@ In a terminal it shows a live dashboard; otherwise (or with --no-tui) it logs on
       // and counting it would skip the drain.
       if (signals > 0 && Date.now() - firstSignalAt < SIGNAL_ECHO_MS) return;
       signals++;
-      if (signals > 1) process.exit(ExitCode.interrupted);
+      if (signals > 1) {
+        // Exit now, but never orphan a backend: children that would still be in their SIGTERM grace are killed first.
+        killBackendChildren('SIGKILL');
+        process.exit(ExitCode.interrupted);
+      }
       firstSignalAt = Date.now();
       quit(sig);
     };

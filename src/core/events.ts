@@ -31,7 +31,14 @@ export interface GatewayEvents {
   'session.closed': { sessionId: string; client: string; reason?: string };
   'call.started': { callId: string; client: string; sessionId?: string; method: string; name?: string; backend?: string; requestBytes: number; arguments?: unknown; identity?: string; traceId?: string };
   'call.finished': { callId: string; client: string; sessionId?: string; method: string; name?: string; backend?: string; durationMs: number; outcome: CallOutcome; responseBytes: number; error?: string; result?: string };
-  'relay.unattributed': { backend: string; method: string; reason: string };
+  /** A backend message that belongs to no single call (a log notification with several calls in flight). `message` is a redacted, cut summary. */
+  'relay.unattributed': { backend: string; method: string; reason: string; message?: string };
+  /** Items a backend listed or returned that break the protocol schema; they were dropped, the rest kept. */
+  'backend.invalid': { backend: string; kind: 'tools' | 'resources' | 'resourceTemplates' | 'prompts' | 'result'; dropped: number; reasons: string[] };
+  /** Something the gateway noticed about a backend that is not a state change (a fallback, a limit hit). */
+  'backend.warning': { backend: string; message: string };
+  /** Repeated backend output (stderr lines or log notifications) aggregated by the per-backend rate limit. */
+  'backend.suppressed': { backend: string; source: 'stderr' | 'log'; count: number; windowMs: number; totalDropped: number };
   'alias.used': { alias: string; target: string; client: string; expired: boolean };
   'auth.failed': { reason: string; remote?: string };
 }

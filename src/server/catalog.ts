@@ -105,7 +105,13 @@ export class Catalog {
   /** Recomputes the merged catalog and reports what changed per kind. */
   rebuild(): Record<CatalogKind, CatalogDiff> {
     const prev = this.snap;
-    this.snap = this.build();
+    try {
+      this.snap = this.build();
+    } catch {
+      // Backends' lists are checked at the upstream edge; if one still breaks the merge, the last good
+      // catalog keeps serving rather than the gateway going down.
+      this.snap = prev;
+    }
     const out = {} as Record<CatalogKind, CatalogDiff>;
     for (const kind of ['tools', 'resources', 'resourceTemplates', 'prompts'] as const) {
       out[kind] = diff(prev.fingerprints[kind], this.snap.fingerprints[kind]);
@@ -115,7 +121,7 @@ export class Catalog {
 
   private build(): Snapshot {
     const ready = this.upstreams().filter((u) => u.state === 'ready');
-    const cats = new Map<Upstream, UpstreamCatalog>(ready.map((u) => [u, u.catalog()]));
+    const cats = new Map<Upstream, UpstreamCatalog>(ready.map((u) => [u, safeCatalog(u)]));
     const input = (pick: (c: UpstreamCatalog) => Array<{ name: string }>) =>
       ready.map((u) => ({
         backend: u.name,
@@ -181,6 +187,28 @@ export class Catalog {
       },
     };
   }
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+const listOf = <T>(v: unknown, ok: (x: Record<string, unknown>) => boolean): T[] => (Array.isArray(v) ? (v.filter((x) => isObj(x) && ok(x)) as T[]) : []);
+
+/**
+ * A backend's catalog, reduced to items the merge can handle. Upstreams validate at their edge; this
+ * is the second line, for upstream kinds that do not (or a bug in one), so a backend can never throw here.
+ */
+function safeCatalog(u: Upstream): UpstreamCatalog {
+  let c: UpstreamCatalog;
+  try {
+    c = u.catalog();
+  } catch {
+    return { tools: [], resources: [], resourceTemplates: [], prompts: [] };
+  }
+  return {
+    tools: listOf(c?.tools, (t) => typeof t.name === 'string' && isObj(t.inputSchema)),
+    resources: listOf(c?.resources, (r) => typeof r.uri === 'string'),
+    resourceTemplates: listOf(c?.resourceTemplates, (t) => typeof t.uriTemplate === 'string'),
+    prompts: listOf(c?.prompts, (p) => typeof p.name === 'string'),
+  };
 }
 
 function fingerprint<T>(items: T[], key: (t: T) => string): Map<string, string> {

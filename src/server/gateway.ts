@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { DEFAULTS, type BackendConfig, type GatehouseConfig, type HttpBackendConfig, type PrefixMode } from '../core/config/schema.js';
 import { EventBus } from '../core/events.js';
 import { resolveRecord, type SecretStore } from '../core/secrets/resolve.js';
+import { redactString } from '../core/log/redact.js';
 import { AliasTable } from './aliases.js';
 import { Catalog, isEmptyDiff } from './catalog.js';
 import { HttpApp, type HttpAppOptions } from './inbound/http.js';
@@ -103,18 +104,21 @@ export class Gateway {
   private attach(u: Upstream): void {
     this.upstreams.push(u);
     u.on((e) => {
+      // Everything a backend says is redacted before it reaches the bus (and so logs, the dashboard,
+      // the admin event stream): it may echo a secret the gateway resolved for it.
       if (e.type === 'state') {
         if (e.state !== 'starting' && e.state !== 'stopped') this.tried.add(u.name);
         this.bus.emit('backend.state', {
           backend: u.name,
           state: e.state,
-          reason: e.reason,
+          reason: e.reason === undefined ? undefined : redactString(e.reason),
           tools: u.catalog().tools.length,
           resources: u.catalog().resources.length,
           prompts: u.catalog().prompts.length,
           protocolVersion: u.info.protocolVersion,
           serverName: u.info.serverName,
           serverVersion: u.info.serverVersion,
+          ...(e.retryInMs !== undefined ? { retryInMs: e.retryInMs } : {}),
         });
         this.queueRebuild();
       } else if (e.type === 'list_changed') {
@@ -123,7 +127,15 @@ export class Gateway {
         this.http?.notifyResourceUpdated(e.uri, e.sessionKey);
         this.onResourceUpdated?.(e.uri, e.sessionKey);
       } else if (e.type === 'stderr') {
-        this.bus.emit('backend.stderr', { backend: u.name, line: e.line });
+        this.bus.emit('backend.stderr', { backend: u.name, line: redactString(e.line) });
+      } else if (e.type === 'unattributed') {
+        this.bus.emit('relay.unattributed', { backend: u.name, method: e.method, reason: e.reason, ...(e.message ? { message: redactString(e.message) } : {}) });
+      } else if (e.type === 'invalid') {
+        this.bus.emit('backend.invalid', { backend: u.name, kind: e.kind, dropped: e.dropped, reasons: e.reasons.map(redactString) });
+      } else if (e.type === 'warning') {
+        this.bus.emit('backend.warning', { backend: u.name, message: redactString(e.message) });
+      } else if (e.type === 'suppressed') {
+        this.bus.emit('backend.suppressed', { backend: u.name, source: e.source, count: e.count, windowMs: e.windowMs, totalDropped: e.totalDropped });
       }
     });
   }
@@ -245,6 +257,10 @@ export class Gateway {
     this.statePath = file;
   }
 
+  /**
+   * Unauthenticated, so it says only state and a short reason: never stderr tails or detail (those
+   * are in the admin API's /admin/status), and always redacted.
+   */
   readiness(): { ready: boolean; backends: Record<string, unknown> } {
     const backends: Record<string, unknown> = {};
     let ready = true;
@@ -252,7 +268,8 @@ export class Gateway {
       // Tried once is enough: a failed backend retrying with backoff must not flap readiness.
       const tried = this.tried.has(u.name) || (u.state !== 'starting' && u.state !== 'stopped');
       if (!tried) ready = false;
-      backends[u.name] = { state: u.state, ...(u.lastError ? { reason: u.lastError } : {}), tools: u.catalog().tools.length };
+      const reason = shortReason(u.summary ?? u.lastError);
+      backends[u.name] = { state: u.state, ...(reason ? { reason } : {}), tools: u.catalog().tools.length };
     }
     return { ready, backends };
   }
@@ -318,4 +335,12 @@ export class Gateway {
     if (this.statePath) await rm(this.statePath, { force: true });
     this.bus.emit('gateway.stopped', {});
   }
+}
+
+/** The first sentence, cut: readiness is for probes and load balancers, not for diagnosis. */
+function shortReason(reason: string | undefined): string | undefined {
+  if (!reason) return undefined;
+  const cut = reason.split(/; stderr:| The process wrote to stderr:/)[0]!;
+  const first = /^(.*?[.!?])(\s|$)/.exec(cut)?.[1] ?? cut;
+  return redactString(first.length > 160 ? `${first.slice(0, 157)}…` : first);
 }

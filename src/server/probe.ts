@@ -3,6 +3,7 @@ import { ExitCode, UserError } from '../core/errors.js';
 import type { SecretStore } from '../core/secrets/resolve.js';
 import { resolveRecord } from '../core/secrets/resolve.js';
 import { McpUpstream, isMcpBackend } from './upstream/mcp.js';
+import { redactString } from '../core/log/redact.js';
 import { cfAccessHeaders } from '../core/cfaccess/headers.js';
 import type { HttpBackendConfig } from '../core/config/schema.js';
 
@@ -15,6 +16,8 @@ export interface ProbeResult {
   era?: 'legacy' | 'modern';
   counts: { tools: number; resources: number; resourceTemplates: number; prompts: number };
   latencyMs: { connectAndList: number; ping?: number };
+  /** Items the backend listed that break the protocol schema, dropped, with a reason each (redacted). */
+  invalid?: Partial<Record<'tools' | 'resources' | 'resourceTemplates' | 'prompts', string[]>>;
 }
 
 export interface ProbeOptions {
@@ -48,6 +51,7 @@ export async function probeBackend(name: string, config: BackendConfig, opts: Pr
     await upstream.start();
     const connectAndList = performance.now() - started;
     if (upstream.state !== 'ready') {
+      // lastError is redacted: a backend's stderr may quote a secret it was given.
       throw new UserError(`Backend "${name}" failed: ${upstream.lastError ?? 'unknown error'}`, {
         code: 'probe_failed',
         exit: /refused the request \(HTTP 40[13]\)|login redirect/.test(upstream.lastError ?? '') ? ExitCode.auth : ExitCode.failure,
@@ -64,10 +68,20 @@ export async function probeBackend(name: string, config: BackendConfig, opts: Pr
       era: upstream.info.era,
       counts: { tools: c.tools.length, resources: c.resources.length, resourceTemplates: c.resourceTemplates.length, prompts: c.prompts.length },
       latencyMs: { connectAndList: Math.round(connectAndList) },
+      ...(invalidReport(upstream.invalid) ?? {}),
     };
   } finally {
     await upstream.stop();
   }
+}
+
+function invalidReport(invalid: McpUpstream['invalid']): Pick<ProbeResult, 'invalid'> | undefined {
+  const out: NonNullable<ProbeResult['invalid']> = {};
+  for (const kind of ['tools', 'resources', 'resourceTemplates', 'prompts'] as const) {
+    const reasons = invalid[kind];
+    if (reasons?.length) out[kind] = reasons.map(redactString);
+  }
+  return Object.keys(out).length ? { invalid: out } : undefined;
 }
 
 function hintFor(reason: string, config: BackendConfig): string {

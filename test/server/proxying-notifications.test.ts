@@ -82,7 +82,7 @@ describe('resource subscriptions', () => {
     await until(() => updates(listener, uri) > 0, 10_000, 'an update on the listen stream');
     await caller.client.callTool({ name: 'ev_toggle-subscriber-updates', arguments: {} });
     // server-everything logs each unsubscribe (outside any call, so the gateway reports it as unattributed).
-    const unsubscribes = () => gw.events.filter((e) => e.type === 'backend.stderr' && /Received Unsubscribe Resource request/.test(e.line)).length;
+    const unsubscribes = () => gw.events.filter((e) => e.type === 'relay.unattributed' && /Received Unsubscribe Resource request/.test(e.message ?? '')).length;
     const seen = unsubscribes();
     await listen.close();
     await until(() => unsubscribes() > seen, 5_000, 'the backend to see the unsubscribe');

@@ -31,6 +31,8 @@ export const stdioBackendSchema = z.strictObject({
   cwd: z.string().optional(),
   isolation: z.enum(['shared', 'per-session']).optional(),
   protocol: protocolOption,
+  /** Largest message read from the backend's stdout, in bytes (default 16 MiB); a bigger one fails only its call. */
+  maxMessageBytes: z.number().int().min(1024).max(1024 * 1024 * 1024).optional(),
   ...common,
 });
 

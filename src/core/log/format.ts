@@ -26,6 +26,9 @@ export function eventLevel(e: GatewayEvent): LogLevel {
       return e.state === 'failed' ? 'error' : e.state === 'degraded' ? 'warn' : 'info';
     case 'naming.warning':
     case 'relay.unattributed':
+    case 'backend.invalid':
+    case 'backend.warning':
+    case 'backend.suppressed':
     case 'auth.failed':
       return 'warn';
     default:
@@ -178,7 +181,16 @@ function describe(e: GatewayEvent, c: Style): { message: string; fields: Fields 
       };
     }
     case 'relay.unattributed':
-      return { message: `${c.bold(t(e.backend))} ${t(e.method)}: ${t(e.reason)}`, fields: [] };
+      return { message: `${c.bold(t(e.backend))} ${t(e.method)}: ${t(e.reason)}`, fields: [['message', e.message]] };
+    case 'backend.invalid':
+      return { message: `${c.bold(t(e.backend))} dropped ${e.dropped} invalid ${e.kind === 'result' ? 'result' : e.kind}: ${e.reasons.map(t).join('; ')}`, fields: [] };
+    case 'backend.warning':
+      return { message: `${c.bold(t(e.backend))} ${t(e.message)}`, fields: [] };
+    case 'backend.suppressed':
+      return {
+        message: `${c.bold(t(e.backend))} … ${e.count} more ${e.source === 'stderr' ? 'stderr lines' : 'log messages'} in the last ${formatDuration(e.windowMs)}`,
+        fields: [['dropped', e.totalDropped]],
+      };
     case 'auth.failed':
       return { message: t(e.reason), fields: [['remote', e.remote]] };
     default: {

@@ -4,6 +4,8 @@
  * message that loses a word is cheap, a leaked token is not.
  */
 
+import { scrubKnownValues } from './secret-values.js';
+
 export const REDACTED = '[REDACTED]';
 
 /** Key names whose values are always hidden, whatever they look like. */
@@ -21,8 +23,25 @@ export function isSensitiveKey(key: string): boolean {
 // Order matters: the specific forms run before the generic `key=value` one so that an
 // `Authorization: Bearer x` header loses the scheme's token, not just the word "Bearer".
 const RULES: Array<[RegExp, string | ((...m: string[]) => string)]> = [
-  // Authorization schemes anywhere in free text.
-  [/\b(Bearer|Basic|Token|Digest)(\s+)[A-Za-z0-9\-._~+/]+=*/gi, (_m, scheme, sp) => `${scheme}${sp}${REDACTED}`],
+  // An Authorization header's value is always a credential, whatever it looks like.
+  [
+    /\b(authori[sz]ation["']?\s*[:=]\s*["']?)(?:(Bearer|Basic|Token|Digest)\s+)?(?!\[REDACTED\])[^\s"',;}\]]+/gi,
+    (_m, head, scheme) => (scheme ? `${head}${REDACTED} ${REDACTED}` : `${head}${REDACTED}`),
+  ],
+  // An auth scheme in free text, followed by something credential-shaped. "Bearer" and "Basic" take
+  // any 8+ character value; "Token" and "Digest" are ordinary words too, so they only count
+  // capitalised and before a value that looks like a credential (a digit, an upper-case letter or a
+  // token symbol, or 20+ characters): "No Cloudflare Access token named "homelabb"" keeps every word.
+  [/\b(Bearer|Basic|bearer|basic|BEARER|BASIC)(\s+)(?!\[REDACTED\])[A-Za-z0-9\-._~+/]{8,}=*/g, (_m, scheme, sp) => `${scheme}${sp}${REDACTED}`],
+  [
+    /\b(Token|Digest)(\s+)(?!\[REDACTED\])([A-Za-z0-9\-._~+/]{8,}=*)/g,
+    (m, scheme, sp, value) => (credentialShaped(value) ? `${scheme}${sp}${REDACTED}` : m),
+  ],
+  // Flags with a space-separated value: `--api-key abc123`, `--token abc123`.
+  [
+    /(--?[A-Za-z0-9-]{0,32}(?:token|secret|passw(?:or)?d|passphrase|api-?key|access-?key|private-?key|credential)[A-Za-z0-9-]{0,32})(\s+)(?!\[REDACTED\])(?!-)([^\s"']+)/gi,
+    (_m, flag, sp) => `${flag}${sp}${REDACTED}`,
+  ],
   // Header-style and query/JSON-style `name: value`, `name=value`, `"name":"value"`.
   [
     new RegExp(
@@ -43,6 +62,10 @@ const RULES: Array<[RegExp, string | ((...m: string[]) => string)]> = [
   // Long hex strings (API keys, HMACs). 32+ hex digits with both digits and letters.
   [/(?<![A-Za-z0-9])(?=[0-9a-f]*[a-f])(?=[0-9a-f]*[0-9])[0-9a-f]{32,}(?![A-Za-z0-9])/gi, REDACTED],
 ];
+
+function credentialShaped(value: string): boolean {
+  return value.length >= 20 || /[0-9A-Z._~+/=-]/.test(value.slice(1));
+}
 
 /** Candidate long base64/base64url runs; checked for entropy before being hidden. */
 const BASE64_CANDIDATE = /(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{32,}={0,2}(?![A-Za-z0-9+/_-])/g;
@@ -76,6 +99,8 @@ const MAX_SCAN = 32 * 1024;
 
 /** Hides anything in a string that looks like a credential. */
 export function redactString(input: string): string {
+  // Values the process resolved come out first, whatever their shape; the rules catch the rest.
+  input = scrubKnownValues(input, REDACTED);
   if (input.length < 8 || !MAYBE_SECRET.test(input)) return input;
   let out = input.length > MAX_SCAN ? `${input.slice(0, MAX_SCAN)}…[truncated]` : input;
   for (const [re, replacement] of RULES) {

@@ -1,4 +1,5 @@
 import { UserError } from '../errors.js';
+import { registerSecretValue } from '../log/secret-values.js';
 import { CF_ACCESS_PREFIX } from './names.js';
 
 /**
@@ -42,6 +43,7 @@ export async function resolveValue(value: string, opts: ResolveOptions = {}): Pr
         hint: `Export ${name} in the environment that runs Gatehouse, or store it with \`gatehouse secrets set ${name.toLowerCase()}\` and reference it as secret:${name.toLowerCase()}.`,
       });
     }
+    registerSecretValue(v);
     return v;
   }
   if (name!.startsWith(CF_ACCESS_PREFIX)) {
@@ -64,6 +66,8 @@ export async function resolveValue(value: string, opts: ResolveOptions = {}): Pr
       hint: `Set it with \`gatehouse secrets set ${name}\`.`,
     });
   }
+  // Every text the process emits is scrubbed of what it resolved (core/log/secret-values.ts).
+  registerSecretValue(v);
   return v;
 }
 

@@ -1,3 +1,4 @@
+import { redact, redactString } from '../../core/log/redact.js';
 import type { BackendState } from '../../core/events.js';
 import type { BackendConfig } from '../../core/config/schema.js';
 
@@ -61,10 +62,17 @@ export interface CallContext {
 }
 
 export type UpstreamEvent =
-  | { type: 'state'; state: BackendState; reason?: string }
+  | { type: 'state'; state: BackendState; reason?: string; retryInMs?: number }
   | { type: 'list_changed'; kind: 'tools' | 'resources' | 'prompts' }
   | { type: 'resource_updated'; uri: string; sessionKey?: string }
-  | { type: 'stderr'; line: string };
+  | { type: 'stderr'; line: string }
+  /** A backend message no single call can be given (logs with several calls in flight, or none). */
+  | { type: 'unattributed'; method: string; reason: string; message: string }
+  /** Items dropped because they break the protocol schema (or a call result that did). */
+  | { type: 'invalid'; kind: 'tools' | 'resources' | 'resourceTemplates' | 'prompts' | 'result'; dropped: number; reasons: string[] }
+  | { type: 'warning'; message: string }
+  /** The per-backend log rate limit dropped `count` messages in the last window. */
+  | { type: 'suppressed'; source: 'stderr' | 'log'; count: number; windowMs: number; totalDropped: number };
 
 /**
  * One backend, whatever its kind (MCP over stdio/HTTP/SSE, or REST). The gateway only talks to
@@ -74,7 +82,10 @@ export interface Upstream {
   readonly name: string;
   readonly config: BackendConfig;
   readonly state: BackendState;
+  /** Why it is not ready, in detail (may quote stderr); for the authenticated admin API. */
   readonly lastError?: string;
+  /** Why it is not ready, one short sentence without stderr; for unauthenticated readiness. */
+  readonly summary?: string;
   readonly info: UpstreamInfo;
   /** Connects (or starts) and lists. Never throws for a backend failure: state says why. */
   start(): Promise<void>;
@@ -95,22 +106,24 @@ export interface Upstream {
 }
 
 /**
- * What an upstream failure means, where the JSON-RPC code cannot say it (a timeout and a missing
- * resource share -32002): the pipeline classifies outcomes by this, never by the number.
+ * What an upstream failure means, where the JSON-RPC code cannot say it: the pipeline classifies
+ * outcomes by this, never by the number.
  */
 export type UpstreamErrorKind = 'timeout' | 'unavailable' | 'cancelled';
 
-/** An MCP-level error to return to the client, naming the backend. */
+/** An MCP-level error to return to the client, naming the backend. Its text is redacted once, here. */
 export class UpstreamError extends Error {
+  readonly data?: unknown;
   constructor(
     message: string,
     readonly code: number,
     readonly backend: string,
-    readonly data?: unknown,
+    data?: unknown,
     readonly kind?: UpstreamErrorKind,
   ) {
-    super(message);
+    super(redactString(message));
     this.name = 'UpstreamError';
+    this.data = data === undefined ? undefined : redact(data);
   }
 }
 
@@ -120,6 +133,10 @@ export const ErrorCodes = {
   InternalError: -32603,
   /** Gateway-specific: the backend is not available (down, starting, failed). */
   BackendUnavailable: -32001,
-  RequestTimeout: -32002,
+  /**
+   * Gateway-specific: the backend did not answer in time. Not -32002: the SDK rewrites that code
+   * (to -32602) on the way out, and it is also ResourceNotFound.
+   */
+  RequestTimeout: -32003,
   ResourceNotFound: -32002,
 } as const;

@@ -93,3 +93,20 @@ describe('redact', () => {
     for (const k of ['name', 'backend', 'tools', 'maxTokens', 'requestBytes', 'sessionId']) expect(isSensitiveKey(k)).toBe(false);
   });
 });
+
+describe('redactString keeps words next to "token"', () => {
+  it.each([
+    'No Cloudflare Access token named "homelabb"',
+    'token expired for backend homelab',
+    'Digest authentication is not supported',
+    'No Cloudflare Access token configured for backend "signoz"',
+  ])('leaves %j alone', (input) => {
+    expect(redactString(input)).toBe(input);
+  });
+
+  it('still hides credential-shaped values after a scheme word or a flag', () => {
+    expect(redactString('Token 9f8e7d6c5b4a3210')).toBe(`Token ${REDACTED}`);
+    expect(redactString('run --api-key sk123456789 --verbose')).toBe(`run --api-key ${REDACTED} --verbose`);
+    expect(redactString('run --token=abc12345')).not.toContain('abc12345');
+  });
+});
