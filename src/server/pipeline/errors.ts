@@ -1,6 +1,7 @@
 import { ProtocolError } from '@modelcontextprotocol/server';
 import type { CallOutcome } from '../../core/events.js';
 import { errorMessage } from '../../core/errors.js';
+import { redactString } from '../../core/log/redact.js';
 import { ErrorCodes, UpstreamError } from '../upstream/types.js';
 import type { CallContext, Decision } from './types.js';
 
@@ -46,11 +47,15 @@ export function clientError(e: unknown, call: CallContext): unknown {
 export function withoutCommandLine(message: string, call: CallContext): string {
   const config = call.route?.upstream.config;
   if (config?.type !== 'stdio') return message;
-  const commandLine = [config.command, ...(config.args ?? [])].join(' ');
   const name = `backend "${call.route!.upstream.name}"`;
-  // Unquoted, only a line with arguments is distinctive enough to replace without hitting other words.
-  let out = message.split(`"${commandLine}"`).join(name);
-  if (config.args?.length) out = out.split(commandLine).join(name);
+  let out = message;
+  // Upstream errors are redacted when made, so the line may appear with its credentials already cut.
+  const raw = [config.command, ...(config.args ?? [])].join(' ');
+  for (const commandLine of new Set([raw, redactString(raw)])) {
+    // Unquoted, only a line with arguments is distinctive enough to replace without hitting other words.
+    out = out.split(`"${commandLine}"`).join(name);
+    if (config.args?.length) out = out.split(commandLine).join(name);
+  }
   // A path to the executable may still appear on its own (spawn errors name only the command); a
   // bare word like "node" is left alone, it would match inside other words.
   if (config.command.includes('/')) out = out.split(config.command).join(name);

@@ -45,11 +45,14 @@ describe('observe step', () => {
     expect(finished(events).outcome).toBe('tool-error');
   });
 
-  it('counts a timeout by its kind, and a missing resource (same -32002) as an error', async () => {
+  it('counts a timeout by its kind, and a missing resource (-32002, the code timeouts used to share) as an error', async () => {
     const timeout = new UpstreamError('Backend "alpha" did not answer tools/call within 1 s.', ErrorCodes.RequestTimeout, 'alpha', undefined, 'timeout');
     expect(finished(await observe(routed(), () => Promise.reject(timeout))).outcome).toBe('timeout');
     const missing = new UpstreamError('[alpha] Resource not found', ErrorCodes.ResourceNotFound, 'alpha', { uri: 'alpha://x' });
-    expect(ErrorCodes.ResourceNotFound).toBe(ErrorCodes.RequestTimeout);
+    expect(ErrorCodes.ResourceNotFound).toBe(-32002);
+    // A timeout carrying the old shared code is still a timeout: the kind decides, not the number.
+    const legacyCode = new UpstreamError('Backend "alpha" timed out.', -32002, 'alpha', undefined, 'timeout');
+    expect(finished(await observe(routed(), () => Promise.reject(legacyCode))).outcome).toBe('timeout');
     const read = routed({ method: 'resources/read', params: { uri: 'alpha://x' } });
     const events = await observe(read, () => Promise.reject(missing));
     expect(finished(events)).toMatchObject({ outcome: 'error', error: '[alpha] Resource not found' });
