@@ -84,6 +84,8 @@ In a terminal it shows a live dashboard; otherwise (or with --no-tui) it logs on
       baseDir: flags.config ? dirname(resolve(flags.config)) : process.cwd(),
       authenticate: inbound?.authenticate,
       wellKnown: inbound?.wellKnown,
+      // The file this gateway serves is followed live: edits, `backends add`, a ConfigMap swap.
+      configPath: flags.config ? resolve(flags.config) : this.store.path,
     });
 
     // Same test as Ink's: under CI a live dashboard cannot draw, so log lines instead.
@@ -123,6 +125,9 @@ In a terminal it shows a live dashboard; otherwise (or with --no-tui) it logs on
 
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    // SIGHUP re-reads the config (the daemon convention); the outcome is logged as an event.
+    const onHangup = () => void gateway.reload('sighup').catch(() => undefined);
+    process.on('SIGHUP', onHangup);
 
     try {
       await gateway.start();
@@ -130,6 +135,7 @@ In a terminal it shows a live dashboard; otherwise (or with --no-tui) it logs on
       stopUi?.();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+      process.off('SIGHUP', onHangup);
       const err = e as NodeJS.ErrnoException;
       await gateway.stop('failed', 0);
       if (err.code === 'EADDRINUSE') {
@@ -158,6 +164,7 @@ In a terminal it shows a live dashboard; otherwise (or with --no-tui) it logs on
     stopUi?.();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onHangup);
     // Quitting serve is success; child processes are already stopped.
     this.exit(ExitCode.ok);
   }
