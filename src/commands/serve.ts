@@ -36,6 +36,7 @@ In a terminal it shows a live dashboard; otherwise (or with --no-tui) it logs on
     'auth-mode': Flags.option({ options: authModes, description: 'inbound auth (default: gateway.auth.mode, else none); jwt and cloudflare-access read their settings from gateway.auth' })(),
     insecure: Flags.boolean({ description: 'allow binding a non-loopback address without inbound auth' }),
     'drain-timeout': Flags.integer({ default: 10, description: 'seconds to let in-flight calls finish on shutdown' }),
+    watch: Flags.boolean({ default: true, allowNo: true, description: 'apply config file changes as they are saved (SIGHUP and `gatehouse config reload` work either way)' }),
   };
 
   async run(): Promise<void> {
@@ -86,6 +87,7 @@ In a terminal it shows a live dashboard; otherwise (or with --no-tui) it logs on
       wellKnown: inbound?.wellKnown,
       // The file this gateway serves is followed live: edits, `backends add`, a ConfigMap swap.
       configPath: flags.config ? resolve(flags.config) : this.store.path,
+      watchConfig: flags.watch,
     });
 
     // Same test as Ink's: under CI a live dashboard cannot draw, so log lines instead.

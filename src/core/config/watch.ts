@@ -31,8 +31,8 @@ export function hashText(text: string): string {
  * inode never sees. When the path is a symlink, the directory of its target is watched too, and
  * re-resolved after every change, so an edit at the far end is seen as well. Events are debounced
  * and the content hashed, so a touch, a chmod or the several events of one save lead to at most
- * one call, and only when the bytes differ. A missing file (mid-swap, deleted) is not a change: the
- * next time it exists it is compared as usual.
+ * one call, and only when the bytes differ. A missing or empty file (mid-swap, deleted, truncated
+ * before a write) is not a change: the next time it has content it is compared as usual.
  */
 export function watchConfigFile(path: string, onChange: (text: string, hash: string) => void, opts: ConfigWatchOptions = {}): ConfigWatcher {
   const file = resolve(path);
@@ -83,7 +83,9 @@ export function watchConfigFile(path: string, onChange: (text: string, hash: str
     try {
       await arm();
       const text = await readFile(file, 'utf8').catch(() => undefined);
-      if (text === undefined || closed) return;
+      // Missing, or empty: a writer that truncates and then writes is caught between the two more
+      // often than one means to serve nothing; the finished write brings another event.
+      if (text === undefined || text.trim() === '' || closed) return;
       const h = hashText(text);
       if (h === lastHash) return;
       lastHash = h;
