@@ -284,6 +284,7 @@ export class Gateway {
     // Everything that can fail is done before anything changes, so a failed reload changes nothing.
     const aliases = plan.live.includes('aliases') ? (gw.aliases ? await AliasTable.load(gw.aliases, this.opts.baseDir ?? process.cwd()) : undefined) : this.aliases;
     const rest = await this.restSupport([...plan.start, ...plan.restart]);
+    const listedBefore = this.aliases?.listAliases ?? false;
     this.config = next;
     this.naming.mode = this.opts.prefixMode ?? gw.prefixMode ?? DEFAULTS.prefixMode;
     this.naming.separator = gw.separator ?? DEFAULTS.separator;
@@ -312,6 +313,11 @@ export class Gateway {
     const order = Object.keys(next.backends);
     this.upstreams.sort((x, y) => order.indexOf(x.name) - order.indexOf(y.name));
     this.queueRebuild();
+    // Listed aliases are part of tools/list but not of the catalog, so no catalog diff announces them.
+    if (plan.live.includes('aliases') && (listedBefore || aliases?.listAliases)) {
+      this.http?.notifyListChanged('tools');
+      this.onListChanged?.('tools');
+    }
     await Promise.all(arriving.map((u) => u.start()));
     const summary = summarize(plan);
     this.bus.emit('config.reloaded', { source: this.opts.configPath ?? '(api)', trigger, ...summary });
