@@ -279,6 +279,7 @@ export class Gateway {
    * the catalog gained or lost; sessions stay open.
    */
   async reconcile(next: GatehouseConfig, trigger: ReloadTrigger = 'api'): Promise<ReloadSummary> {
+    if (this.stopped) throw new Error('The gateway is stopping; the configuration was not applied.');
     const plan = planReconcile(this.config, next);
     const gw = next.gateway ?? {};
     // Everything that can fail is done before anything changes, so a failed reload changes nothing.

@@ -1,10 +1,14 @@
 // What a reconcile does to calls and settings, on a real gateway with the probe backend: a removed
-// backend finishes its in-flight call before it stops, but only within the drain bound; aliases and
-// the default call timeout apply live; sessions of both eras stay open and hear list_changed.
+// backend finishes its in-flight call before it stops, but only within the drain bound; aliases, the
+// default call timeout and the refresh interval apply live; sessions of both eras stay open and hear
+// list_changed.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GatehouseConfig } from '../../../src/core/config/schema.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
-import { alive, closeAllClients, connectClient, probeStdio, until, type TestClient } from '../helpers.js';
+import { LISTFILE, NODE, alive, closeAllClients, connectClient, probeStdio, tempDir, until, type TempDir, type TestClient } from '../helpers.js';
+import { pidOf } from './helpers.js';
 
 const toolsChanged = (tc: TestClient) => tc.notifications.filter((n) => n.method === 'notifications/tools/list_changed').length;
 const textOf = (r: { content?: unknown }) => (r.content as Array<{ text?: string }>)[0]?.text;
@@ -27,11 +31,11 @@ describe('reconcile: draining, aliases and timeouts', () => {
     await gw?.stop();
   });
 
-  const pidOf = async (tool: string) => Number(textOf(await legacy.client.callTool({ name: tool, arguments: {} })));
+  const pidByTool = async (tool: string) => Number(textOf(await legacy.client.callTool({ name: tool, arguments: {} })));
 
   it('lets a removed backend finish its in-flight call, then stops it; the other is untouched', async () => {
-    const lpPid = await pidOf('lp_pid');
-    const keepPid = await pidOf('keep_pid');
+    const lpPid = await pidByTool('lp_pid');
+    const keepPid = await pidByTool('keep_pid');
     const slow = modern.client.callTool({ name: 'lp_slow', arguments: { ms: 1_000, tag: 'drained' } });
     await gw.waitFor((e) => e.type === 'backend.stderr' && e.backend === 'lp' && e.line.includes('PROBE STARTED drained'));
     const before = [legacy, modern].map(toolsChanged);
@@ -41,7 +45,7 @@ describe('reconcile: draining, aliases and timeouts', () => {
     await until(() => !alive(lpPid), 5_000, 'the removed backend to exit');
     await until(() => [legacy, modern].every((c, i) => toolsChanged(c) > before[i]!), 5_000, 'list_changed on both clients');
     expect((await legacy.client.listTools()).tools.some((t) => t.name.startsWith('lp_'))).toBe(false);
-    expect(await pidOf('keep_pid')).toBe(keepPid);
+    expect(await pidByTool('keep_pid')).toBe(keepPid);
   });
 
   it('bounds the drain: a call longer than reloadDrainMs ends with an error instead of holding the reload', async () => {
@@ -88,5 +92,30 @@ describe('reconcile: draining, aliases and timeouts', () => {
     const s = await gw.gateway.reconcile({ version: 1, backends: { keep: base.backends.keep! } });
     expect(s.settings).toEqual(['gateway.callTimeout']);
     expect(textOf(await legacy.client.callTool({ name: 'keep_slow', arguments: { ms: 700, tag: 'fits' } }))).toBe('slow fits done after 700 ms');
+  });
+});
+
+describe('reconcile: the refresh interval applies live', () => {
+  let gw: TestGateway;
+  let dir: TempDir;
+  afterAll(async () => {
+    await gw?.stop();
+    dir?.remove();
+  });
+
+  it('starts re-listing a backend that never announces changes once gateway.refreshInterval is set, without restarting it', async () => {
+    dir = tempDir('gatehouse-refresh-live-');
+    const file = join(dir.path, 'tools.json');
+    writeFileSync(file, JSON.stringify({ tools: ['one'] }));
+    // No per-backend interval: the gateway-wide one (here 0, off) decides.
+    const backends = { quiet: { type: 'stdio' as const, command: NODE, args: [LISTFILE, file] } };
+    gw = await startGateway({ gateway: { refreshInterval: 0 }, backends });
+    await gw.ready();
+    const pid = pidOf(file);
+    const summary = await gw.gateway.reconcile({ version: 1, gateway: { refreshInterval: 0.3 }, backends });
+    expect(summary).toMatchObject({ settings: ['gateway.refreshInterval'], unchanged: ['quiet'] });
+    writeFileSync(file, JSON.stringify({ tools: ['one', 'two'] }));
+    await gw.waitFor((e) => e.type === 'catalog.changed' && e.diff.added.includes('quiet_two'), 10_000);
+    expect(pidOf(file)).toBe(pid);
   });
 });
