@@ -8,7 +8,7 @@ import type { AdminRefreshResult, AdminReloadResult, AdminStatus, ConfigHealth, 
 import { AliasTable } from './aliases.js';
 import { Catalog, isEmptyDiff, type CatalogOptions } from './catalog.js';
 import { ConfigReloader } from './config-reload.js';
-import { planReconcile, summarize } from './reconcile.js';
+import { applyBackendChanges, planReconcile, summarize } from './reconcile.js';
 import { HttpApp, type HttpAppOptions } from './inbound/http.js';
 import { Router, type RouterDeps } from './router.js';
 import { McpUpstream, isMcpBackend } from './upstream/mcp.js';
@@ -294,25 +294,15 @@ export class Gateway {
     if (plan.live.includes('refreshInterval')) {
       for (const u of this.upstreams) if (u instanceof McpUpstream) u.setRefreshInterval((gw.refreshInterval ?? DEFAULTS.refreshInterval) * 1000);
     }
-    const drainMs = this.opts.reloadDrainMs ?? 10_000;
-    // Out of the list first, so no new call routes to them while they drain; their tools leave the catalog now.
-    const leaving = [...plan.stop, ...plan.restart.map(([n]) => n)].flatMap((name) => {
-      const i = this.upstreams.findIndex((u) => u.name === name);
-      return i < 0 ? [] : this.upstreams.splice(i, 1);
+    const arriving = await applyBackendChanges(plan, {
+      upstreams: this.upstreams,
+      create: (name, bc) => this.createUpstream(name, bc, rest?.createRestUpstream),
+      attach: (u) => this.attach(u),
+      forget: (name) => this.tried.delete(name),
+      rebuild: () => this.queueRebuild(),
+      drainMs: this.opts.reloadDrainMs ?? 10_000,
+      order: Object.keys(next.backends),
     });
-    for (const name of plan.stop) this.tried.delete(name);
-    this.queueRebuild();
-    await Promise.all(leaving.map((u) => u.stop({ drainMs })));
-    const arriving: Upstream[] = [];
-    for (const [name, bc] of [...plan.restart, ...plan.start]) {
-      const u = this.createUpstream(name, bc, rest?.createRestUpstream);
-      if (!u) continue;
-      this.attach(u);
-      arriving.push(u);
-    }
-    // Config order, as at start: conditional naming resolves collisions by it.
-    const order = Object.keys(next.backends);
-    this.upstreams.sort((x, y) => order.indexOf(x.name) - order.indexOf(y.name));
     this.queueRebuild();
     // Listed aliases are part of tools/list but not of the catalog, so no catalog diff announces them.
     if (plan.live.includes('aliases') && (listedBefore || aliases?.listAliases)) {

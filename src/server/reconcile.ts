@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { ReloadSummary } from '../core/admin/contract.js';
 import type { BackendConfig, GatehouseConfig, GatewayConfig } from '../core/config/schema.js';
+import type { Upstream } from './upstream/types.js';
 
 /** Gateway settings the running gateway applies without a restart. */
 export const LIVE_SETTINGS = ['prefixMode', 'separator', 'aliases', 'callTimeout', 'refreshInterval'] as const;
@@ -69,4 +70,44 @@ export function summarize(plan: ReconcilePlan): ReloadSummary {
 
 export function isEmptyPlan(plan: ReconcilePlan): boolean {
   return !plan.start.length && !plan.stop.length && !plan.restart.length && !plan.live.length && !plan.restartNeeded.length;
+}
+
+/** The parts of the gateway a plan is carried out on. */
+export interface ReconcileTarget {
+  /** The gateway's live list, changed in place (the catalog and router read it). */
+  upstreams: Upstream[];
+  create: (name: string, config: BackendConfig) => Upstream | undefined;
+  /** Adds to `upstreams` and wires the upstream's events to the gateway. */
+  attach: (u: Upstream) => void;
+  /** A removed backend's readiness record. */
+  forget: (name: string) => void;
+  rebuild: () => void;
+  drainMs: number;
+  /** Backend names in config order. */
+  order: string[];
+}
+
+/**
+ * Stops what leaves and creates what arrives; returns the new upstreams, not yet started. Leaving
+ * upstreams are taken out of the list before they drain, so no new call routes to them while their
+ * in-flight calls finish, and their tools leave the catalog at once.
+ */
+export async function applyBackendChanges(plan: ReconcilePlan, t: ReconcileTarget): Promise<Upstream[]> {
+  const leaving = [...plan.stop, ...plan.restart.map(([n]) => n)].flatMap((name) => {
+    const i = t.upstreams.findIndex((u) => u.name === name);
+    return i < 0 ? [] : t.upstreams.splice(i, 1);
+  });
+  for (const name of plan.stop) t.forget(name);
+  t.rebuild();
+  await Promise.all(leaving.map((u) => u.stop({ drainMs: t.drainMs })));
+  const arriving: Upstream[] = [];
+  for (const [name, bc] of [...plan.restart, ...plan.start]) {
+    const u = t.create(name, bc);
+    if (!u) continue;
+    t.attach(u);
+    arriving.push(u);
+  }
+  // Config order, as at start: conditional naming resolves collisions by it.
+  t.upstreams.sort((x, y) => t.order.indexOf(x.name) - t.order.indexOf(y.name));
+  return arriving;
 }
