@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { AdminReloadResult, ConfigError, ConfigHealth, ReloadSummary, ReloadTrigger } from '../core/admin/contract.js';
 import { parseConfigText, readConfigText } from '../core/config/load.js';
 import type { GatehouseConfig } from '../core/config/schema.js';
@@ -24,25 +25,44 @@ export interface ConfigReloaderOptions {
 export class ConfigReloader {
   private _health: ConfigHealth;
   private watcher?: ConfigWatcher;
-  private queue: Promise<unknown> = Promise.resolve();
+  private queue: Promise<unknown>;
+  private openGate!: () => void;
   private closed = false;
 
   constructor(private readonly opts: ConfigReloaderOptions) {
     this._health = { ok: true, source: opts.path };
+    // Reloads asked for while the gateway is still starting (a SIGHUP, an early write) wait for open().
+    this.queue = new Promise<void>((resolve) => (this.openGate = resolve));
   }
 
   get health(): ConfigHealth {
     return this._health;
   }
 
-  /** Starts following the file; the content served now is the baseline a change is compared to. */
-  async start(): Promise<void> {
+  /**
+   * Starts following the file. `served` is what the gateway was started with; the file may have
+   * changed between that load and now, so if what is on disk differs, a reload is queued at once.
+   */
+  async start(served: GatehouseConfig): Promise<void> {
     if (this.opts.watch === false) return;
     const text = await readConfigText(this.opts.path).catch(() => undefined);
     this.watcher = watchConfigFile(this.opts.path, () => void this.reload('watch'), {
       debounceMs: this.opts.debounceMs,
       initialHash: text === undefined ? undefined : hashText(text),
     });
+    if (text === undefined || text.trim() === '') return;
+    let onDisk: GatehouseConfig | undefined;
+    try {
+      onDisk = parseConfigText(text, this.opts.path);
+    } catch {
+      onDisk = undefined;
+    }
+    if (!onDisk || !isDeepStrictEqual(onDisk, served)) void this.reload('watch');
+  }
+
+  /** The gateway is up: queued and future reloads run. */
+  open(): void {
+    this.openGate();
   }
 
   /** Reads the file, validates it and applies it; never throws for a bad file. */
@@ -54,12 +74,12 @@ export class ConfigReloader {
 
   private async reloadNow(trigger: ReloadTrigger): Promise<AdminReloadResult> {
     const source = this.opts.path;
+    if (this.closed) return { applied: false, source, error: { source, message: 'The gateway is stopping; nothing was reloaded.' } };
     let summary: ReloadSummary;
     try {
       // Read again rather than use the watcher's text: an earlier reload may have taken a while, and
       // what is applied must be what is on disk now.
       const config = parseConfigText(await readConfigText(source), source);
-      if (this.closed) return { applied: false, source, error: { source, message: 'The gateway is stopping.' } };
       // apply() fails only before it changes anything (an alias map that does not load, say).
       summary = await this.opts.apply(config, trigger);
     } catch (e) {
@@ -78,5 +98,6 @@ export class ConfigReloader {
   close(): void {
     this.closed = true;
     this.watcher?.close();
+    this.openGate();
   }
 }

@@ -80,7 +80,7 @@ export class Gateway {
   /** Held so a reload can change naming and the default timeout in place. */
   private readonly naming: CatalogOptions;
   private readonly routerDeps: RouterDeps;
-  private reloader?: ConfigReloader;
+  private readonly reloader?: ConfigReloader;
 
   constructor(private readonly opts: GatewayOptions) {
     this.bus = opts.bus ?? new EventBus();
@@ -106,6 +106,14 @@ export class Gateway {
       track: (p) => this.track(p),
     };
     this.router = new Router(this.routerDeps);
+    if (opts.configPath) {
+      this.reloader = new ConfigReloader({
+        path: opts.configPath,
+        bus: this.bus,
+        apply: (config, trigger) => this.reconcile(config, trigger),
+        watch: opts.watchConfig,
+      });
+    }
   }
 
   /** Builds the backends (REST support is loaded only when a REST backend is configured). */
@@ -220,6 +228,8 @@ export class Gateway {
 
   async start(): Promise<void> {
     const gw = this.config.gateway ?? {};
+    // Watch from the start, so a write while backends come up is not missed (it applies once they are up).
+    await this.reloader?.start(this.config);
     await this.createUpstreams();
     if (gw.aliases) this.aliases = await AliasTable.load(gw.aliases, this.opts.baseDir ?? process.cwd());
     if (this.opts.http !== false) {
@@ -249,15 +259,7 @@ export class Gateway {
     }
     // Backends start in parallel; each one failing is isolated and retried on its own.
     await Promise.all(this.upstreams.map((u) => u.start()));
-    if (this.opts.configPath && !this.stopped) {
-      this.reloader = new ConfigReloader({
-        path: this.opts.configPath,
-        bus: this.bus,
-        apply: (config, trigger) => this.reconcile(config, trigger),
-        watch: this.opts.watchConfig,
-      });
-      await this.reloader.start();
-    }
+    this.reloader?.open();
   }
 
   /** Re-reads the config file and applies it (SIGHUP, `gatehouse config reload`). */

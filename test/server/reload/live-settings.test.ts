@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GatehouseConfig } from '../../../src/core/config/schema.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
 import { LISTFILE, NODE, alive, closeAllClients, connectClient, probeStdio, tempDir, until, type TempDir, type TestClient } from '../helpers.js';
-import { pidOf } from './helpers.js';
+import { listfile, pidOf, yamlOf } from './helpers.js';
+import { loadConfigFile } from '../../../src/core/config/load.js';
 
 const toolsChanged = (tc: TestClient) => tc.notifications.filter((n) => n.method === 'notifications/tools/list_changed').length;
 const textOf = (r: { content?: unknown }) => (r.content as Array<{ text?: string }>)[0]?.text;
@@ -117,5 +118,33 @@ describe('reconcile: the refresh interval applies live', () => {
     writeFileSync(file, JSON.stringify({ tools: ['one', 'two'] }));
     await gw.waitFor((e) => e.type === 'catalog.changed' && e.diff.added.includes('quiet_two'), 10_000);
     expect(pidOf(file)).toBe(pid);
+  });
+});
+
+describe('reload while the gateway starts', () => {
+  let gw: TestGateway | undefined;
+  let dir: TempDir;
+  afterAll(async () => {
+    await gw?.stop();
+    dir?.remove();
+  });
+
+  it('applies a write made between loading the config and starting, once the backends are up', async () => {
+    dir = tempDir('gatehouse-reload-early-');
+    const a = join(dir.path, 'a.json');
+    const b = join(dir.path, 'b.json');
+    writeFileSync(a, JSON.stringify({ tools: ['one'] }));
+    writeFileSync(b, JSON.stringify({ tools: ['two'] }));
+    const configPath = join(dir.path, 'gatehouse.yaml');
+    writeFileSync(configPath, yamlOf({ alpha: listfile(a) }));
+    const loaded = await loadConfigFile(configPath);
+    // The file changes after it was read and before the gateway watches it.
+    writeFileSync(configPath, yamlOf({ alpha: listfile(a), beta: listfile(b) }));
+    gw = await startGateway(loaded, { configPath });
+    const e = await gw.waitFor((x) => x.type === 'config.reloaded', 10_000);
+    expect(e).toMatchObject({ added: ['beta'], unchanged: ['alpha'] });
+    await until(() => gw!.gateway.catalog.resolveTool('beta_two') !== undefined, 10_000, 'beta in the catalog');
+    // An explicit reload afterwards finds nothing new to apply.
+    expect(await gw.gateway.reload('api')).toMatchObject({ applied: true, changed: false });
   });
 });
