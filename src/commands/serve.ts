@@ -36,6 +36,7 @@ In a terminal it shows a live dashboard; otherwise (or with --no-tui) it logs on
     'auth-mode': Flags.option({ options: authModes, description: 'inbound auth (default: gateway.auth.mode, else none); jwt and cloudflare-access read their settings from gateway.auth' })(),
     insecure: Flags.boolean({ description: 'allow binding a non-loopback address without inbound auth' }),
     'drain-timeout': Flags.integer({ default: 10, description: 'seconds to let in-flight calls finish on shutdown' }),
+    watch: Flags.boolean({ default: true, allowNo: true, description: 'apply config file changes as they are saved (SIGHUP and `gatehouse config reload` work either way)' }),
   };
 
   async run(): Promise<void> {
@@ -85,6 +86,9 @@ In a terminal it shows a live dashboard; otherwise (or with --no-tui) it logs on
       baseDir: flags.config ? dirname(resolve(flags.config)) : process.cwd(),
       authenticate: inbound?.authenticate,
       wellKnown: inbound?.wellKnown,
+      // The file this gateway serves is followed live: edits, `backends add`, a ConfigMap swap.
+      configPath: flags.config ? resolve(flags.config) : this.store.path,
+      watchConfig: flags.watch,
     });
 
     // Same test as Ink's: under CI a live dashboard cannot draw, so log lines instead.
@@ -128,6 +132,9 @@ In a terminal it shows a live dashboard; otherwise (or with --no-tui) it logs on
 
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    // SIGHUP re-reads the config (the daemon convention); the outcome is logged as an event.
+    const onHangup = () => void gateway.reload('sighup').catch(() => undefined);
+    process.on('SIGHUP', onHangup);
 
     try {
       await gateway.start();
@@ -135,6 +142,7 @@ In a terminal it shows a live dashboard; otherwise (or with --no-tui) it logs on
       stopUi?.();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+      process.off('SIGHUP', onHangup);
       const err = e as NodeJS.ErrnoException;
       await gateway.stop('failed', 0);
       if (err.code === 'EADDRINUSE') {
@@ -163,6 +171,7 @@ In a terminal it shows a live dashboard; otherwise (or with --no-tui) it logs on
     stopUi?.();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onHangup);
     // Quitting serve is success; child processes are already stopped.
     this.exit(ExitCode.ok);
   }

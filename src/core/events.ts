@@ -41,6 +41,13 @@ export interface GatewayEvents {
   'backend.suppressed': { backend: string; source: 'stderr' | 'log'; count: number; windowMs: number; totalDropped: number };
   'alias.used': { alias: string; target: string; client: string; expired: boolean };
   'auth.failed': { reason: string; remote?: string };
+  // Live reload (config watch, SIGHUP, `gatehouse config reload`).
+  /** A config was applied; the lists name backends by what the reconcile did to them. */
+  'config.reloaded': { source: string; trigger: string; added: string[]; removed: string[]; restarted: string[]; unchanged: string[]; settings: string[]; restartNeeded: string[] };
+  /** The file on disk does not load; the last good configuration keeps serving. */
+  'config.invalid': { source: string; trigger: string; error: string; hint?: string };
+  /** Settings changed that only take effect when the gateway is restarted (host, port, …). */
+  'config.restart_needed': { source: string; settings: string[] };
 }
 
 export type GatewayEventName = keyof GatewayEvents;

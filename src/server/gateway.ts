@@ -5,10 +5,13 @@ import { DEFAULTS, type BackendConfig, type GatehouseConfig, type HttpBackendCon
 import { EventBus } from '../core/events.js';
 import { resolveRecord, type SecretStore } from '../core/secrets/resolve.js';
 import { redactString } from '../core/log/redact.js';
+import type { AdminRefreshResult, AdminReloadResult, AdminStatus, ConfigHealth, ReloadSummary, ReloadTrigger } from '../core/admin/contract.js';
 import { AliasTable } from './aliases.js';
-import { Catalog, isEmptyDiff } from './catalog.js';
+import { Catalog, isEmptyDiff, type CatalogOptions } from './catalog.js';
+import { ConfigReloader } from './config-reload.js';
+import { applyBackendChanges, planReconcile, summarize } from './reconcile.js';
 import { HttpApp, type HttpAppOptions } from './inbound/http.js';
-import { Router } from './router.js';
+import { Router, type RouterDeps } from './router.js';
 import { McpUpstream, isMcpBackend } from './upstream/mcp.js';
 import { cfAccessHeaders } from '../core/cfaccess/headers.js';
 import type { Upstream } from './upstream/types.js';
@@ -37,6 +40,12 @@ export interface GatewayOptions {
   baseDir?: string;
   /** Backoff override (tests use short delays). */
   backoff?: { initialMs: number; maxMs: number; resetAfterMs: number };
+  /** The file `config` came from: watched and reloaded on change, on SIGHUP and on POST /admin/reload. */
+  configPath?: string;
+  /** Follow configPath on disk (default true); reloads by signal or admin API work either way. */
+  watchConfig?: boolean;
+  /** How long a removed or changed backend may finish its in-flight calls on reload (default 10 s). */
+  reloadDrainMs?: number;
 }
 
 export interface GatewayState {
@@ -52,6 +61,7 @@ export interface GatewayState {
  */
 export class Gateway {
   readonly bus: EventBus;
+  /** Mutable: a reload adds, removes and replaces entries in place (the catalog and router read it). */
   readonly upstreams: Upstream[] = [];
   readonly catalog: Catalog;
   readonly router: Router;
@@ -66,16 +76,23 @@ export class Gateway {
   /** Backends that have left `starting` at least once (readiness). */
   private readonly tried = new Set<string>();
   readonly startedAt = Date.now();
+  /** The configuration being served: the last one that loaded (start, or the last good reload). */
+  private config: GatehouseConfig;
+  /** Held so a reload can change naming and the default timeout in place. */
+  private readonly naming: CatalogOptions;
+  private readonly routerDeps: RouterDeps;
+  private readonly reloader?: ConfigReloader;
 
   constructor(private readonly opts: GatewayOptions) {
     this.bus = opts.bus ?? new EventBus();
-    const cfg = opts.config;
-    const gw = cfg.gateway ?? {};
-    this.catalog = new Catalog(() => this.upstreams, {
+    this.config = opts.config;
+    const gw = this.config.gateway ?? {};
+    this.naming = {
       mode: opts.prefixMode ?? gw.prefixMode ?? DEFAULTS.prefixMode,
       separator: gw.separator ?? DEFAULTS.separator,
-    });
-    this.router = new Router({
+    };
+    this.catalog = new Catalog(() => this.upstreams, this.naming);
+    this.routerDeps = {
       catalog: this.catalog,
       upstreams: () => this.upstreams,
       bus: this.bus,
@@ -88,17 +105,30 @@ export class Gateway {
       },
       aliases: () => this.aliases,
       track: (p) => this.track(p),
-    });
+    };
+    this.router = new Router(this.routerDeps);
+    if (opts.configPath) {
+      this.reloader = new ConfigReloader({
+        path: opts.configPath,
+        bus: this.bus,
+        apply: (config, trigger) => this.reconcile(config, trigger),
+        watch: opts.watchConfig,
+      });
+    }
   }
 
   /** Builds the backends (REST support is loaded only when a REST backend is configured). */
   private async createUpstreams(): Promise<void> {
-    const backends = Object.entries(this.opts.config.backends);
-    const rest = backends.some(([, b]) => b.type === 'rest') ? await import('./upstream/rest.js') : undefined;
+    const backends = Object.entries(this.config.backends);
+    const rest = await this.restSupport(backends);
     for (const [name, bc] of backends) {
       const u = this.createUpstream(name, bc, rest?.createRestUpstream);
       if (u) this.attach(u);
     }
+  }
+
+  private async restSupport(backends: Array<[string, BackendConfig]>): Promise<typeof import('./upstream/rest.js') | undefined> {
+    return backends.some(([, b]) => b.type === 'rest') ? await import('./upstream/rest.js') : undefined;
   }
 
   private attach(u: Upstream): void {
@@ -143,7 +173,7 @@ export class Gateway {
   private createUpstream(name: string, bc: BackendConfig, createRestUpstream?: typeof import('./upstream/rest.js').createRestUpstream): Upstream | undefined {
     const custom = this.opts.upstreamFactory?.(name, bc, this.bus);
     if (custom) return custom;
-    const gw = this.opts.config.gateway ?? {};
+    const gw = this.config.gateway ?? {};
     if (bc.type === 'rest' && createRestUpstream) {
       return createRestUpstream(name, bc, {
         resolve: { store: this.opts.secrets },
@@ -209,7 +239,9 @@ export class Gateway {
   onSubscription?: (sessionKey: string, uri: string, subscribed: boolean) => void;
 
   async start(): Promise<void> {
-    const gw = this.opts.config.gateway ?? {};
+    const gw = this.config.gateway ?? {};
+    // Watch from the start, so a write while backends come up is not missed (it applies once they are up).
+    await this.reloader?.start(this.config);
     await this.createUpstreams();
     if (gw.aliases) this.aliases = await AliasTable.load(gw.aliases, this.opts.baseDir ?? process.cwd());
     if (this.opts.http !== false) {
@@ -224,6 +256,7 @@ export class Gateway {
         status: () => this.status(),
         refresh: (b) => this.refresh(b),
         aliases: () => ({ aliases: this.aliases?.report() ?? [] }),
+        ...(this.opts.configPath ? { reload: () => this.reload('admin') } : {}),
         adminToken: this.adminToken,
         authenticate: this.opts.authenticate,
         wellKnown: this.opts.wellKnown,
@@ -238,6 +271,63 @@ export class Gateway {
     }
     // Backends start in parallel; each one failing is isolated and retried on its own.
     await Promise.all(this.upstreams.map((u) => u.start()));
+    this.reloader?.open();
+  }
+
+  /** Re-reads the config file and applies it (SIGHUP, `gatehouse config reload`). */
+  async reload(trigger: ReloadTrigger = 'api'): Promise<AdminReloadResult> {
+    if (!this.reloader) throw new Error('This gateway serves no config file (start it with configPath).');
+    return this.reloader.reload(trigger);
+  }
+
+  /** Whether the file on disk is what is being served (readyz, status). */
+  get configHealth(): ConfigHealth {
+    return this.reloader?.health ?? { ok: true };
+  }
+
+  /**
+   * Moves the running gateway to `next` with the fewest changes: added backends start, removed ones
+   * finish their in-flight calls (bounded) and stop, changed ones restart, unchanged ones are not
+   * touched. Naming, aliases, the default timeout and the refresh interval apply live; settings fixed
+   * at start (host, port, …) are reported as needing a restart. Clients get list_changed for what
+   * the catalog gained or lost; sessions stay open.
+   */
+  async reconcile(next: GatehouseConfig, trigger: ReloadTrigger = 'api'): Promise<ReloadSummary> {
+    if (this.stopped) throw new Error('The gateway is stopping; the configuration was not applied.');
+    const plan = planReconcile(this.config, next);
+    const gw = next.gateway ?? {};
+    // Everything that can fail is done before anything changes, so a failed reload changes nothing.
+    const aliases = plan.live.includes('aliases') ? (gw.aliases ? await AliasTable.load(gw.aliases, this.opts.baseDir ?? process.cwd()) : undefined) : this.aliases;
+    const rest = await this.restSupport([...plan.start, ...plan.restart]);
+    const listedBefore = this.aliases?.listAliases ?? false;
+    this.config = next;
+    this.naming.mode = this.opts.prefixMode ?? gw.prefixMode ?? DEFAULTS.prefixMode;
+    this.naming.separator = gw.separator ?? DEFAULTS.separator;
+    this.routerDeps.defaultTimeoutMs = (gw.callTimeout ?? DEFAULTS.callTimeout) * 1000;
+    this.aliases = aliases;
+    if (plan.live.includes('refreshInterval')) {
+      for (const u of this.upstreams) if (u instanceof McpUpstream) u.setRefreshInterval((gw.refreshInterval ?? DEFAULTS.refreshInterval) * 1000);
+    }
+    const arriving = await applyBackendChanges(plan, {
+      upstreams: this.upstreams,
+      create: (name, bc) => this.createUpstream(name, bc, rest?.createRestUpstream),
+      attach: (u) => this.attach(u),
+      forget: (name) => this.tried.delete(name),
+      rebuild: () => this.queueRebuild(),
+      drainMs: this.opts.reloadDrainMs ?? 10_000,
+      order: Object.keys(next.backends),
+    });
+    this.queueRebuild();
+    // Listed aliases are part of tools/list but not of the catalog, so no catalog diff announces them.
+    if (plan.live.includes('aliases') && (listedBefore || aliases?.listAliases)) {
+      this.http?.notifyListChanged('tools');
+      this.onListChanged?.('tools');
+    }
+    await Promise.all(arriving.map((u) => u.start()));
+    const summary = summarize(plan);
+    this.bus.emit('config.reloaded', { source: this.opts.configPath ?? '(api)', trigger, ...summary });
+    if (summary.restartNeeded.length) this.bus.emit('config.restart_needed', { source: this.opts.configPath ?? '(api)', settings: summary.restartNeeded });
+    return summary;
   }
 
   private async writeState(): Promise<void> {
@@ -261,7 +351,7 @@ export class Gateway {
    * Unauthenticated, so it says only state and a short reason: never stderr tails or detail (those
    * are in the admin API's /admin/status), and always redacted.
    */
-  readiness(): { ready: boolean; backends: Record<string, unknown> } {
+  readiness(): { ready: boolean; backends: Record<string, unknown>; config: ConfigHealth } {
     const backends: Record<string, unknown> = {};
     let ready = true;
     for (const u of this.upstreams) {
@@ -271,10 +361,10 @@ export class Gateway {
       const reason = shortReason(u.summary ?? u.lastError);
       backends[u.name] = { state: u.state, ...(reason ? { reason } : {}), tools: u.catalog().tools.length };
     }
-    return { ready, backends };
+    return { ready, backends, config: this.configHealth };
   }
 
-  status(): Record<string, unknown> {
+  status(): AdminStatus {
     return {
       url: this.url,
       pid: process.pid,
@@ -297,15 +387,17 @@ export class Gateway {
         toolNames: u.catalog().tools.map((t) => t.name),
         resources: u.catalog().resources.length,
         prompts: u.catalog().prompts.length,
-        ...u.info,
-        capabilities: undefined,
-        instructions: undefined,
+        serverName: u.info.serverName,
+        serverVersion: u.info.serverVersion,
+        protocolVersion: u.info.protocolVersion,
+        era: u.info.era,
       })),
+      config: this.configHealth,
     };
   }
 
   /** Re-lists one backend or all now; returns what changed. */
-  async refresh(backend?: string): Promise<Record<string, unknown>> {
+  async refresh(backend?: string): Promise<AdminRefreshResult> {
     const targets = backend ? this.upstreams.filter((u) => u.name === backend) : this.upstreams;
     if (backend && targets.length === 0) throw new Error(`No backend named "${backend}" in the running gateway.`);
     const before = new Map(this.catalog.tools.map((t) => [t.name, JSON.stringify(t)]));
@@ -322,6 +414,7 @@ export class Gateway {
   async stop(reason = 'stop', drainMs = 10_000): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.reloader?.close();
     this.bus.emit('gateway.stopping', { reason, inFlight: this.inFlight.size });
     const deadline = Date.now() + drainMs;
     while (this.inFlight.size > 0 && Date.now() < deadline) {

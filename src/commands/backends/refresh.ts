@@ -1,21 +1,15 @@
 import { Args } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
-import { adminRequest } from '../../core/config/run-state.js';
-
-interface RefreshResult {
-  refreshed: Array<{ name: string; state: string; reason?: string; tools: number }>;
-  tools: { added: string[]; removed: string[]; changed: string[] };
-}
+import { callAdmin, type AdminRefreshResult } from '../../core/admin/index.js';
 
 export default class BackendsRefresh extends BaseCommand {
   static override summary = 'Ask the running gateway to re-list one backend (or all) now.';
   static override examples = ['<%= config.bin %> backends refresh', '<%= config.bin %> backends refresh everything --json'];
   static override args = { name: Args.string({ required: false, description: 'backend name (default: all)' }) };
 
-  async run(): Promise<unknown> {
+  async run(): Promise<AdminRefreshResult> {
     const { args } = await this.parse(BackendsRefresh);
-    const q = args.name ? `?backend=${encodeURIComponent(args.name)}` : '';
-    const r = (await adminRequest(this.store.dir, 'POST', `/refresh${q}`)) as RefreshResult;
+    const r = await callAdmin(this.store.dir, 'POST /refresh', args.name ? { backend: args.name } : {});
     if (!this.jsonEnabled()) {
       for (const b of r.refreshed) this.log(`${b.name}: ${b.state}, ${b.tools} tools${b.reason ? ` (${b.reason})` : ''}`);
       const { added, removed, changed } = r.tools;

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
 import type { BackendConfig } from '../../core/config/schema.js';
-import { adminRequest } from '../../core/config/run-state.js';
+import { callAdmin } from '../../core/admin/index.js';
 import { ExitCode, UserError, errorMessage } from '../../core/errors.js';
 import {
   MAP_FORMATS,
@@ -108,8 +108,8 @@ async function liveToolNames(name: string, config: BackendConfig, dir: string): 
 
 /** Native names of one backend in the running gateway, when its admin status lists them. */
 async function gatewayToolNames(dir: string, backend: string | undefined): Promise<{ names: string[]; backend: string; url: string }> {
-  const status = (await adminRequest(dir, 'GET', '/status')) as { url?: string; backends?: Array<{ name: string; toolNames?: unknown }> };
-  const backends = status.backends ?? [];
+  const status = await callAdmin(dir, 'GET /status');
+  const backends = status.backends;
   const chosen = backend ? backends.find((b) => b.name === backend) : backends.length === 1 ? backends[0] : undefined;
   if (!chosen) {
     const known = backends.map((b) => b.name);
@@ -119,13 +119,14 @@ async function gatewayToolNames(dir: string, backend: string | undefined): Promi
       { known },
     );
   }
-  if (!Array.isArray(chosen.toolNames) || !chosen.toolNames.every((n) => typeof n === 'string')) {
+  // An older gateway's status had no toolNames; the contract says string[], the wire may disagree.
+  if (!Array.isArray(chosen.toolNames) || !chosen.toolNames.every((n: unknown) => typeof n === 'string')) {
     throw new UserError("The running gateway's admin API does not list native tool names yet.", {
       code: 'gateway_no_tool_names',
       hint: `Use --backend ${chosen.name} without --gateway (connects to the backend directly), or --tools <file>.`,
     });
   }
-  return { names: chosen.toolNames as string[], backend: chosen.name, url: status.url ?? '' };
+  return { names: chosen.toolNames, backend: chosen.name, url: status.url ?? '' };
 }
 
 interface Report {

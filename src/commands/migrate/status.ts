@@ -1,15 +1,10 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
-import { adminRequest } from '../../core/config/run-state.js';
+import { callAdmin, type AdminAliasesResult, type AdminAliasUsage } from '../../core/admin/index.js';
 import { UserError, isUserError } from '../../core/errors.js';
 
 /** One served alias as the gateway's admin API reports it (GET /aliases). */
-export interface AliasUsage {
-  alias: string;
-  target: string;
-  expires?: string;
-  calls: Array<{ client: string; count: number; lastCalledAt: string }>;
-}
+export type AliasUsage = AdminAliasUsage;
 
 export interface AliasStatusRow extends AliasUsage {
   /** Sum over clients. */
@@ -26,12 +21,8 @@ export interface StatusResult {
 const latest = (a: string | undefined, b: string): string => (a === undefined || b > a ? b : a);
 
 /** Folds the admin answer into rows: totals per alias, clients busiest first, aliases by name. */
-export function aliasRows(body: unknown, now = Date.now()): StatusResult {
-  const list = (body as { aliases?: unknown })?.aliases;
-  if (!Array.isArray(list)) {
-    throw new UserError('The gateway answered GET /aliases without an aliases list.', { code: 'admin_bad_answer', hint: 'Is the gateway the same version as this CLI?' });
-  }
-  const rows: AliasStatusRow[] = (list as AliasUsage[]).map((a) => {
+export function aliasRows(body: AdminAliasesResult, now = Date.now()): StatusResult {
+  const rows: AliasStatusRow[] = body.aliases.map((a) => {
     const calls = [...(a.calls ?? [])].sort((x, y) => y.count - x.count || (x.client < y.client ? -1 : x.client > y.client ? 1 : 0));
     let last: string | undefined;
     for (const c of calls) last = latest(last, c.lastCalledAt);
@@ -80,9 +71,9 @@ export default class MigrateStatus extends BaseCommand {
 
   async run(): Promise<StatusResult> {
     const { flags } = await this.parse(MigrateStatus);
-    let body: unknown;
+    let body: AdminAliasesResult;
     try {
-      body = await adminRequest(this.store.dir, 'GET', '/aliases');
+      body = await callAdmin(this.store.dir, 'GET /aliases');
     } catch (e) {
       if (isUserError(e) && e.code === 'admin_failed' && /\b404\b|not_found/.test(e.message)) {
         throw new UserError('The running gateway does not serve aliases.', {

@@ -30,7 +30,10 @@ export function eventLevel(e: GatewayEvent): LogLevel {
     case 'backend.warning':
     case 'backend.suppressed':
     case 'auth.failed':
+    case 'config.restart_needed':
       return 'warn';
+    case 'config.invalid':
+      return 'error';
     default:
       return 'info';
   }
@@ -193,6 +196,26 @@ function describe(e: GatewayEvent, c: Style): { message: string; fields: Fields 
       };
     case 'auth.failed':
       return { message: t(e.reason), fields: [['remote', e.remote]] };
+    case 'config.reloaded': {
+      const list = (xs: string[]) => (xs.length ? xs.map(t).join(',') : undefined);
+      const noChange = !e.added.length && !e.removed.length && !e.restarted.length && !e.settings.length && !e.restartNeeded.length;
+      return {
+        message: `${t(e.source)} ${noChange ? 'applied, no changes' : `+${e.added.length} -${e.removed.length} ~${e.restarted.length} =${e.unchanged.length}`}`,
+        fields: [
+          ['trigger', e.trigger],
+          ['added', list(e.added)],
+          ['removed', list(e.removed)],
+          ['restarted', list(e.restarted)],
+          ['settings', list(e.settings)],
+          ['restartNeeded', list(e.restartNeeded)],
+        ],
+      };
+    }
+    case 'config.invalid':
+      // The message is multi-line (one line per issue); one log line keeps them joined with " | ".
+      return { message: `${t(e.source)} not applied, still serving the last good configuration: ${e.error.split('\n').map((l) => t(l.trim())).filter(Boolean).join(' | ')}`, fields: [['trigger', e.trigger], ['fix', e.hint]] };
+    case 'config.restart_needed':
+      return { message: `restart needed to apply ${e.settings.map(t).join(', ')}`, fields: [['source', e.source]] };
     default: {
       // An event type added after this formatter: still one line, still redacted.
       const { type: _type, at: _at, ...rest } = e as { type: string; at: number };

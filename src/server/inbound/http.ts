@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
-import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import {
   WebStandardStreamableHTTPServerTransport,
@@ -8,7 +8,9 @@ import {
   type McpHttpHandler,
   type Server,
 } from '@modelcontextprotocol/server';
+import type { AdminHandlers } from '../../core/admin/contract.js';
 import type { EventBus } from '../../core/events.js';
+import { handleAdmin } from './admin.js';
 import { listenResourceUris, type Router } from '../router.js';
 import { SseServerTransport } from './sse.js';
 
@@ -16,7 +18,7 @@ export const MAX_BODY_BYTES = 4 * 1024 * 1024;
 /** How long close() waits for responses already being written. */
 const CLOSE_GRACE_MS = 3_000;
 
-export interface HttpAppOptions {
+export interface HttpAppOptions extends AdminHandlers {
   host: string;
   port: number;
   router: Router;
@@ -25,10 +27,6 @@ export interface HttpAppOptions {
   allowedOrigins?: string[];
   /** Readiness and admin data come from the gateway. */
   readiness: () => { ready: boolean; backends: Record<string, unknown> };
-  status: () => Record<string, unknown>;
-  refresh: (backend?: string) => Promise<Record<string, unknown>>;
-  aliases: () => Record<string, unknown>;
-  adminToken: string;
   /**
    * Inbound auth for /mcp, /sse and /messages. Resolves the client identity, or a complete refusal
    * (status, headers such as WWW-Authenticate, JSON body). Absent: no auth (loopback binds only).
@@ -140,7 +138,7 @@ export class HttpApp {
       const r = this.opts.readiness();
       return sendJson(res, r.ready ? 200 : 503, r);
     }
-    if (path.startsWith('/admin/')) return this.handleAdmin(req, res, path, url);
+    if (path.startsWith('/admin/')) return handleAdmin(req, res, url, this.opts);
     if (path.startsWith('/.well-known/') && this.opts.wellKnown) {
       const doc = this.opts.wellKnown(req, path);
       if (doc) {
@@ -279,25 +277,6 @@ export class HttpApp {
     for (const m of messages) (s.transport as SseServerTransport).receive(m);
   }
 
-  private async handleAdmin(req: IncomingMessage, res: ServerResponse, path: string, url: URL): Promise<void> {
-    const remote = req.socket.remoteAddress ?? '';
-    if (!isLoopback(remote)) return sendJson(res, 403, { error: 'forbidden', message: 'The admin API answers loopback clients only.' });
-    const auth = header(req, 'authorization') ?? '';
-    const token = auth.startsWith('Bearer ') ? auth.slice(7) : '';
-    if (!safeEqual(token, this.opts.adminToken)) return sendJson(res, 401, { error: 'unauthorized', message: 'Missing or wrong admin token (the CLI reads it from the gateway state file).' });
-    if (path === '/admin/status' && req.method === 'GET') return sendJson(res, 200, this.opts.status());
-    if (path === '/admin/aliases' && req.method === 'GET') return sendJson(res, 200, this.opts.aliases());
-    if (path === '/admin/refresh' && req.method === 'POST') {
-      const backend = url.searchParams.get('backend') ?? undefined;
-      try {
-        return sendJson(res, 200, await this.opts.refresh(backend));
-      } catch (e) {
-        return sendJson(res, 404, { error: 'refresh_failed', message: (e as Error).message });
-      }
-    }
-    return sendJson(res, 404, { error: 'not_found' });
-  }
-
   /**
    * POSTs whose response is still being written (a call's result, an error); listen streams leave
    * the set, since they only end when the client or close() ends them.
@@ -347,16 +326,6 @@ function hostnameOf(hostHeader: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function isLoopback(addr: string): boolean {
-  return addr === '::1' || addr.startsWith('127.') || addr.startsWith('::ffff:127.');
-}
-
-function safeEqual(a: string, b: string): boolean {
-  const ab = Buffer.from(a);
-  const bb = Buffer.from(b);
-  return ab.length === bb.length && timingSafeEqual(ab, bb);
 }
 
 type Body = { text: string; json?: unknown; parseError?: boolean } | { tooLarge: true };

@@ -179,6 +179,12 @@ export class McpUpstream implements Upstream, ConnectionOwner {
     this.restartTimer.unref();
   }
 
+  /** The gateway-wide re-list interval changed on reload; a backend with its own keeps it. */
+  setRefreshInterval(ms: number): void {
+    this.deps.refreshIntervalMs = ms;
+    if (this.shared && !this.stopping) this.scheduleRefresh();
+  }
+
   private scheduleRefresh(): void {
     clearTimeout(this.refreshTimer);
     const caps = this._info.capabilities as { tools?: { listChanged?: boolean }; prompts?: { listChanged?: boolean }; resources?: { listChanged?: boolean } } | undefined;

@@ -1,0 +1,110 @@
+/**
+ * The admin API contract: what each loopback /admin route takes and answers. The gateway's routes
+ * (src/server/inbound/admin.ts) and the commands that call them (through ./client.ts) share these
+ * types, so a change to an answer is a compile error on both sides rather than a runtime surprise.
+ */
+import type { BackendState } from '../events.js';
+
+export interface AdminBackendStatus {
+  name: string;
+  type: string;
+  state: BackendState;
+  reason?: string;
+  tools: number;
+  /** Native (unprefixed) tool names. */
+  toolNames: string[];
+  resources: number;
+  prompts: number;
+  serverName?: string;
+  serverVersion?: string;
+  protocolVersion?: string;
+  era?: 'legacy' | 'modern';
+}
+
+export interface AdminStatus {
+  url?: string;
+  pid: number;
+  startedAt: string;
+  inFlight: number;
+  sessions: number;
+  exposedTools: Array<{ name: string; backend: string; original: string }>;
+  catalog: { tools: number; resources: number; resourceTemplates: number; prompts: number };
+  backends: AdminBackendStatus[];
+  config: ConfigHealth;
+}
+
+export interface AdminRefreshResult {
+  refreshed: Array<{ name: string; state: BackendState; reason?: string; tools: number }>;
+  tools: { added: string[]; removed: string[]; changed: string[] };
+}
+
+/** One served alias with its recorded use (GET /aliases). */
+export interface AdminAliasUsage {
+  alias: string;
+  target: string;
+  expires?: string;
+  calls: Array<{ client: string; count: number; lastCalledAt: string }>;
+  total?: number;
+}
+
+export interface AdminAliasesResult {
+  aliases: AdminAliasUsage[];
+}
+
+/** Why the file on disk is not what the gateway serves, as load.ts describes it. */
+export interface ConfigError {
+  /** The file that failed. */
+  source: string;
+  /** The full message: file:line:col, the path inside the file and what is wrong. */
+  message: string;
+  hint?: string;
+  code?: string;
+}
+
+/** Whether the last reload attempt applied (readyz and status carry it). */
+export type ConfigHealth = { ok: true; source?: string; appliedAt?: string } | { ok: false; source?: string; error: ConfigError };
+
+/** What a reload did: one entry per backend, and the gateway settings that changed. */
+export interface ReloadSummary {
+  added: string[];
+  removed: string[];
+  restarted: string[];
+  unchanged: string[];
+  /** Gateway settings applied live (e.g. "gateway.prefixMode"). */
+  settings: string[];
+  /** Settings that changed but only take effect after a restart (e.g. "gateway.port"). */
+  restartNeeded: string[];
+}
+
+export type ReloadTrigger = 'watch' | 'sighup' | 'admin' | 'api';
+
+export type AdminReloadResult =
+  | { applied: true; changed: boolean; source: string; summary: ReloadSummary }
+  | { applied: false; source: string; error: ConfigError };
+
+export interface AdminErrorBody {
+  error: string;
+  message: string;
+}
+
+/** Every admin route: method + path, its query and its answer. */
+export interface AdminRoutes {
+  'GET /status': { query: Record<string, never>; response: AdminStatus };
+  'GET /aliases': { query: Record<string, never>; response: AdminAliasesResult };
+  'POST /refresh': { query: { backend?: string }; response: AdminRefreshResult };
+  'POST /reload': { query: Record<string, never>; response: AdminReloadResult };
+}
+
+export type AdminRoute = keyof AdminRoutes;
+export type AdminResponse<R extends AdminRoute> = AdminRoutes[R]['response'];
+export type AdminQuery<R extends AdminRoute> = AdminRoutes[R]['query'];
+
+/** What the server side must provide to answer every route. */
+export interface AdminHandlers {
+  adminToken: string;
+  status: () => AdminStatus;
+  aliases: () => AdminAliasesResult;
+  refresh: (backend?: string) => Promise<AdminRefreshResult>;
+  /** Absent when the gateway serves no config file (tests, embedded use). */
+  reload?: () => Promise<AdminReloadResult>;
+}

@@ -1,0 +1,3 @@
+export * from './contract.js';
+export { checkAdminAnswer } from './guards.js';
+export { callAdmin } from './client.js';

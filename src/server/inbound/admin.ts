@@ -1,0 +1,61 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
+import type { AdminErrorBody, AdminHandlers, AdminResponse, AdminRoute } from '../../core/admin/contract.js';
+
+/**
+ * The loopback-only admin API (/admin/*): status, aliases, refresh and reload, answered with the
+ * typed contract in src/core/admin. Every route needs the admin token from the run-state file.
+ */
+export async function handleAdmin(req: IncomingMessage, res: ServerResponse, url: URL, api: AdminHandlers): Promise<void> {
+  const remote = req.socket.remoteAddress ?? '';
+  if (!isLoopback(remote)) return fail(res, 403, 'forbidden', 'The admin API answers loopback clients only.');
+  const auth = req.headers.authorization ?? '';
+  const token = auth.startsWith('Bearer ') ? auth.slice(7) : '';
+  if (!safeEqual(token, api.adminToken)) return fail(res, 401, 'unauthorized', 'Missing or wrong admin token (the CLI reads it from the gateway state file).');
+  const route = `${req.method ?? 'GET'} ${url.pathname.slice('/admin'.length)}`;
+  switch (route) {
+    case 'GET /status':
+      return answer(res, 'GET /status', api.status());
+    case 'GET /aliases':
+      return answer(res, 'GET /aliases', api.aliases());
+    case 'POST /refresh': {
+      const backend = url.searchParams.get('backend') ?? undefined;
+      try {
+        return answer(res, 'POST /refresh', await api.refresh(backend));
+      } catch (e) {
+        return fail(res, 404, 'refresh_failed', (e as Error).message);
+      }
+    }
+    case 'POST /reload':
+      if (!api.reload) return fail(res, 404, 'reload_unsupported', 'This gateway serves no config file, so there is nothing to reload.');
+      // An invalid file is a normal answer (applied: false), not a server error: the gateway is fine.
+      return answer(res, 'POST /reload', await api.reload());
+    default:
+      return fail(res, 404, 'not_found', `No admin route ${route}.`);
+  }
+}
+
+function answer<R extends AdminRoute>(res: ServerResponse, _route: R, body: AdminResponse<R>): void {
+  sendJson(res, 200, body);
+}
+
+function fail(res: ServerResponse, status: number, error: string, message: string): void {
+  const body: AdminErrorBody = { error, message };
+  sendJson(res, status, body);
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function isLoopback(addr: string): boolean {
+  return addr === '::1' || addr.startsWith('127.') || addr.startsWith('::ffff:127.');
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const ab = Buffer.from(a);
+  const bb = Buffer.from(b);
+  return ab.length === bb.length && timingSafeEqual(ab, bb);
+}
