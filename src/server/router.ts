@@ -47,7 +47,14 @@ export class Router {
   readonly pipeline: Pipeline;
 
   constructor(private readonly deps: RouterDeps) {
-    const steps = defaultSteps({ ...deps, held: this.held });
+    // Settings a reload changes in place (the default timeout) are read through, not copied.
+    const steps = defaultSteps({
+      ...deps,
+      held: this.held,
+      get defaultTimeoutMs() {
+        return deps.defaultTimeoutMs;
+      },
+    });
     this.pipeline = new Pipeline(deps.steps ? deps.steps(steps) : steps);
   }
 
