@@ -1,5 +1,5 @@
 import { ExitCode, UserError } from '../errors.js';
-import { BACKEND_NAME_RE, httpBackendSchema, restBackendSchema, stdioBackendSchema, type BackendConfig, type RestBackendConfig } from '../config/schema.js';
+import { BACKEND_NAME_RE, httpBackendSchema, restBackendSchema, stdioBackendSchema, type BackendConfig, type GatehouseConfig, type RestBackendConfig } from '../config/schema.js';
 import { buildRestBackendConfig } from '../templates/build.js';
 import { describeIssues } from '../config/load.js';
 import { parseCommandLine } from './command-line.js';
@@ -206,4 +206,20 @@ function buildRest(input: AddBackendInput, name: string): RestBackendConfig {
     throw usage(`${flag}: ${issue.message}`, 'See `gatehouse backends add --help`.', { path: issue.path });
   }
   return parsed.data;
+}
+
+/**
+ * What adding `name` would do, without writing: the same refusal as the write for an existing name
+ * without `force`, so a dry run answers exactly what the real run would.
+ */
+export function previewAddBackend(config: Pick<GatehouseConfig, 'backends'>, name: string, opts: { force?: boolean } = {}): { replaced: boolean } {
+  if (!config.backends?.[name]) return { replaced: false };
+  if (!opts.force) {
+    throw new UserError(`A backend named "${name}" already exists.`, {
+      code: 'backend_exists',
+      hint: `Pass --force to replace it, or pick another name. \`gatehouse backends show ${name}\` shows its settings.`,
+      details: { name },
+    });
+  }
+  return { replaced: true };
 }
