@@ -4,7 +4,7 @@ import { buildRestBackendConfig } from '../templates/build.js';
 import { describeIssues } from '../config/load.js';
 import { parseCommandLine } from './command-line.js';
 import { parseEnvAssignments, parseHeaders } from './pairs.js';
-import { assertFlagValueIsReference, looksLikeSecretValue } from './sensitive.js';
+import { assertArgsHoldNoSecrets, assertFlagValueIsReference, looksLikeSecretValue } from './sensitive.js';
 
 export const TRANSPORTS = ['auto', 'streamable-http', 'sse'] as const;
 export const ISOLATIONS = ['shared', 'per-session'] as const;
@@ -134,6 +134,7 @@ export function buildBackendConfig(input: AddBackendInput): BackendConfig {
     const env = parseEnvAssignments(input.env);
     for (const [k, v] of Object.entries(env)) assertFlagValueIsReference('--env', k, v, name);
     const [command, ...args] = words as [string, ...string[]];
+    assertArgsHoldNoSecrets(command, args, name);
     candidate = {
       type: 'stdio',
       command,
