@@ -235,3 +235,48 @@ export async function checkBaseUrlNetwork(
     },
   ];
 }
+
+/**
+ * Warnings for the REST backends of a config (all, or those named): addresses the guard will refuse.
+ * `includeUnresolved` adds names that do not resolve from here, which only `backends test` wants
+ * (a config is often checked on a laptop that cannot resolve cluster service names).
+ */
+export async function configNetworkWarnings(
+  config: { backends?: Record<string, { type: string; baseUrl?: string; disabled?: boolean }>; gateway?: { allowedNetworks?: string[] } },
+  opts: { names?: string[]; lookup?: LookupFn; includeUnresolved?: boolean } = {},
+): Promise<AddressWarning[]> {
+  const entries = Object.entries(config.backends ?? {}).filter(([name, b]) => b.type === 'rest' && b.baseUrl && (opts.names ? opts.names.includes(name) : !b.disabled));
+  const all = await Promise.all(
+    entries.map(([name, b]) => checkBaseUrlNetwork(name, b.baseUrl!, { allowedNetworks: config.gateway?.allowedNetworks, lookup: opts.lookup })),
+  );
+  return all.flat().filter((w) => opts.includeUnresolved || w.address !== undefined || w.message.startsWith('gateway.allowedNetworks'));
+}
+
+export interface RestAddressCheck {
+  backend: string;
+  baseUrl: string;
+  host: string;
+  /** What the host resolves to from here (empty when it does not resolve). */
+  addresses: string[];
+  warnings: AddressWarning[];
+}
+
+/** `backends test` for a REST backend: where the base URL resolves, and what the guard would refuse. */
+export async function checkRestBackendAddress(
+  backend: string,
+  baseUrl: string,
+  opts: { allowedNetworks?: string[]; lookup?: LookupFn } = {},
+): Promise<RestAddressCheck> {
+  const host = new URL(baseUrl).hostname.replace(/^\[|\]$/g, '');
+  let addresses: string[] = [];
+  if (isIP(host)) addresses = [host];
+  else {
+    try {
+      addresses = (await (opts.lookup ?? defaultLookup)(host)).map((a) => showIp(a.address));
+    } catch {
+      // reported as a warning by the check below
+    }
+  }
+  const warnings = await checkBaseUrlNetwork(backend, baseUrl, opts);
+  return { backend, baseUrl, host, addresses, warnings };
+}
