@@ -72,7 +72,7 @@ export default class BackendsAdd extends BaseCommand {
     force: Flags.boolean({ char: 'f', summary: 'Replace a backend of the same name.' }),
   };
 
-  async run(): Promise<BackendDetail & { replaced: boolean; warnings: AddressWarning[] }> {
+  async run(): Promise<BackendDetail & { replaced: boolean; warnings?: AddressWarning[] }> {
     const { args, flags } = await this.parse(BackendsAdd);
     const input: AddBackendInput = {
       name: args.name,
@@ -118,7 +118,7 @@ export default class BackendsAdd extends BaseCommand {
     const warnings = await configNetworkWarnings({ backends: { [name]: backend }, gateway: this.store.read().gateway }, { names: [name] });
     for (const w of warnings) process.stderr.write(`Warning: ${w.message}.\nHint: ${w.hint}\n`);
     this.note(`Check it with \`gatehouse backends test ${name}\`.`);
-    return { ...detail, replaced, warnings };
+    return { ...detail, replaced, ...(warnings.length ? { warnings } : {}) };
   }
 
   /** Only what is missing is asked for; prompts go to stderr so stdout stays the result. */

@@ -116,11 +116,11 @@ describe('network warnings before any call fails', () => {
     const sb = cliSandbox();
     const ok = await sb.run(['backends', 'add', 'local', '--rest', url, '--tools', 'tools.yaml', '--json'], { cwd: dir });
     expect(ok.code).toBe(0);
-    expect(ok.json().warnings).toEqual([]);
+    expect(ok.json()).not.toHaveProperty('warnings');
     const test = await sb.run(['backends', 'test', 'local', '--json']);
     expect(test.code).toBe(0);
     expect(test.json()).toMatchObject({ backend: 'local', addresses: ['127.0.0.1'], warnings: [] });
     const pub = await sb.run(['backends', 'add', 'cf', '--rest', 'https://104.16.132.229/api', '--tools', 'tools.yaml', '--json'], { cwd: dir });
-    expect(pub.json().warnings).toEqual([]);
+    expect(pub.json()).not.toHaveProperty('warnings');
   });
 });
