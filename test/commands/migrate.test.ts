@@ -254,6 +254,22 @@ describe('migrate apply', () => {
     for (const [path, bytes] of tree) expect(bytes.equals(expected.get(path)!), path).toBe(true);
   });
 
+  it('never rewrites or checks the map file when it sits in the tree (apply .), and says it skipped it', async () => {
+    const dir = makeTempDir('gatehouse-migrate-');
+    const mapText = 'map:\n  monolith-search: monolith_search\n';
+    await writeFile(join(dir, 'tool-map.yaml'), mapText);
+    await writeFile(join(dir, 'notes.md'), 'Use monolith-search.\n');
+    const w = await runCli(['migrate', 'apply', '--map', 'tool-map.yaml', '.', '--write', '--force', '--json'], { cwd: dir });
+    expect(w.code).toBe(10);
+    expect(w.json()).toMatchObject({ changed: [{ path: 'notes.md', replacements: 1 }], skipped: [{ path: 'tool-map.yaml', reason: 'map' }] });
+    expect(await readFile(join(dir, 'tool-map.yaml'), 'utf8')).toBe(mapText);
+    expect(await readFile(join(dir, 'notes.md'), 'utf8')).toBe('Use monolith_search.\n');
+    // The map still maps old to new, so check passes instead of flagging the map's own old names.
+    const check = await runCli(['migrate', 'check', '--map', './tool-map.yaml', '.', '--json'], { cwd: dir });
+    expect(check.code).toBe(0);
+    expect(check.json()).toMatchObject({ ok: true, findingCount: 0, skipped: [{ path: 'tool-map.yaml', reason: 'map' }] });
+  });
+
   it('exits 10 for changes and 0 when there is nothing left; check agrees', async () => {
     const dir = makeTempDir('gatehouse-migrate-');
     await writeFile(join(dir, 'map.yaml'), 'map:\n  monolith-search: monolith_search\n  monolith-fetch-url: monolith_fetch_url\n');

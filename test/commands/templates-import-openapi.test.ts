@@ -53,6 +53,24 @@ describe('backends import-openapi', () => {
     expect(sb.readConfigBytes()).toBeUndefined();
   });
 
+  it('--dry-run says "would replace" for an existing name with --force, and fails as the real run would without it', async () => {
+    const sb = cliSandbox();
+    const first = await sb.run(['backends', 'import-openapi', 'prom', '--spec', PROM_SPEC, '--base-url', 'http://127.0.0.1:9090']);
+    expect(first.code).toBe(0);
+    const before = sb.readConfigBytes();
+    const fresh = await sb.run(['backends', 'import-openapi', 'other', '--spec', PROM_SPEC, '--base-url', 'http://127.0.0.1:9090', '--dry-run']);
+    expect(fresh.stderr).toContain('Dry run: would add backend "other"');
+    const forced = await sb.run(['backends', 'import-openapi', 'prom', '--spec', PROM_SPEC, '--base-url', 'http://127.0.0.1:9091', '--dry-run', '--force', '--json']);
+    expect(forced.code).toBe(0);
+    expect(forced.json()).toMatchObject({ dryRun: true, replaced: true });
+    const human = await sb.run(['backends', 'import-openapi', 'prom', '--spec', PROM_SPEC, '--base-url', 'http://127.0.0.1:9091', '--dry-run', '--force']);
+    expect(human.stderr).toContain('Dry run: would replace backend "prom" (http://127.0.0.1:9091)');
+    const refused = await sb.run(['backends', 'import-openapi', 'prom', '--spec', PROM_SPEC, '--base-url', 'http://127.0.0.1:9091', '--dry-run']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('A backend named "prom" already exists');
+    expect(sb.readConfigBytes()).toEqual(before);
+  });
+
   it('writes are stored with allowWrites', async () => {
     const sb = cliSandbox();
     const r = await sb.run(['backends', 'import-openapi', 'am', '--spec', AM_SPEC, '--base-url', 'http://127.0.0.1:9093', '--operation', '*Silence*', '--allow-writes']);

@@ -5,6 +5,7 @@ import {
   TRANSPORTS,
   addBackend,
   buildBackendConfig,
+  configNetworkWarnings,
   describeBackend,
   isRestInput,
   missingAddInputs,
@@ -12,6 +13,7 @@ import {
   validateBackendName,
   validateBackendUrl,
   type AddBackendInput,
+  type AddressWarning,
   type BackendDetail,
 } from '../../core/backends/index.js';
 import { ExitCode, UserError, errorMessage } from '../../core/errors.js';
@@ -52,6 +54,7 @@ export default class BackendsAdd extends BaseCommand {
     template: Flags.string({ summary: 'REST template (see `gatehouse templates list`); the base URL comes from --url or --rest.', helpGroup: 'REST' }),
     tools: Flags.string({ summary: 'YAML file of REST tool definitions.', helpGroup: 'REST' }),
     secret: Flags.string({ summary: 'Template secret as a reference, KEY=secret:<name> or KEY=env:<VAR> (repeatable).', multiple: true, multipleNonGreedy: true, helpGroup: 'REST' }),
+    'ca-file': Flags.string({ summary: 'PEM file of a CA to trust for the REST base URL (e.g. a k3s cluster CA); stored as tls.caFile.', helpGroup: 'REST' }),
     'allow-writes': Flags.boolean({ summary: 'Allow REST tools that write (POST, PUT, PATCH, DELETE).', helpGroup: 'REST' }),
     'inline-tools': Flags.boolean({ summary: 'Copy the --tools file into the config instead of referring to it.', helpGroup: 'REST' }),
     prefix: Flags.string({ summary: 'Tool name prefix (default: the backend name).' }),
@@ -69,7 +72,7 @@ export default class BackendsAdd extends BaseCommand {
     force: Flags.boolean({ char: 'f', summary: 'Replace a backend of the same name.' }),
   };
 
-  async run(): Promise<BackendDetail & { replaced: boolean }> {
+  async run(): Promise<BackendDetail & { replaced: boolean; warnings?: AddressWarning[] }> {
     const { args, flags } = await this.parse(BackendsAdd);
     const input: AddBackendInput = {
       name: args.name,
@@ -91,6 +94,7 @@ export default class BackendsAdd extends BaseCommand {
       secret: flags.secret,
       allowWrites: flags['allow-writes'],
       inlineTools: flags['inline-tools'],
+      caFile: flags['ca-file'],
     };
 
     const missing = missingAddInputs(input);
@@ -111,8 +115,10 @@ export default class BackendsAdd extends BaseCommand {
     const { replaced } = addBackend(this.store, name, backend, { force: flags.force });
     const detail = describeBackend(name, backend);
     this.log(`${replaced ? 'Replaced' : 'Added'} backend "${name}" (${detail.type}: ${detail.target})${detail.enabled ? '' : ', disabled'}.`);
+    const warnings = await configNetworkWarnings({ backends: { [name]: backend }, gateway: this.store.read().gateway }, { names: [name] });
+    for (const w of warnings) process.stderr.write(`Warning: ${w.message}.\nHint: ${w.hint}\n`);
     this.note(`Check it with \`gatehouse backends test ${name}\`.`);
-    return { ...detail, replaced };
+    return { ...detail, replaced, ...(warnings.length ? { warnings } : {}) };
   }
 
   /** Only what is missing is asked for; prompts go to stderr so stdout stays the result. */

@@ -4,6 +4,7 @@ import { ExitCode, UserError } from '../../core/errors.js';
 import { restBackendSchema, BACKEND_NAME_RE, type RestBackendConfig } from '../../core/config/schema.js';
 import { formatIssues } from '../../core/config/load.js';
 import { addBackend } from '../../core/backends/registry.js';
+import { previewAddBackend } from '../../core/backends/build.js';
 import { renderTable } from '../../core/backends/render.js';
 import { importOpenApi, type SkippedOperation } from '../../core/openapi/import.js';
 
@@ -108,8 +109,9 @@ export default class BackendsImportOpenapi extends BaseCommand {
     if (!parsed.success) {
       throw new UserError(`The imported backend is not valid:\n${formatIssues(`backends.${args.name}`, parsed.error.issues)}`, { code: 'config_invalid', hint: 'Check --base-url (an http or https URL).' });
     }
-    let replaced = false;
-    if (!flags['dry-run']) ({ replaced } = addBackend(this.store, args.name, parsed.data as RestBackendConfig, { force: flags.force }));
+    const { replaced } = flags['dry-run']
+      ? previewAddBackend(this.store.read(), args.name, { force: flags.force })
+      : addBackend(this.store, args.name, parsed.data as RestBackendConfig, { force: flags.force });
 
     const tools = result.tools.map((t) => ({ name: t.name, method: t.method, path: t.path, ...(t.description ? { description: t.description.split('\n')[0] } : {}) }));
     this.log(

@@ -1,5 +1,6 @@
 import { Args } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
+import { UserError } from '../../core/errors.js';
 
 export default class BackendsTest extends BaseCommand {
   static override summary = 'Connect to a backend, initialize, and list its tools, resources and prompts.';
@@ -11,6 +12,17 @@ export default class BackendsTest extends BaseCommand {
     const { args } = await this.parse(BackendsTest);
     const config = this.store.getBackend(args.name);
     this.note(`Testing ${args.name}…`);
+    if (config.type === 'rest') {
+      // REST tools are defined by config, so the test is whether the guard lets the base URL through.
+      const { checkRestBackendAddress } = await import('../../core/backends/network.js');
+      const r = await checkRestBackendAddress(args.name, config.baseUrl, { allowedNetworks: this.store.read().gateway?.allowedNetworks });
+      const refused = r.warnings.find((w) => w.address !== undefined);
+      // A refusal means every call would fail, so the test fails; a name that does not resolve here only warns.
+      if (refused) throw new UserError(`${refused.message}.`, { code: 'network_blocked', hint: refused.hint, details: { ...r } });
+      for (const w of r.warnings) process.stderr.write(`Warning: ${w.message}.\nHint: ${w.hint}\n`);
+      if (!this.jsonEnabled()) this.log(`${r.warnings.length ? '!' : '✓'} ${args.name}: REST ${r.baseUrl}${r.addresses.length ? ` (${r.addresses.join(', ')})` : ''}${r.warnings.length ? '' : ', allowed by the network guard'}`);
+      return r;
+    }
     const { probeBackend } = await import('../../server/probe.js');
     const { openSecrets } = await import('../../core/secrets/manager.js');
     const r = await probeBackend(args.name, config, { secrets: openSecrets({ dir: this.store.dir }) });

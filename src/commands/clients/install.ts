@@ -1,29 +1,11 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
+import { serverSpecFlags } from '../../command-shared.js';
+import { serverSpecFrom } from '../../core/clients/spec.js';
 import { tokenInfo } from '../../core/cfaccess/index.js';
 import { CLIENTS, SCOPES, displayPath, installClient, type ClientId, type InstallResult, type ServerSpec } from '../../core/clients/index.js';
 import { ExitCode, UserError } from '../../core/errors.js';
 import { openSecrets } from '../../core/secrets/index.js';
-
-export const serverSpecFlags = {
-  name: Flags.string({ summary: 'Server name in the client (its tools appear as mcp__<name>__…).', default: 'gatehouse' }),
-  url: Flags.string({ summary: 'The Gatehouse endpoint the client connects to over HTTP, e.g. http://127.0.0.1:7420/mcp.', exclusive: ['connect'] }),
-  connect: Flags.string({ summary: 'A remote MCP URL reached through the `gatehouse connect` stdio bridge (needs --token).', exclusive: ['url'], dependsOn: ['token'] }),
-  token: Flags.string({ summary: 'Name of the stored Cloudflare Access token `gatehouse connect` sends (never its value).', dependsOn: ['connect'] }),
-  'bearer-env': Flags.string({ summary: 'With --url: name of an environment variable holding a bearer token, expanded by the client at start.', dependsOn: ['url'] }),
-  scope: Flags.option({ options: SCOPES, summary: 'project (.mcp.json, .cursor/mcp.json) or user (~/.claude.json, ~/.cursor/mcp.json, ~/.codex/config.toml). Default: project, user for codex.' })(),
-};
-
-export function specFromFlags(flags: { url?: string; connect?: string; token?: string; 'bearer-env'?: string }, client: string): ServerSpec {
-  if (flags.connect) return { kind: 'connect', url: flags.connect, token: flags.token! };
-  if (flags.url) return { kind: 'url', url: flags.url, ...(flags['bearer-env'] ? { bearerEnv: flags['bearer-env'] } : {}) };
-  throw new UserError('Missing --url or --connect: say how the client reaches the server.', {
-    code: 'missing_flags',
-    exit: ExitCode.usage,
-    hint: `For a local gateway: gatehouse clients install ${client} --url http://127.0.0.1:7420/mcp. For a remote endpoint behind Cloudflare Access: gatehouse clients install ${client} --connect https://mcp.example.dev/mcp --token homelab`,
-    details: { missing: ['url|connect'] },
-  });
-}
 
 const NEXT: Record<ClientId, Record<string, string>> = {
   'claude-code': {
@@ -60,7 +42,7 @@ export default class ClientsInstall extends BaseCommand {
   async run(): Promise<InstallResult> {
     const { args, flags } = await this.parse(ClientsInstall);
     const client = args.client as ClientId;
-    const spec = specFromFlags(flags, client);
+    const spec = serverSpecFrom({ url: flags.url, connect: flags.connect, token: flags.token, bearerEnv: flags['bearer-env'] }, client);
     if (spec.kind === 'connect' && !spec.token.startsWith('env:')) {
       try {
         if (!(await tokenInfo(openSecrets(), spec.token))) this.note(`Warning: no Cloudflare Access token named "${spec.token}" is stored here yet; add it with \`gatehouse tokens add ${spec.token}\` before the client starts.`);

@@ -1,6 +1,6 @@
 import { Args } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
-import { assertNoLiteralSecrets } from '../../core/backends/index.js';
+import { assertNoLiteralSecrets, configNetworkWarnings } from '../../core/backends/index.js';
 import { lintConfig, type ConfigWarning } from '../../core/config/lint.js';
 import { parseConfigDocument, readConfigText } from '../../core/config/load.js';
 import type { GatehouseConfig } from '../../core/config/schema.js';
@@ -33,6 +33,8 @@ export default class ConfigValidate extends BaseCommand {
     }
     assertNoLiteralSecrets(config, source);
     const warnings = lintConfig(config);
+    // Before any call fails: addresses the REST network guard will refuse.
+    for (const w of await configNetworkWarnings(config)) warnings.push({ path: ['backends', w.backend, 'baseUrl'], message: `${w.message}. ${w.hint}` });
     for (const w of warnings) process.stderr.write(`Warning: ${source}: ${w.path.join('.')}: ${w.message}\n`);
     const names = Object.keys(config.backends);
     const enabled = names.filter((n) => !config.backends[n]!.disabled).length;

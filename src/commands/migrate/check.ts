@@ -12,7 +12,7 @@ import {
   refuseMissing,
   skippedSummary,
   type FindingRecord,
-} from './apply.js';
+} from '../../core/migrate/report.js';
 
 export interface CheckResultJson {
   ok: boolean;
@@ -65,7 +65,7 @@ export default class MigrateCheck extends BaseCommand {
       });
     }
     const map = await loadMapFile(flags.map, parseServerRenames(flags['server-rename']));
-    const report = await checkPaths(paths, compileRewriter(map), { gitignore: flags.gitignore });
+    const report = await checkPaths(paths, compileRewriter(map), { gitignore: flags.gitignore, inputs: [flags.map] });
     refuseMissing(report.skipped);
 
     const findings = findingRecords(report.files, map.serverRenames);

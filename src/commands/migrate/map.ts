@@ -18,7 +18,7 @@ import {
   type OldNameRule,
 } from '../../core/migrate/index.js';
 import { CONTEXT_FORGE_SEPARATORS, DEFAULT_CONTEXT_FORGE_SEPARATOR, DEFAULT_NAME_SEPARATOR, isContextForgeSeparator } from '../../core/naming/index.js';
-import { parseServerRenames } from './apply.js';
+import { parseServerRenames } from '../../core/migrate/report.js';
 
 const GATEHOUSE_SEPARATORS = ['_', '-', '__', '.'] as const;
 

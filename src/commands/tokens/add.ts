@@ -1,40 +1,10 @@
-import { Args, Flags } from '@oclif/core';
+import { Args } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
-import { checkTokenShape, saveToken, type CfAccessToken, type CfAccessTokenInfo } from '../../core/cfaccess/index.js';
-import { ExitCode, UserError } from '../../core/errors.js';
-import { openSecrets, readSecretFromStream, WRITABLE_STORES } from '../../core/secrets/index.js';
+import { stderrPrompter, tokenInputFlags } from '../../command-shared.js';
+import { checkTokenShape, saveToken, type CfAccessTokenInfo } from '../../core/cfaccess/index.js';
+import { readTokenInput } from '../../core/cfaccess/input.js';
+import { openSecrets } from '../../core/secrets/index.js';
 import { storeLabel } from '../../core/secrets/format.js';
-
-export const tokenInputFlags = {
-  'client-id': Flags.string({ summary: 'The CF-Access-Client-Id (ends in .access). The secret is then read from stdin, or asked for in a terminal.' }),
-  team: Flags.string({ summary: 'Your Zero Trust team domain (myteam or myteam.cloudflareaccess.com); used in diagnostics.' }),
-  store: Flags.option({ options: WRITABLE_STORES, summary: 'Where to keep it (default: keychain, or GATEHOUSE_SECRET_STORE).' })(),
-};
-
-/** Shared by add and rotate: prompts in a terminal, else --client-id with the secret on stdin. */
-export async function readTokenInput(cmd: BaseCommand & { isInteractive(): boolean; fail(missing: string[], example: string): never }, name: string, clientIdFlag: string | undefined, verb: 'add' | 'rotate'): Promise<CfAccessToken> {
-  const example = `printf %s "$CF_ACCESS_CLIENT_SECRET" | gatehouse tokens ${verb} ${name} --client-id <id>.access`;
-  const ctx = { output: process.stderr };
-  let clientId = clientIdFlag;
-  if (clientId === undefined) {
-    if (!cmd.isInteractive()) cmd.fail(['client-id'], `${example} (the Client Secret goes on stdin)`);
-    const { input } = await import('@inquirer/prompts');
-    clientId = await input({ message: 'Client ID (CF-Access-Client-Id)', validate: (v) => (v.trim() ? true : 'Enter the Client ID.') }, ctx);
-  }
-  let clientSecret: string;
-  if (!process.stdin.isTTY) {
-    clientSecret = await readSecretFromStream(process.stdin);
-    if (!clientSecret.trim()) {
-      throw new UserError('No Client Secret on stdin.', { code: 'missing_stdin', exit: ExitCode.usage, hint: `Pipe it in: ${example}` });
-    }
-  } else if (cmd.isInteractive()) {
-    const { password } = await import('@inquirer/prompts');
-    clientSecret = await password({ message: 'Client Secret (CF-Access-Client-Secret, hidden)', validate: (v) => (v.trim() ? true : 'Enter the Client Secret.') }, ctx);
-  } else {
-    throw new UserError('The Client Secret must come on stdin or from a prompt, and there is no terminal to prompt in.', { code: 'missing_stdin', exit: ExitCode.usage, hint: `Pipe it in: ${example}` });
-  }
-  return { clientId: clientId.trim(), clientSecret: clientSecret.trim() };
-}
 
 export default class TokensAdd extends BaseCommand {
   static override summary = 'Store a Cloudflare Access service token (Client ID and Secret) in the OS keychain.';
@@ -54,18 +24,18 @@ export default class TokensAdd extends BaseCommand {
   static override args = { name: Args.string({ description: 'Token name, referenced by backends as cfAccessToken.', required: true }) };
   static override flags = tokenInputFlags;
 
-  isInteractive(): boolean {
-    return this.interactive;
-  }
-
-  fail(missing: string[], example: string): never {
-    return this.requireFlags(missing, example);
-  }
-
   async run(): Promise<CfAccessTokenInfo & { warnings: string[] }> {
     const { args, flags } = await this.parse(TokensAdd);
     const secrets = openSecrets();
-    const token = await readTokenInput(this, args.name, flags['client-id'], 'add');
+    const token = await readTokenInput({
+      name: args.name,
+      verb: 'add',
+      clientId: flags['client-id'],
+      interactive: this.interactive,
+      stdin: process.stdin,
+      prompter: stderrPrompter,
+      missing: (m, example) => this.requireFlags(m, example),
+    });
     // Warnings go to stderr even with --json, and into the result.
     const shapeWarnings = checkTokenShape(token);
     for (const w of shapeWarnings) process.stderr.write(`Warning: ${w}\n`);

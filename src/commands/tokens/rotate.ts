@@ -3,7 +3,8 @@ import { BaseCommand } from '../../base-command.js';
 import { checkTokenShape, saveToken, type CfAccessTokenInfo } from '../../core/cfaccess/index.js';
 import { openSecrets } from '../../core/secrets/index.js';
 import { backendsUsingToken, storeLabel } from '../../core/secrets/format.js';
-import { readTokenInput, tokenInputFlags } from './add.js';
+import { stderrPrompter, tokenInputFlags } from '../../command-shared.js';
+import { readTokenInput } from '../../core/cfaccess/input.js';
 
 export default class TokensRotate extends BaseCommand {
   static override summary = 'Replace a token\'s Client ID and Secret, keeping its name so backends keep using it.';
@@ -16,21 +17,21 @@ export default class TokensRotate extends BaseCommand {
   static override args = { name: Args.string({ description: 'Token name.', required: true }) };
   static override flags = tokenInputFlags;
 
-  isInteractive(): boolean {
-    return this.interactive;
-  }
-
-  fail(missing: string[], example: string): never {
-    return this.requireFlags(missing, example);
-  }
-
   async run(): Promise<CfAccessTokenInfo & { usedBy: string[]; warnings: string[] }> {
     const { args, flags } = await this.parse(TokensRotate);
     const secrets = openSecrets();
     // Fail on an unknown name before asking for anything.
     const { tokenInfo, unknownToken, listTokens } = await import('../../core/cfaccess/tokens.js');
     if (!(await tokenInfo(secrets, args.name))) throw unknownToken(args.name, (await listTokens(secrets)).map((t) => t.name));
-    const token = await readTokenInput(this, args.name, flags['client-id'], 'rotate');
+    const token = await readTokenInput({
+      name: args.name,
+      verb: 'rotate',
+      clientId: flags['client-id'],
+      interactive: this.interactive,
+      stdin: process.stdin,
+      prompter: stderrPrompter,
+      missing: (m, example) => this.requireFlags(m, example),
+    });
     // Warnings go to stderr even with --json, and into the result.
     const shapeWarnings = checkTokenShape(token);
     for (const w of shapeWarnings) process.stderr.write(`Warning: ${w}\n`);

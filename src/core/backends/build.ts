@@ -1,10 +1,13 @@
-import { ExitCode, UserError } from '../errors.js';
-import { BACKEND_NAME_RE, httpBackendSchema, restBackendSchema, stdioBackendSchema, type BackendConfig, type RestBackendConfig } from '../config/schema.js';
+import { readFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { resolve } from 'node:path';
+import { ExitCode, UserError, errorMessage } from '../errors.js';
+import { BACKEND_NAME_RE, httpBackendSchema, restBackendSchema, stdioBackendSchema, type BackendConfig, type GatehouseConfig, type RestBackendConfig } from '../config/schema.js';
 import { buildRestBackendConfig } from '../templates/build.js';
 import { describeIssues } from '../config/load.js';
 import { parseCommandLine } from './command-line.js';
 import { parseEnvAssignments, parseHeaders } from './pairs.js';
-import { assertFlagValueIsReference, looksLikeSecretValue } from './sensitive.js';
+import { assertArgsHoldNoSecrets, assertFlagValueIsReference, looksLikeSecretValue } from './sensitive.js';
 
 export const TRANSPORTS = ['auto', 'streamable-http', 'sse'] as const;
 export const ISOLATIONS = ['shared', 'per-session'] as const;
@@ -39,6 +42,8 @@ export interface AddBackendInput {
   inlineTools?: boolean;
   /** Folder a relative --tools path is taken from (default: the current one). */
   baseDir?: string;
+  /** REST: PEM file of a CA to trust for the base URL (a cluster's self-signed CA). */
+  caFile?: string;
 }
 
 /** A REST backend is asked for by --rest, --template or --tools. */
@@ -111,6 +116,7 @@ export function buildBackendConfig(input: AddBackendInput): BackendConfig {
     throw usage(`--cf-access-token: "${input.cfAccessToken}" is not a token name.`, 'Give the name of a stored Cloudflare Access token (letters, digits, "_", "-", "." or "/"), not the token itself.');
   }
   if (isRestInput(input)) return buildRest(input, name);
+  if (input.caFile !== undefined) throw usage('--ca-file only applies to REST backends (--rest, --template or --tools).', 'Remove it, or describe a REST API with --rest <base url>.');
   const restOnly = [input.secret?.length && '--secret', input.allowWrites && '--allow-writes', input.inlineTools && '--inline-tools'].filter(Boolean) as string[];
   if (restOnly.length) throw usage(`${restOnly.join(', ')} only appl${restOnly.length > 1 ? 'y' : 'ies'} to REST backends (--rest, --template or --tools).`, 'Remove them, or describe a REST API with --rest <base url> --tools <file>.');
   if (input.stdio && input.url) throw usage('Give either --stdio or --url, not both.', 'A backend is either a local command (--stdio) or a remote server (--url).');
@@ -134,6 +140,7 @@ export function buildBackendConfig(input: AddBackendInput): BackendConfig {
     const env = parseEnvAssignments(input.env);
     for (const [k, v] of Object.entries(env)) assertFlagValueIsReference('--env', k, v, name);
     const [command, ...args] = words as [string, ...string[]];
+    assertArgsHoldNoSecrets(command, args, name);
     candidate = {
       type: 'stdio',
       command,
@@ -199,6 +206,7 @@ function buildRest(input: AddBackendInput, name: string): RestBackendConfig {
   if (Object.keys(headers).length) cfg.headers = { ...(built.headers ?? {}), ...headers };
   if (input.cfAccessToken !== undefined) cfg.cfAccessToken = input.cfAccessToken;
   if (input.disabled) cfg.disabled = true;
+  if (input.caFile !== undefined) cfg.tls = { ...((built as { tls?: object }).tls ?? {}), caFile: checkCaFile(input.caFile, input.baseDir) };
   const parsed = restBackendSchema.safeParse(cfg);
   if (!parsed.success) {
     const issue = describeIssues(parsed.error.issues, undefined, cfg)[0]!;
@@ -206,4 +214,52 @@ function buildRest(input: AddBackendInput, name: string): RestBackendConfig {
     throw usage(`${flag}: ${issue.message}`, 'See `gatehouse backends add --help`.', { path: issue.path });
   }
   return parsed.data;
+}
+
+/**
+ * What adding `name` would do, without writing: the same refusal as the write for an existing name
+ * without `force`, so a dry run answers exactly what the real run would.
+ */
+export function previewAddBackend(config: Pick<GatehouseConfig, 'backends'>, name: string, opts: { force?: boolean } = {}): { replaced: boolean } {
+  if (!config.backends?.[name]) return { replaced: false };
+  if (!opts.force) {
+    throw new UserError(`A backend named "${name}" already exists.`, {
+      code: 'backend_exists',
+      hint: `Pass --force to replace it, or pick another name. \`gatehouse backends show ${name}\` shows its settings.`,
+      details: { name },
+    });
+  }
+  return { replaced: true };
+}
+
+const PEM_CERT_RE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+
+/**
+ * Checks a --ca-file before it is stored: the file is readable and holds at least one PEM
+ * certificate that parses. Returns the absolute path, so the gateway finds it from any folder.
+ */
+export function checkCaFile(file: string, baseDir?: string): string {
+  const path = resolve(baseDir ?? process.cwd(), file);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    throw usage(
+      `--ca-file: cannot read ${path}${code === 'ENOENT' ? ' (no such file)' : code === 'EISDIR' ? ' (it is a folder)' : `: ${errorMessage(e)}`}.`,
+      'Give the PEM file of the CA that signed the server certificate, e.g. for k3s: kubectl -n kube-system get cm kube-root-ca.crt -o jsonpath="{.data.ca\\.crt}" > k3s-ca.pem',
+    );
+  }
+  const blocks = text.match(PEM_CERT_RE) ?? [];
+  if (!blocks.length) {
+    throw usage(`--ca-file: ${path} holds no PEM certificate (no "-----BEGIN CERTIFICATE-----" block).`, 'Give the CA certificate in PEM form; convert a DER file with `openssl x509 -inform der -in ca.der -out ca.pem`.');
+  }
+  blocks.forEach((pem, i) => {
+    try {
+      new X509Certificate(pem);
+    } catch (e) {
+      throw usage(`--ca-file: certificate ${i + 1} in ${path} does not parse: ${errorMessage(e)}.`, 'Check that the file was copied whole; `openssl x509 -in <file> -noout -text` shows what is wrong.');
+    }
+  });
+  return path;
 }

@@ -4,3 +4,4 @@ export * from './pairs.js';
 export * from './registry.js';
 export * from './render.js';
 export * from './sensitive.js';
+export * from './network.js';

@@ -40,7 +40,8 @@ export function summarizeBackend(name: string, b: BackendConfig): BackendSummary
   return {
     name,
     type: b.type,
-    target: backendTarget(b),
+    // The target is shown by list and show, so a hand-edited secret in args or a URL is hidden there too.
+    target: backendTarget(redactBackend(name, b)),
     prefix: b.prefix ?? name,
     enabled,
     state: enabled ? 'enabled' : 'disabled',

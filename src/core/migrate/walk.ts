@@ -1,4 +1,4 @@
-import { open, readdir, readFile, lstat, stat } from 'node:fs/promises';
+import { open, readdir, readFile, lstat, realpath, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { matchGitignore, parseGitignore, type GitignoreRule } from './gitignore.js';
 import type { FileFormat } from './rewrite.js';
@@ -12,6 +12,11 @@ export interface WalkOptions {
   gitignore?: boolean;
   /** Larger files are skipped. Default 10 MiB. */
   maxFileSize?: number;
+  /**
+   * Files the run reads as input (the migration map): never walked, even when named, because
+   * rewriting the map would turn every entry into new == new and break the served aliases.
+   */
+  inputs?: readonly string[];
 }
 
 export interface WalkedFile {
@@ -20,7 +25,7 @@ export interface WalkedFile {
   format: FileFormat;
 }
 
-export type SkipReason = 'ignored' | 'always-skipped' | 'binary' | 'symlink' | 'too-large' | 'missing' | 'special';
+export type SkipReason = 'ignored' | 'always-skipped' | 'binary' | 'symlink' | 'too-large' | 'missing' | 'special' | 'map';
 
 export interface SkippedPath {
   path: string;
@@ -126,10 +131,17 @@ export async function walkFiles(paths: readonly string[], options: WalkOptions =
   const files: WalkedFile[] = [];
   const skipped: SkippedPath[] = [];
   const seen = new Set<string>();
+  const inputs = new Set<string>();
+  for (const p of options.inputs ?? []) {
+    inputs.add(resolve(p));
+    // A map reached through a symlinked folder is still the map.
+    inputs.add(await realpath(p).catch(() => resolve(p)));
+  }
 
   async function visitFile(shown: string, absolute: string, size: number): Promise<void> {
     if (seen.has(absolute)) return;
     seen.add(absolute);
+    if (inputs.has(absolute) || inputs.has(await realpath(absolute).catch(() => absolute))) return void skipped.push({ path: shown, reason: 'map' });
     if (size > maxSize) return void skipped.push({ path: shown, reason: 'too-large' });
     if (await sniffBinary(absolute)) return void skipped.push({ path: shown, reason: 'binary' });
     files.push({ path: shown, format: detectFormat(shown) });

@@ -1,9 +1,11 @@
 import { Agent, buildConnector, type Dispatcher } from 'undici';
-import { checkSocket, defaultLookup, resolveAllowed, type LookupFn, type NetworkPolicy } from './ssrf.js';
+import { ResolutionPins, checkSocket, defaultLookup, resolveAllowed, type LookupFn, type NetworkPolicy } from './ssrf.js';
 
 export interface RestDispatcherOptions {
   policy: NetworkPolicy;
   lookup?: LookupFn;
+  /** First-answer classes per host, kept across pools so a rebuilt pool still detects rebinding. */
+  pins?: ResolutionPins;
   /** PEM text of extra CAs to trust (e.g. a cluster CA). */
   ca?: string;
   insecureSkipVerify?: boolean;
@@ -23,13 +25,14 @@ export interface RestDispatcherOptions {
 // (same origin only), so none is added here.
 export function createRestDispatcher(opts: RestDispatcherOptions): Agent {
   const lookup = opts.lookup ?? defaultLookup;
+  const pins = opts.pins ?? new ResolutionPins();
   const base = buildConnector({
     timeout: opts.connectTimeoutMs ?? 10_000,
     ...(opts.ca ? { ca: opts.ca } : {}),
     ...(opts.insecureSkipVerify ? { rejectUnauthorized: false } : {}),
   });
   const connect: buildConnector.connector = (options, callback) => {
-    resolveAllowed(options.hostname, opts.policy, lookup).then(
+    resolveAllowed(options.hostname, opts.policy, lookup, pins).then(
       (address) => {
         base({ ...options, hostname: address }, (err, socket) => {
           if (err || !socket) return callback(err ?? new Error('connect failed'), null);

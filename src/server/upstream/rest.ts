@@ -9,7 +9,8 @@ import { loadRestTools } from '../../core/templates/rest-tools.js';
 import { cfAccessHeaders } from '../../core/cfaccess/headers.js';
 import { DEFAULT_MAX_RESPONSE_BYTES, executeRestTool, type RestRuntime } from '../rest/execute.js';
 import { createRestDispatcher } from '../rest/http.js';
-import { NetworkPolicy, type LookupFn } from '../rest/ssrf.js';
+import { NetworkPolicy, ResolutionPins, type LookupFn } from '../rest/ssrf.js';
+import { checkBaseUrlNetwork, type AddressWarning } from '../../core/backends/network.js';
 import { compileRestTool, type CompiledRestTool } from '../rest/tools.js';
 import { UpstreamListeners } from './listeners.js';
 import { ErrorCodes, UpstreamError, type CallContext, type Upstream, type UpstreamCatalog, type UpstreamEvent, type UpstreamInfo } from './types.js';
@@ -17,7 +18,7 @@ import { ErrorCodes, UpstreamError, type CallContext, type Upstream, type Upstre
 export interface RestUpstreamDeps {
   /** Where `env:` and `secret:` references in headers and auth resolve. */
   resolve?: ResolveOptions;
-  /** gateway.allowedNetworks; undefined means the default (loopback and private ranges). */
+  /** gateway.allowedNetworks; undefined means any address but link-local and metadata ones. */
   allowedNetworks?: string[];
   /** DNS resolution for the SSRF guard (tests inject answers). */
   lookup?: LookupFn;
@@ -55,6 +56,10 @@ export class RestUpstream implements Upstream {
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly policy: NetworkPolicy | undefined;
   private policyError?: string;
+  /** Lives as long as the upstream, so a stop/start or CA change cannot reset rebinding detection. */
+  private readonly pins = new ResolutionPins();
+  private _warnings: AddressWarning[] = [];
+  private networkCheck: Promise<void> = Promise.resolve();
   /** Tools left out because their schemas do not compile; keeps the backend degraded. */
   private broken: string[] = [];
 
@@ -83,6 +88,20 @@ export class RestUpstream implements Upstream {
       // schema-validated; keep the raw text otherwise
     }
     return { serverName: `rest:${host}`, ...(this.config.template ? { serverVersion: `template ${this.config.template}` } : {}) };
+  }
+
+  /**
+   * What the network guard would refuse about this backend's address, found at start and refresh
+   * without waiting for a call (for /readyz and the dashboard). Empty when calls can get through.
+   */
+  get warnings(): readonly AddressWarning[] {
+    return this._warnings;
+  }
+
+  /** The warnings once the check started by the last start or refresh has finished. */
+  async networkWarnings(): Promise<readonly AddressWarning[]> {
+    await this.networkCheck;
+    return this._warnings;
   }
 
   catalog(): UpstreamCatalog {
@@ -133,7 +152,7 @@ export class RestUpstream implements Upstream {
       // A refresh keeps the warm pool unless the trusted CA changed (a rotated cluster CA file).
       if (!this.dispatcher || ca !== this.ca) {
         const old = this.dispatcher;
-        this.dispatcher = createRestDispatcher({ policy: this.policy, lookup: this.deps.lookup, ca, insecureSkipVerify: this.config.tls?.insecureSkipVerify });
+        this.dispatcher = createRestDispatcher({ policy: this.policy, lookup: this.deps.lookup, pins: this.pins, ca, insecureSkipVerify: this.config.tls?.insecureSkipVerify });
         this.ca = ca;
         if (old) void old.close().catch(() => {});
       }
@@ -149,6 +168,7 @@ export class RestUpstream implements Upstream {
       this.broken = broken;
       this._catalog = { ...EMPTY, tools: [...compiled.values()].map((t) => t.listing) };
       this.settle();
+      this.networkCheck = this.checkNetwork();
     } catch (e) {
       this.tools = new Map();
       this._catalog = EMPTY;
@@ -156,6 +176,16 @@ export class RestUpstream implements Upstream {
       this.setState('failed', `${errorMessage(e)}${hint}`);
     }
     if (JSON.stringify(this._catalog.tools) !== before) this.emit({ type: 'list_changed', kind: 'tools' });
+  }
+
+  private async checkNetwork(): Promise<void> {
+    try {
+      const found = await checkBaseUrlNetwork(this.name, this.config.baseUrl, { allowedNetworks: this.deps.allowedNetworks, lookup: this.deps.lookup });
+      // A name that does not resolve is reported by the first call; only refusals the guard will make are warnings here.
+      this._warnings = found.filter((w) => w.address !== undefined);
+    } catch {
+      this._warnings = [];
+    }
   }
 
   private resolvePath(p: string): string {

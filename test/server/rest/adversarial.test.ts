@@ -291,7 +291,6 @@ describe('SSRF guard', () => {
     ['metadata.test', ['169.254.169.254'], /169\.254\.169\.254 is a link-local address.*add "169\.254\.169\.254\/32" to gateway\.allowedNetworks/],
     ['mapped.test', ['::ffff:169.254.169.254'], /169\.254\.169\.254 is a link-local address/],
     ['ec2v6.test', ['fd00:ec2::254'], /AWS IPv6 metadata address.*allowedNetworks/],
-    ['public.test', ['203.0.113.7'], /203\.0\.113\.7 is outside the allowed networks.*Set gateway\.allowedNetworks/],
     ['zero.test', ['0.0.0.0'], /unspecified/],
   ];
   for (const [host, answers, message] of blocked) {
@@ -309,6 +308,9 @@ describe('SSRF guard', () => {
   it('a rebinding answer list (blocked first, loopback second) only ever connects to the allowed address', async () => {
     const asked: string[] = [];
     const u = await up(backend(`http://rebind.test:${api.port}`), { lookup: fakeDns({ 'rebind.test': ['169.254.169.254', '127.0.0.1'] }, asked) });
+    // The start-time address check resolves once on its own; then one resolution per new connection.
+    expect(await u.networkWarnings()).toEqual([]);
+    asked.length = 0;
     const before = api.requests.length;
     expect(json(await call(u, 'get_item', { id: 'a' }))).toMatchObject({ ok: true });
     expect(requestsSince(before)).toHaveLength(1);
@@ -327,6 +329,44 @@ describe('SSRF guard', () => {
     const r = await call(u, 'get_item', { id: 'a' });
     expect(r.isError).toBe(true);
     expect(r.content[0]!.text).toContain('Blocked connection to flip.test');
+  });
+
+  it('a name whose answers change class after the first (loopback, then a cluster address) is refused as rebinding', async () => {
+    let answers = ['127.0.0.1'];
+    const lookup: LookupFn = async () => answers.map((address) => ({ address, family: 4 }));
+    const u = await up(backend(`http://moving.test:${api.port}`), { lookup });
+    expect(json(await call(u, 'get_item', { id: 'a' }))).toMatchObject({ ok: true });
+    // A new pool (as after a restart of the connection) must still remember the first answer's class.
+    await u.stop({ drainMs: 0 });
+    await u.start();
+    answers = ['10.0.0.7', '192.168.1.9'];
+    const before = api.requests.length;
+    const r = await call(u, 'get_item', { id: 'a' });
+    expect(r.isError).toBe(true);
+    expect(r.content[0]!.text).toMatch(/first resolved to 127\.0\.0\.1, a loopback address, and now to 10\.0\.0\.7, a private one \(DNS rebinding\)/);
+    expect(requestsSince(before)).toHaveLength(0);
+    // The same class again is fine: a service that moves within its network is not rebinding.
+    answers = ['10.0.0.7', '127.0.0.1'];
+    expect(json(await call(u, 'get_item', { id: 'a' }))).toMatchObject({ ok: true });
+  });
+
+  it('allowedNetworks narrows: a public answer outside the list is refused before any connection', async () => {
+    const u = await up(backend(`http://public.test:${api.port}`), { allowedNetworks: ['10.0.0.0/8'], lookup: fakeDns({ 'public.test': ['203.0.113.7'] }) });
+    const r = await call(u, 'get_item', { id: 'a' });
+    expect(r.isError).toBe(true);
+    expect(r.content[0]!.text).toMatch(/203\.0\.113\.7 is outside the allowed networks \(10\.0\.0\.0\/8\)/);
+  });
+
+  it('a backend whose address the guard will refuse says so in its warnings at start, before any call', async () => {
+    const u = await up(backend(`http://meta.test:${api.port}`), { lookup: fakeDns({ 'meta.test': ['169.254.169.254'] }) });
+    const before = api.requests.length;
+    const warnings = await u.networkWarnings();
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ backend: 'api', host: 'meta.test', address: '169.254.169.254' });
+    expect(warnings[0]!.message).toMatch(/meta\.test resolves to 169\.254\.169\.254; 169\.254\.169\.254 is a link-local address.*every call to it will be refused/);
+    expect(requestsSince(before)).toHaveLength(0);
+    const fine = await up(backend(api.url));
+    expect(await fine.networkWarnings()).toEqual([]);
   });
 
   it('an IP literal in the base URL is checked without DNS', async () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { restToolSchema } from '../../../src/core/config/schema.js';
 import { applySelect } from '../../../src/server/rest/select.js';
-import { NetworkPolicy, parseCidr, parseIp, resolveAllowed } from '../../../src/server/rest/ssrf.js';
+import { NetworkPolicy, ResolutionPins, parseCidr, parseIp, resolveAllowed } from '../../../src/server/rest/ssrf.js';
+import { addressClass } from '../../../src/core/backends/network.js';
 import { buildBody, buildPath, buildQuery, encodePathValue } from '../../../src/server/rest/template.js';
 import { effectiveInputSchema } from '../../../src/server/rest/tools.js';
 
@@ -22,15 +23,30 @@ describe('network policy', () => {
     expect(parseCidr('10.1.2.3/8').base).toBe(0x0a000000n);
   });
 
-  it('defaults: loopback, RFC 1918 and ULA allowed; public, link-local and metadata blocked', () => {
+  it('defaults: any address, public (behind Cloudflare) and Tailscale included; link-local, metadata and special ones blocked', () => {
     const p = new NetworkPolicy();
-    for (const ok of ['127.0.0.1', '10.96.0.1', '172.16.5.4', '172.31.255.255', '192.168.1.1', '::1', 'fd12:3456::1', '::ffff:127.0.0.1']) expect(p.check(ok), ok).toEqual({ allowed: true });
-    for (const no of ['8.8.8.8', '172.32.0.1', '169.254.169.254', 'fe80::1', 'fd00:ec2::254', '0.0.0.0', '::', '224.0.0.1', '2001:db8::1', '::ffff:169.254.169.254']) {
-      expect(p.check(no).allowed, no).toBe(false);
+    for (const ok of ['127.0.0.1', '10.96.0.1', '172.16.5.4', '192.168.1.1', '::1', 'fd12:3456::1', '::ffff:127.0.0.1', '104.16.132.229', '2606:4700::6810:84e5', '100.64.0.1', '100.101.102.103', '8.8.8.8']) {
+      expect(p.check(ok), ok).toEqual({ allowed: true });
+    }
+    for (const no of ['169.254.169.254', '169.254.0.1', 'fe80::1', 'fd00:ec2::254', 'fd20:ce::254', '100.100.100.200', '0.0.0.0', '::', '224.0.0.1', '::ffff:169.254.169.254']) {
+      const v = p.check(no);
+      expect(v.allowed, no).toBe(false);
+      expect(v.allowed === false && v.hint, no).toMatch(/stay blocked unless listed explicitly.*gateway\.allowedNetworks/);
     }
   });
 
-  it('allowedNetworks replaces the default; metadata stays blocked under a broad entry unless listed itself', () => {
+  it('classifies addresses for rebinding detection', () => {
+    expect(['127.0.0.1', '::1', '::ffff:127.0.0.2'].map(addressClass)).toEqual(['loopback', 'loopback', 'loopback']);
+    expect(['10.1.1.1', '172.20.0.1', '192.168.0.1', '100.64.0.1', 'fd00::2'].map(addressClass)).toEqual(Array(5).fill('private'));
+    expect(['104.16.132.229', '172.32.0.1', '2001:db8::1'].map(addressClass)).toEqual(['public', 'public', 'public']);
+    expect(addressClass('nope')).toBeUndefined();
+  });
+
+  it('allowedNetworks narrows everything; metadata stays blocked under a broad entry unless listed itself', () => {
+    const narrow = new NetworkPolicy(['10.96.0.0/12']);
+    expect(narrow.check('10.96.0.1').allowed).toBe(true);
+    expect(narrow.check('104.16.132.229')).toMatchObject({ allowed: false, reason: expect.stringContaining('outside the allowed networks (10.96.0.0/12)') });
+    expect(narrow.check('127.0.0.1').allowed).toBe(false);
     const broad = new NetworkPolicy(['0.0.0.0/0', '::/0']);
     expect(broad.check('8.8.8.8').allowed).toBe(true);
     expect(broad.check('169.254.169.254').allowed).toBe(false);
@@ -44,13 +60,31 @@ describe('network policy', () => {
 
   it('resolveAllowed returns the first allowed answer and names blocked ones', async () => {
     const p = new NetworkPolicy();
-    expect(await resolveAllowed('x', p, async () => [{ address: '8.8.8.8', family: 4 }, { address: '10.0.0.5', family: 4 }])).toBe('10.0.0.5');
+    expect(await resolveAllowed('x', p, async () => [{ address: '169.254.169.254', family: 4 }, { address: '10.0.0.5', family: 4 }])).toBe('10.0.0.5');
     await expect(resolveAllowed('x', p, async () => [{ address: '169.254.169.254', family: 4 }])).rejects.toMatchObject({
       name: 'SsrfBlockedError',
       address: '169.254.169.254',
       message: expect.stringContaining('Blocked connection to x (resolves to 169.254.169.254)'),
     });
     expect(await resolveAllowed('[::1]', p)).toBe('::1');
+  });
+
+  it('resolveAllowed with pins: public first, loopback later is rebinding; answers of the first class are preferred', async () => {
+    const p = new NetworkPolicy();
+    const pins = new ResolutionPins();
+    const dns = (...a: string[]) => async () => a.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
+    expect(await resolveAllowed('signoz.example.dev', p, dns('104.16.132.229'), pins)).toBe('104.16.132.229');
+    expect(await resolveAllowed('signoz.example.dev', p, dns('104.16.133.229'), pins)).toBe('104.16.133.229');
+    expect(await resolveAllowed('signoz.example.dev', p, dns('127.0.0.1', '104.16.132.229'), pins)).toBe('104.16.132.229');
+    await expect(resolveAllowed('signoz.example.dev', p, dns('127.0.0.1'), pins)).rejects.toMatchObject({
+      name: 'SsrfBlockedError',
+      address: '127.0.0.1',
+      message: expect.stringMatching(/first resolved to 104\.16\.132\.229, a public address, and now to 127\.0\.0\.1, a loopback one \(DNS rebinding\)/),
+    });
+    // Another host has its own pin.
+    expect(await resolveAllowed('other.example', p, dns('127.0.0.1'), pins)).toBe('127.0.0.1');
+    // Without pins (a one-off fetch) only the policy applies.
+    expect(await resolveAllowed('signoz.example.dev', p, dns('127.0.0.1'))).toBe('127.0.0.1');
   });
 });
 
