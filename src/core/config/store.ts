@@ -7,7 +7,7 @@ import { withFileLockSync, type LockOptions } from './lock.js';
 import { configDir } from './paths.js';
 import { readBoundedFileSync } from './read-file.js';
 import type { BackendConfig, GatehouseConfig, GatewayConfig } from './schema.js';
-import { configToYamlText, stripUndefined, updateYamlText } from './yaml.js';
+import { configToYamlText, deepEqual, stripUndefined, updateYamlText } from './yaml.js';
 
 /** The one config file, in the config dir unless --config or GATEHOUSE_CONFIG names another. */
 export const CONFIG_FILE = 'gatehouse.yaml';
@@ -110,9 +110,12 @@ export class ConfigStore {
       const text = this.readRaw();
       const data = text === undefined ? structuredClone(EMPTY) : (structuredClone(parseConfigDocument(text, this.path).data) as GatehouseConfig);
       data.backends ??= {};
+      const before = structuredClone(data);
       const result = mutate(data) ?? data;
       const valid = validateConfig(result, this.path);
       const plain = stripUndefined(result);
+      // Nothing changed: leave the file (and its mtime, which a watching gateway reacts to) alone.
+      if (text !== undefined && deepEqual(plain, stripUndefined(before))) return valid;
       this.save(text === undefined ? configToYamlText(plain) : updateYamlText(text, plain));
       return valid;
     });
