@@ -34,6 +34,7 @@ export default class ConfigExport extends BaseCommand {
 
   static override flags = {
     output: Flags.string({ char: 'o', summary: 'Write to this file (atomically) instead of stdout; .json writes JSON.' }),
+    prune: Flags.boolean({ summary: 'With --output: also remove what the file has that the config does not (its comments stay).', dependsOn: ['output'] }),
   };
 
   async run(): Promise<GatehouseConfig | ExportFileResult> {
@@ -53,9 +54,9 @@ export default class ConfigExport extends BaseCommand {
     const existing = readBoundedFileSync(output, { what: 'export target' });
     let text = exportText(config, format);
     let kept: string[] = [];
-    if (existing !== undefined && existing.trim()) ({ text, kept } = mergeExportInto(existing, output, config, format));
+    if (existing !== undefined && existing.trim()) ({ text, kept } = mergeExportInto(existing, output, config, format, { prune: flags.prune }));
     const updated = existing !== undefined;
-    for (const k of kept) this.note(`Kept from ${output}: ${k} (not in ${this.store.path}).`);
+    for (const k of kept) this.note(`Kept from ${output}: ${k} (not in ${this.store.path}; --prune removes it).`);
     writeFileAtomic(output, text, { mode: 0o600 });
     const backends = Object.keys(config.backends).length;
     this.log(`${updated ? 'Updated' : 'Wrote'} ${output} (${backends} backend${backends === 1 ? '' : 's'}).`);

@@ -13,9 +13,9 @@ export interface ExportMerge {
  * Export into an existing file without losing what it had: the exported backends replace the
  * same-named ones whole, exported gateway keys override, and everything else in the target
  * (backends and gateway keys it alone has, its comments, header and layout) stays. A target that
- * is not a valid config is refused rather than overwritten.
+ * is not a valid config is refused rather than overwritten. `prune` drops what the config lacks.
  */
-export function mergeExportInto(targetText: string, targetPath: string, config: GatehouseConfig, format: 'yaml' | 'json'): ExportMerge {
+export function mergeExportInto(targetText: string, targetPath: string, config: GatehouseConfig, format: 'yaml' | 'json', opts: { prune?: boolean } = {}): ExportMerge {
   let target: Record<string, unknown>;
   try {
     target = parseConfigDocument(targetText, targetPath).data as Record<string, unknown>;
@@ -26,6 +26,10 @@ export function mergeExportInto(targetText: string, targetPath: string, config: 
     });
   }
   const exported = stripUndefined(config) as unknown as Record<string, unknown>;
+  if (opts.prune) {
+    // Asked for by name: the file becomes the config, keeping its comments where values stay.
+    return { text: format === 'json' ? `${JSON.stringify(exported, null, 2)}\n` : updateYamlText(targetText, config), kept: [] };
+  }
   const kept: string[] = [];
   const merged: Record<string, unknown> = { ...target, ...exported };
 
