@@ -10,11 +10,14 @@ import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { cliSandbox, makeTempDir, runCli } from '../helpers/cli.js';
 
+/** Many CLIs start at once here, on a machine other work shares: allow each one time (the helper's default is 30 s). */
+const SLOW = { timeoutMs: 180_000 };
+
 describe('concurrent writers of state files (real processes)', () => {
   it('20 concurrent `backends add` all land in gatehouse.yaml, which still parses', async () => {
     const sb = cliSandbox();
     writeFileSync(sb.configPath, '# hand-written header\nversion: 1\ngateway:\n  port: 7501 # keep me\nbackends: {}\n');
-    const runs = await Promise.all(Array.from({ length: 20 }, (_, i) => sb.run(['backends', 'add', `b${i}`, '--stdio', `node server-${i}.js`])));
+    const runs = await Promise.all(Array.from({ length: 20 }, (_, i) => sb.run(['backends', 'add', `b${i}`, '--stdio', `node server-${i}.js`], SLOW)));
     for (const r of runs) expect(r.code, r.stderr).toBe(0);
     const text = readFileSync(sb.configPath, 'utf8');
     const cfg = parseYaml(text);
@@ -29,7 +32,7 @@ describe('concurrent writers of state files (real processes)', () => {
   it('10 concurrent `secrets set --store file` keep every secret and every index entry', async () => {
     const sb = cliSandbox();
     const runs = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => sb.run(['secrets', 'set', `s${i}`, '--from-stdin', '--store', 'file'], { input: `value-${i}-${'x'.repeat(20)}` })),
+      Array.from({ length: 10 }, (_, i) => sb.run(['secrets', 'set', `s${i}`, '--from-stdin', '--store', 'file'], { ...SLOW, input: `value-${i}-${'x'.repeat(20)}` })),
     );
     for (const r of runs) expect(r.code, r.stderr).toBe(0);
     const file = JSON.parse(readFileSync(join(sb.configDir, 'secrets.json'), 'utf8'));
@@ -42,11 +45,11 @@ describe('concurrent writers of state files (real processes)', () => {
 
   it('8 concurrent `clients token create` keep every client', async () => {
     const sb = cliSandbox();
-    const runs = await Promise.all(Array.from({ length: 8 }, (_, i) => sb.run(['clients', 'token', 'create', `c${i}`, '--json'])));
+    const runs = await Promise.all(Array.from({ length: 8 }, (_, i) => sb.run(['clients', 'token', 'create', `c${i}`, '--json'], SLOW)));
     for (const r of runs) expect(r.code, r.stderr).toBe(0);
     const file = JSON.parse(readFileSync(join(sb.configDir, 'client-tokens.json'), 'utf8'));
     expect(Object.keys(file.clients).sort()).toEqual(Array.from({ length: 8 }, (_, i) => `c${i}`).sort());
-    const list = await sb.run(['clients', 'token', 'list', '--json']);
+    const list = await sb.run(['clients', 'token', 'list', '--json'], SLOW);
     expect(list.code, list.stderr).toBe(0);
   }, 240_000);
 });
@@ -59,7 +62,7 @@ describe('state file locks', () => {
     mkdirSync(`${sb.configPath}.lock`);
     const old = new Date(Date.now() - 60_000);
     utimesSync(`${sb.configPath}.lock`, old, old);
-    const r = await sb.run(['backends', 'add', 'a', '--stdio', 'node a.js']);
+    const r = await sb.run(['backends', 'add', 'a', '--stdio', 'node a.js'], SLOW);
     expect(r.code, r.stderr).toBe(0);
     expect(Object.keys(parseYaml(readFileSync(sb.configPath, 'utf8')).backends)).toEqual(['a']);
     expect(existsSync(`${sb.configPath}.lock`)).toBe(false);
@@ -73,7 +76,7 @@ describe('state file locks', () => {
     const lockModule = join(process.cwd(), 'dist', 'core', 'config', 'lock.js');
     const holder = spawn(
       process.execPath,
-      ['--input-type=module', '-e', `const { withFileLock } = await import(${JSON.stringify(lockModule)}); await withFileLock(${JSON.stringify(sb.configPath)}, () => { process.stdout.write('held\\n'); return new Promise(() => {}); });`],
+      ['--input-type=module', '-e', `const { withFileLock } = await import(${JSON.stringify(lockModule)}); await withFileLock(${JSON.stringify(sb.configPath)}, () => { process.stdout.write('held\\n'); setInterval(() => {}, 1000); return new Promise(() => {}); });`],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     try {
@@ -81,7 +84,7 @@ describe('state file locks', () => {
         holder.stdout!.on('data', (d: Buffer) => d.toString().includes('held') && resolve());
         holder.once('exit', (code) => reject(new Error(`holder exited ${code}`)));
       });
-      const r = await sb.run(['backends', 'add', 'a', '--stdio', 'node a.js'], { env: { GATEHOUSE_LOCK_TIMEOUT_MS: '1500' } });
+      const r = await sb.run(['backends', 'add', 'a', '--stdio', 'node a.js'], { ...SLOW, env: { GATEHOUSE_LOCK_TIMEOUT_MS: '1500' } });
       expect(r.code).toBe(1);
       expect(r.stderr).toContain(`waiting for the lock on ${sb.configPath}, held by pid ${holder.pid}`);
       expect(r.stderr).toContain('Hint:');
@@ -99,9 +102,9 @@ describe('state file locks', () => {
     writeFileSync(join(real, 'client-tokens.json'), '{"version":1,"clients":{}}\n', { mode: 0o600 });
     symlinkSync(join(real, 'secrets.json'), join(configDir, 'secrets.json'));
     symlinkSync(join(real, 'client-tokens.json'), join(configDir, 'client-tokens.json'));
-    const set = await runCli(['secrets', 'set', 'k', '--from-stdin', '--store', 'file'], { configDir, input: 'v-123456789' });
+    const set = await runCli(['secrets', 'set', 'k', '--from-stdin', '--store', 'file'], { ...SLOW, configDir, input: 'v-123456789' });
     expect(set.code, set.stderr).toBe(0);
-    const tok = await runCli(['clients', 'token', 'create', 'c1', '--json'], { configDir });
+    const tok = await runCli(['clients', 'token', 'create', 'c1', '--json'], { ...SLOW, configDir });
     expect(tok.code, tok.stderr).toBe(0);
     expect(lstatSync(join(configDir, 'secrets.json')).isSymbolicLink()).toBe(true);
     expect(lstatSync(join(configDir, 'client-tokens.json')).isSymbolicLink()).toBe(true);
