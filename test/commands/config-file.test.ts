@@ -53,7 +53,7 @@ describe('the config file', () => {
     const after = readFileSync(sb.configPath, 'utf8');
     expect(after).toContain('# team gateway');
     expect(after).toContain('# the file server');
-    expect(after).toContain('args: [files.js]');
+    expect(after).toMatch(/args: \[ ?files\.js ?\]/);
     expect(sb.readConfig().backends.files).toEqual({ type: 'stdio', command: 'node', args: ['files.js'], env: { LOG_LEVEL: 'debug', MODE: 'fast' }, timeout: 90 });
     expect(sb.readConfig().backends.web).toEqual({ type: 'http', url: 'https://mcp.example.com/mcp' });
 
