@@ -1,5 +1,10 @@
-import { Command, Errors } from '@oclif/core';
-import { ConfigStore } from './core/config/store.js';
+import { Command, Errors, Flags } from '@oclif/core';
+import type { Input, ParserOutput } from '@oclif/core/interfaces';
+
+// oclif does not export these two; they are its own definitions.
+type FlagOutput = { [name: string]: any };
+type ArgOutput = { [name: string]: any };
+import { ConfigStore, configFilePath } from './core/config/store.js';
 import { configDir } from './core/config/paths.js';
 import { ExitCode, UserError, isUserError } from './core/errors.js';
 
@@ -10,11 +15,35 @@ import { ExitCode, UserError, isUserError } from './core/errors.js';
 export abstract class BaseCommand extends Command {
   static override enableJsonFlag = true;
 
-  private _store?: ConfigStore;
+  static override baseFlags = {
+    config: Flags.string({
+      summary: 'The config file (default: gatehouse.yaml in the config dir, or GATEHOUSE_CONFIG).',
+      helpGroup: 'GLOBAL',
+    }),
+  };
 
+  private _store?: ConfigStore;
+  private configFlag?: string;
+
+  /** The one config file every command reads and edits, and `serve` serves. */
   protected get store(): ConfigStore {
-    this._store ??= new ConfigStore(configDir());
+    this._store ??= new ConfigStore(configDir(), {
+      path: configFilePath(this.configFlag),
+      // The one-time config.json migration is worth a line even under --json (stderr is not the result).
+      onNote: (m) => process.stderr.write(`${m}\n`),
+    });
     return this._store;
+  }
+
+  /** Remembers --config, so `store` opens the file the person named. */
+  protected override async parse<F extends FlagOutput, B extends FlagOutput, A extends ArgOutput>(
+    options?: Input<F, B, A>,
+    argv?: string[],
+  ): Promise<ParserOutput<F, B, A>> {
+    const out = await super.parse(options, argv);
+    const c = (out.flags as Record<string, unknown>).config;
+    if (typeof c === 'string' && c) this.configFlag = c;
+    return out;
   }
 
   protected get interactive(): boolean {

@@ -1,7 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../base-command.js';
-import { loadConfigFile } from '../core/config/load.js';
 import { configDir } from '../core/config/paths.js';
 import { authModes, prefixModes, type AuthConfig, type GatehouseConfig } from '../core/config/schema.js';
 import { ExitCode, UserError } from '../core/errors.js';
@@ -25,7 +24,7 @@ In a terminal it shows a live dashboard; otherwise (or with --no-tui) it logs on
   ];
 
   static override flags = {
-    config: Flags.string({ char: 'c', description: 'gatehouse.yaml to serve instead of the user store' }),
+    config: Flags.string({ char: 'c', description: 'the config file to serve (default: gatehouse.yaml in the config dir, or GATEHOUSE_CONFIG)' }),
     host: Flags.string({ description: 'address to bind (default 127.0.0.1)' }),
     port: Flags.integer({ char: 'p', description: 'port to bind (default 7420; 0 picks a free one)', min: 0, max: 65535 }),
     'prefix-mode': Flags.option({ options: prefixModes, description: 'tool name prefixing: always (default), conditional (on collision) or never' })(),
@@ -41,7 +40,15 @@ In a terminal it shows a live dashboard; otherwise (or with --no-tui) it logs on
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Serve);
-    const config: GatehouseConfig = flags.config ? await loadConfigFile(flags.config) : this.store.read();
+    const explicit = Boolean(flags.config || process.env.GATEHOUSE_CONFIG);
+    // A named file must exist; the default one may not yet (an empty gateway until `backends add`).
+    if (explicit && !this.store.exists()) {
+      throw new UserError(`Cannot read config file ${this.store.path}: no such file`, {
+        code: 'config_missing',
+        hint: 'Check the path, or create one with `gatehouse config export --output gatehouse.yaml`.',
+      });
+    }
+    const config: GatehouseConfig = this.store.read();
     const host = flags.host ?? config.gateway?.host ?? '127.0.0.1';
     const authConfig: AuthConfig | undefined = flags['auth-mode'] ? { ...config.gateway?.auth, mode: flags['auth-mode'] } : config.gateway?.auth;
     const authMode = authConfig?.mode ?? 'none';
@@ -83,11 +90,11 @@ In a terminal it shows a live dashboard; otherwise (or with --no-tui) it logs on
       stateDir: configDir(),
       // The keychain is touched only when a backend references a secret or a token.
       secrets: openSecrets({ dir: configDir() }),
-      baseDir: flags.config ? dirname(resolve(flags.config)) : process.cwd(),
+      baseDir: explicit ? dirname(resolve(this.store.path)) : process.cwd(),
       authenticate: inbound?.authenticate,
       wellKnown: inbound?.wellKnown,
       // The file this gateway serves is followed live: edits, `backends add`, a ConfigMap swap.
-      configPath: flags.config ? resolve(flags.config) : this.store.path,
+      configPath: resolve(this.store.path),
       watchConfig: flags.watch,
     });
 

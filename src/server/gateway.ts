@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, rm, writeFile, rename } from 'node:fs/promises';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { DEFAULTS, type BackendConfig, type GatehouseConfig, type HttpBackendConfig, type PrefixMode } from '../core/config/schema.js';
 import { EventBus } from '../core/events.js';
 import { resolveRecord, type SecretStore } from '../core/secrets/resolve.js';
@@ -14,6 +13,7 @@ import { HttpApp, type HttpAppOptions } from './inbound/http.js';
 import { Router, type RouterDeps } from './router.js';
 import { McpUpstream, isMcpBackend } from './upstream/mcp.js';
 import { cfAccessHeaders } from '../core/cfaccess/headers.js';
+import { writeRunState } from '../core/config/run-state.js';
 import type { Upstream } from './upstream/types.js';
 
 export const VERSION = '0.1.0';
@@ -330,21 +330,15 @@ export class Gateway {
     return summary;
   }
 
+  /** One record per process (run/gateway-<pid>.json), so gateways sharing a config dir keep their own. */
   private async writeState(): Promise<void> {
-    const dir = join(this.opts.stateDir!, 'run');
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    const file = join(dir, 'gateway.json');
-    const state: GatewayState = {
+    this.statePath = await writeRunState(this.opts.stateDir!, {
       url: this.url!,
       adminUrl: this.url!.replace(/\/mcp$/, '/admin'),
       adminToken: this.adminToken,
       pid: process.pid,
       startedAt: new Date(this.startedAt).toISOString(),
-    };
-    const tmp = `${file}.${process.pid}.tmp`;
-    await writeFile(tmp, JSON.stringify(state, null, 2), { mode: 0o600 });
-    await rename(tmp, file);
-    this.statePath = file;
+    });
   }
 
   /**

@@ -86,9 +86,14 @@ describe('config export', () => {
     expect((await sb.run(['config', 'import', path])).code).toBe(0);
     await sb.run(['backends', 'disable', 'everything']);
     await sb.run(['backends', 'remove', 'docs']);
-    const r = await sb.run(['config', 'export', '--output', path, '--json']);
+    const merged = await sb.run(['config', 'export', '--output', path, '--json']);
+    expect(merged.code).toBe(0);
+    // Merging never drops what the file had: docs is gone from the config but kept in the file, and said so.
+    expect(merged.json()).toEqual({ output: path, format: 'yaml', backends: 1, updated: true, kept: ['backend docs'] });
+    expect(readFileSync(path, 'utf8')).toContain('docs.example.com');
+    const r = await sb.run(['config', 'export', '--output', path, '--prune', '--json']);
     expect(r.code).toBe(0);
-    expect(r.json()).toEqual({ output: path, format: 'yaml', backends: 1, updated: true });
+    expect(r.json()).toEqual({ output: path, format: 'yaml', backends: 1, updated: true, kept: [] });
     const text = readFileSync(path, 'utf8');
     expect(text).toContain('# Team gateway. This comment must survive a round trip.');
     expect(text).toContain('port: 7500 # not the default');
@@ -196,7 +201,7 @@ describe('config import', () => {
     sb.writeConfig('{ this is not json');
     const merge = await sb.run(['config', 'import', '-'], { input: gatehouseYaml });
     expect(merge.code).toBe(1);
-    expect(merge.stderr).toContain('is not valid JSON');
+    expect(merge.stderr).toContain(`Cannot parse ${sb.configPath}`);
     const replace = await sb.run(['config', 'import', '-', '--replace'], { input: gatehouseYaml });
     expect(replace.code).toBe(0);
     expect(replace.stderr).toContain('--replace overwrites it');

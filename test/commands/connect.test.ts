@@ -166,7 +166,7 @@ afterAll(async () => {
   await bearerGateway?.stop();
   await edge?.close();
   await front?.close();
-  for (const f of ['secrets.json', 'secrets-index.json', 'config.json']) {
+  for (const f of ['secrets.json', 'secrets-index.json', 'gatehouse.yaml']) {
     try {
       const text = readFileSync(join(sb.configDir, f), 'utf8');
       // secrets.json is the 0600 file store itself: it must hold the values, and nothing else may.

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -115,10 +115,22 @@ describe('migrate status', () => {
   it('a recorded gateway that does not answer is named', async () => {
     const sb = cliSandbox();
     mkdirSync(join(sb.configDir, 'run'), { recursive: true });
-    writeFileSync(join(sb.configDir, 'run', 'gateway.json'), JSON.stringify({ url: 'http://127.0.0.1:9/mcp', adminUrl: 'http://127.0.0.1:9/admin', adminToken: 't', pid: 999999, startedAt: '' }));
+    // A live pid (this test's) whose admin port does not answer.
+    writeFileSync(join(sb.configDir, 'run', 'gateway.json'), JSON.stringify({ url: 'http://127.0.0.1:9/mcp', adminUrl: 'http://127.0.0.1:9/admin', adminToken: 't', pid: process.pid, startedAt: '' }));
     const r = await sb.run(['migrate', 'status']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('does not answer');
+  });
+
+  it('a record left by a dead gateway is ignored and removed', async () => {
+    const sb = cliSandbox();
+    mkdirSync(join(sb.configDir, 'run'), { recursive: true });
+    const stale = join(sb.configDir, 'run', 'gateway-999999.json');
+    writeFileSync(stale, JSON.stringify({ url: 'http://127.0.0.1:9/mcp', adminUrl: 'http://127.0.0.1:9/admin', adminToken: 't', pid: 999999, startedAt: '' }));
+    const r = await sb.run(['migrate', 'status', '--json']);
+    expect(r.code).toBe(1);
+    expect(r.json().error).toMatchObject({ code: 'gateway_not_running' });
+    expect(existsSync(stale)).toBe(false);
   });
 
   it('renders served aliases as a table, busiest clients first, and as --json', async () => {

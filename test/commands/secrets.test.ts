@@ -18,7 +18,7 @@ async function run(args: string[], opts: { input?: string; env?: Record<string, 
 }
 
 afterAll(() => {
-  for (const f of ['secrets-index.json', 'config.json']) {
+  for (const f of ['secrets-index.json', 'gatehouse.yaml']) {
     try {
       guard.record(f, readFileSync(join(sb.configDir, f), 'utf8'));
     } catch {

@@ -42,7 +42,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const s of stops.reverse()) await s();
-  for (const f of ['secrets-index.json', 'config.json']) {
+  for (const f of ['secrets-index.json', 'gatehouse.yaml']) {
     try {
       guard.record(f, readFileSync(join(sb.configDir, f), 'utf8'));
     } catch {

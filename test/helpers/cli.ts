@@ -13,6 +13,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -62,6 +63,7 @@ export function childEnv(configDir: string, env: Record<string, string | undefin
   delete out.NODE_OPTIONS;
   out.NO_COLOR = '1';
   out.OCLIF_SKIP_UPDATE_CHECK = '1';
+  delete out.GATEHOUSE_CONFIG;
   out.GATEHOUSE_CONFIG_DIR = configDir;
   for (const [k, v] of Object.entries(env)) {
     if (v === undefined) delete out[k];
@@ -121,7 +123,7 @@ export function runCli(args: string[], opts: RunCliOptions = {}): Promise<CliRes
 
 export interface CliSandbox {
   configDir: string;
-  /** The user store file, `<configDir>/config.json`. */
+  /** The config file, `<configDir>/gatehouse.yaml`. */
   configPath: string;
   run(args: string[], opts?: Omit<RunCliOptions, 'configDir'>): Promise<CliResult>;
   /** The store file's bytes, or undefined when it does not exist. */
@@ -133,13 +135,13 @@ export interface CliSandbox {
 
 /** One config dir shared by several CLI calls. */
 export function cliSandbox(configDir: string = makeTempDir()): CliSandbox {
-  const configPath = join(configDir, 'config.json');
+  const configPath = join(configDir, 'gatehouse.yaml');
   return {
     configDir,
     configPath,
     run: (args, opts = {}) => runCli(args, { ...opts, configDir }),
     readConfigBytes: () => (existsSync(configPath) ? readFileSync(configPath) : undefined),
-    readConfig: () => JSON.parse(readFileSync(configPath, 'utf8')),
+    readConfig: () => parseYaml(readFileSync(configPath, 'utf8')),
     writeConfig: (data) => {
       mkdirSync(dirname(configPath), { recursive: true });
       writeFileSync(configPath, typeof data === 'string' ? data : JSON.stringify(data, null, '\t'));

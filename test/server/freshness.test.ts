@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GatewayState } from '../../src/server/gateway.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 import { LISTFILE, NODE, ROOT, closeAllClients, connectClient, sleep, tempDir, until, type TempDir, type TestClient } from './helpers.js';
+import { runStatePath } from '../../src/core/config/run-state.js';
 
 const execFileP = promisify(execFile);
 const toolsChanged = (tc: TestClient) => tc.notifications.filter((n) => n.method === 'notifications/tools/list_changed').length;
@@ -42,7 +43,7 @@ describe('re-listing backends that do not announce changes', () => {
       { stateDir: dir.path },
     );
     await gw.ready();
-    state = JSON.parse(readFileSync(join(dir.path, 'run', 'gateway.json'), 'utf8')) as GatewayState;
+    state = JSON.parse(readFileSync(runStatePath(dir.path), 'utf8')) as GatewayState;
     legacy = await connectClient('http-legacy', { url: gw.url }, { name: 'fresh-legacy' });
     modern = await connectClient('http-modern', { url: gw.url }, { name: 'fresh-modern' });
     await modern.client.listen({ toolsListChanged: true });
@@ -54,7 +55,7 @@ describe('re-listing backends that do not announce changes', () => {
   });
 
   it('writes a private run-state file with the admin URL and token', () => {
-    const file = join(dir.path, 'run', 'gateway.json');
+    const file = runStatePath(dir.path);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(state.url).toBe(gw.url);
     expect(state.adminUrl).toBe(gw.url.replace(/\/mcp$/, '/admin'));
@@ -130,6 +131,6 @@ describe('re-listing backends that do not announce changes', () => {
   it('removes the run-state file when it stops', async () => {
     await closeAllClients();
     await gw.stop();
-    expect(existsSync(join(dir.path, 'run', 'gateway.json'))).toBe(false);
+    expect(existsSync(runStatePath(dir.path))).toBe(false);
   });
 });

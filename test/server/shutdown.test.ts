@@ -101,7 +101,7 @@ describe('gatehouse serve and SIGTERM', () => {
     child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (out += d));
     try {
-      const stateFile = join(dir.path, 'run', 'gateway.json');
+      const stateFile = join(dir.path, 'run', `gateway-${child.pid}.json`);
       await until(() => existsSync(stateFile), 20_000, `the run-state file (output so far: ${out})`);
       const state = JSON.parse(readFileSync(stateFile, 'utf8')) as GatewayState;
       await until(async () => (await fetch(state.url.replace(/\/mcp$/, '/readyz')).catch(() => undefined))?.status === 200, 20_000, 'readiness');

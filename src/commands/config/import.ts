@@ -4,7 +4,8 @@ import { assertNoLiteralSecrets } from '../../core/backends/index.js';
 import { applyImport, describeChanges, diffConfigs, type ConfigChanges, type ImportMode } from '../../core/config/diff.js';
 import { parseConfigDocument, readConfigText } from '../../core/config/load.js';
 import type { GatehouseConfig } from '../../core/config/schema.js';
-import { isUserError } from '../../core/errors.js';
+import { UserError, isUserError } from '../../core/errors.js';
+import { MAX_CONFIG_BYTES, formatBytes } from '../../core/config/read-file.js';
 
 export interface ImportResult {
   file: string;
@@ -15,11 +16,11 @@ export interface ImportResult {
 }
 
 export default class ConfigImport extends BaseCommand {
-  static override summary = 'Load a gatehouse.yaml (or JSON) into the user config.';
+  static override summary = 'Load a gatehouse.yaml (or JSON) into the config file.';
   static override description = [
     'The file is validated first (unknown keys are errors, and so are secrets written literally); nothing is written unless all of it is valid.',
     '--merge (the default) adds the file\'s backends, replacing same-named ones whole, and keeps the rest.',
-    '--replace makes the user config exactly the file; it also repairs a store that no longer parses.',
+    '--replace makes the config file exactly the file; it also repairs a config file that no longer parses.',
     'Use - to read from stdin.',
   ].join('\n');
 
@@ -33,7 +34,7 @@ export default class ConfigImport extends BaseCommand {
 
   static override flags = {
     merge: Flags.boolean({ summary: 'Add and update backends from the file, keep the others (default).', exclusive: ['replace'] }),
-    replace: Flags.boolean({ summary: 'Make the user config exactly the file.', exclusive: ['merge'] }),
+    replace: Flags.boolean({ summary: 'Make the config file exactly the file.', exclusive: ['merge'] }),
     'dry-run': Flags.boolean({ summary: 'Show what would change; write nothing.' }),
   };
 
@@ -41,24 +42,31 @@ export default class ConfigImport extends BaseCommand {
     const { args, flags } = await this.parse(ConfigImport);
     const source = args.file === '-' ? '<stdin>' : args.file;
     const text = args.file === '-' ? await readStdin() : await readConfigText(args.file);
-    const { config: incoming } = parseConfigDocument(text, source);
-    assertNoLiteralSecrets(incoming, source);
+    // The data as written (no schema defaults), so the config file gets what the source says.
+    const { config: checked, data } = parseConfigDocument(text, source);
+    assertNoLiteralSecrets(checked, source);
+    const incoming = data as GatehouseConfig;
 
     const mode: ImportMode = flags.replace ? 'replace' : 'merge';
-    let current: GatehouseConfig;
-    try {
-      current = this.store.read();
-    } catch (e) {
-      if (mode !== 'replace' || !isUserError(e) || (e.code !== 'config_parse' && e.code !== 'config_invalid')) throw e;
-      process.stderr.write(`Note: ${this.store.path} does not load (${e.message.split('\n')[0]}); --replace overwrites it.\n`);
-      current = { version: 1, backends: {} };
-    }
-
-    const next = applyImport(current, incoming, mode);
-    const changes = diffConfigs(current, next);
     const dryRun = Boolean(flags['dry-run']);
+    let changes!: ConfigChanges;
+    const apply = (current: GatehouseConfig): GatehouseConfig => {
+      const next = applyImport(current, incoming, mode);
+      changes = diffConfigs(current, next);
+      return next;
+    };
+    const broken = (e: unknown) => mode === 'replace' && isUserError(e) && (e.code === 'config_parse' || e.code === 'config_invalid');
+    try {
+      if (dryRun) apply(this.store.read());
+      // One locked read-modify-write, so a concurrent `backends add` is neither lost nor lost to us.
+      else this.store.update(apply);
+    } catch (e) {
+      if (!broken(e)) throw e;
+      process.stderr.write(`Note: ${this.store.path} does not load (${(e as Error).message.split('\n')[0]}); --replace overwrites it.\n`);
+      const next = apply({ version: 1, backends: {} });
+      if (!dryRun) this.store.write(next);
+    }
     const written = !dryRun && !changes.same;
-    if (written) this.store.write(next);
 
     const lines = describeChanges(changes);
     if (lines.length) this.log(lines.join('\n'));
@@ -70,6 +78,13 @@ export default class ConfigImport extends BaseCommand {
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  let size = 0;
+  for await (const chunk of process.stdin) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_CONFIG_BYTES) {
+      throw new UserError(`The config on stdin is over the ${formatBytes(MAX_CONFIG_BYTES)} limit.`, { code: 'config_too_large', hint: 'Check that it is the right file.' });
+    }
+    chunks.push(chunk as Buffer);
+  }
   return Buffer.concat(chunks).toString('utf8');
 }

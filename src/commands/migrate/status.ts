@@ -67,13 +67,14 @@ export default class MigrateStatus extends BaseCommand {
   static override flags = {
     unused: Flags.boolean({ summary: 'Only aliases with no recorded calls.' }),
     called: Flags.boolean({ summary: 'Only aliases that are still called.', exclusive: ['unused'] }),
+    url: Flags.string({ summary: 'The gateway to ask, by its URL, when several run with this config dir.' }),
   };
 
   async run(): Promise<StatusResult> {
     const { flags } = await this.parse(MigrateStatus);
     let body: AdminAliasesResult;
     try {
-      body = await callAdmin(this.store.dir, 'GET /aliases');
+      body = await callAdmin(this.store.dir, 'GET /aliases', undefined, { url: flags.url });
     } catch (e) {
       if (isUserError(e) && e.code === 'admin_failed' && /\b404\b|not_found/.test(e.message)) {
         throw new UserError('The running gateway does not serve aliases.', {

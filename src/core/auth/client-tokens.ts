@@ -2,7 +2,7 @@
  * Static bearer tokens for inbound clients (`gateway.auth.mode: bearer`).
  *
  * Only a SHA-256 hash of each token is stored, in `client-tokens.json` in the config dir (mode
- * 0600, atomic writes). SHA-256 rather than scrypt on purpose: the tokens are 256 random bits that
+ * 0600, atomic writes through symlinks, each create and revoke under a cross-process lock). SHA-256 rather than scrypt on purpose: the tokens are 256 random bits that
  * Gatehouse generates itself, so there is nothing to brute-force that a slow hash would protect,
  * and a slow hash would be run on every request by anyone who can reach the port (a CPU lever for
  * an unauthenticated caller). scrypt is for low-entropy secrets people choose; these are not.
@@ -15,6 +15,7 @@ import { readFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../config/atomic.js';
+import { withFileLock, withFileLockSync } from '../config/lock.js';
 import { ExitCode, UserError } from '../errors.js';
 
 export const CLIENT_TOKENS_FILE = 'client-tokens.json';
@@ -111,18 +112,20 @@ export class ClientTokenStore {
   /** Creates a token for a client and returns it; only its hash is kept. */
   create(client: string, opts: { replace?: boolean } = {}): { token: string; replaced: boolean } {
     assertClientName(client);
-    const file = this.read();
-    const replaced = Boolean(file.clients[client]);
-    if (replaced && !opts.replace) {
-      throw new UserError(`Client "${client}" already has a token.`, {
-        code: 'client_token_exists',
-        hint: `Revoke it first (\`gatehouse clients token revoke ${client}\`), or pass --replace to issue a new one (the old one stops working).`,
-      });
-    }
-    const token = generateToken();
-    file.clients[client] = { hash: hashToken(token), createdAt: new Date().toISOString() };
-    this.write(file);
-    return { token, replaced };
+    return withFileLockSync(this.path, () => {
+      const file = this.read();
+      const replaced = Boolean(file.clients[client]);
+      if (replaced && !opts.replace) {
+        throw new UserError(`Client "${client}" already has a token.`, {
+          code: 'client_token_exists',
+          hint: `Revoke it first (\`gatehouse clients token revoke ${client}\`), or pass --replace to issue a new one (the old one stops working).`,
+        });
+      }
+      const token = generateToken();
+      file.clients[client] = { hash: hashToken(token), createdAt: new Date().toISOString() };
+      this.write(file);
+      return { token, replaced };
+    });
   }
 
   list(): ClientTokenInfo[] {
@@ -134,17 +137,19 @@ export class ClientTokenStore {
   }
 
   revoke(client: string): void {
-    const file = this.read();
-    if (!file.clients[client]) {
-      const known = Object.keys(file.clients);
-      throw new UserError(`No client token for "${client}".`, {
-        code: 'client_token_unknown',
-        hint: known.length ? `Clients with tokens: ${known.join(', ')}.` : 'No client tokens exist yet; create one with `gatehouse clients token create <client>`.',
-        details: { client, known },
-      });
-    }
-    delete file.clients[client];
-    this.write(file);
+    withFileLockSync(this.path, () => {
+      const file = this.read();
+      if (!file.clients[client]) {
+        const known = Object.keys(file.clients);
+        throw new UserError(`No client token for "${client}".`, {
+          code: 'client_token_unknown',
+          hint: known.length ? `Clients with tokens: ${known.join(', ')}.` : 'No client tokens exist yet; create one with `gatehouse clients token create <client>`.',
+          details: { client, known },
+        });
+      }
+      delete file.clients[client];
+      this.write(file);
+    });
   }
 }
 
@@ -216,10 +221,12 @@ export class ClientTokenVerifier {
       this.usedLoaded = true;
     }
     this.lastUsed[client] = new Date(now).toISOString();
-    try {
-      writeFileAtomic(this.usedPath, `${JSON.stringify({ version: 1, clients: this.lastUsed }, null, 2)}\n`, { mode: 0o600, keepMode: false });
-    } catch {
+    // Not awaited: auth never waits on bookkeeping. Locked and merged, because two gateways can share a config dir.
+    void withFileLock(this.usedPath, async () => {
+      const merged = { ...readUsed(this.usedPath), ...this.lastUsed };
+      writeFileAtomic(this.usedPath, `${JSON.stringify({ version: 1, clients: merged }, null, 2)}\n`, { mode: 0o600, keepMode: false });
+    }).catch(() => {
       // Last-used is a convenience for `clients token list`; a read-only config dir must not fail auth.
-    }
+    });
   }
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readlinkSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 
 export interface AtomicWriteOptions {
   /** File mode for a new file (default 0600). */
@@ -9,11 +9,34 @@ export interface AtomicWriteOptions {
   keepMode?: boolean;
 }
 
+const MAX_LINKS = 40;
+
+/**
+ * The file a write to `path` must replace: symlinks followed (even one whose target does not exist
+ * yet), so a rename replaces the target and the link survives. Renaming over the link itself would
+ * turn a linked config or secrets file into a private copy.
+ */
+export function resolveWriteTarget(path: string): string {
+  let cur = resolve(path);
+  for (let i = 0; i < MAX_LINKS; i++) {
+    let isLink: boolean;
+    try {
+      isLink = lstatSync(cur).isSymbolicLink();
+    } catch {
+      return cur;
+    }
+    if (!isLink) return cur;
+    cur = resolve(dirname(cur), readlinkSync(cur));
+  }
+  throw Object.assign(new Error(`Too many levels of symbolic links at ${path}`), { code: 'ELOOP' });
+}
+
 /**
  * Writes a file so that readers see either the old bytes or the new ones, never a torn mix:
- * temp file in the same folder (same filesystem, so rename is atomic), fsync, rename.
+ * temp file in the same folder as the real target (same filesystem, so rename is atomic), fsync, rename.
  */
-export function writeFileAtomic(path: string, data: string, options: AtomicWriteOptions = {}): void {
+export function writeFileAtomic(file: string, data: string, options: AtomicWriteOptions = {}): void {
+  const path = resolveWriteTarget(file);
   const dir = dirname(path);
   mkdirSync(dir, { recursive: true });
   let mode = options.mode ?? 0o600;

@@ -1,8 +1,13 @@
-import { readFile } from 'node:fs/promises';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, stringify, type Document } from 'yaml';
 import type { z } from 'zod';
 import { UserError, ExitCode } from '../errors.js';
 import { configSchema, type GatehouseConfig } from './schema.js';
+import { MAX_CONFIG_BYTES, formatBytes, readBoundedFile } from './read-file.js';
+
+/** More backends than any real gateway runs; a bound so a pasted or generated file cannot make every command crawl. */
+export const MAX_BACKENDS = 500;
+/** YAML aliases expanded per document; an alias bomb (billion laughs) stops here with a clean error. */
+export const MAX_YAML_ALIASES = 100;
 
 /** Where a config path sits in the source text (1-based), when the source is a document we parsed. */
 export type IssueLocator = (path: ReadonlyArray<PropertyKey>) => { line: number; col: number } | undefined;
@@ -228,12 +233,30 @@ export function parseConfigDocument(text: string, source: string): ParsedConfigT
       details: { source, line: pos?.line, col: pos?.col },
     });
   }
-  const data = doc.toJS() ?? {};
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES }) ?? {};
+  } catch (e) {
+    if (!(e instanceof ReferenceError) && !/alias/i.test((e as Error).message)) throw e;
+    throw new UserError(`Cannot load ${source}: its YAML aliases expand too far (${(e as Error).message.split('\n')[0]}).`, {
+      code: 'config_aliases',
+      hint: `Use fewer YAML aliases (*name), or write the repeated values out; at most ${MAX_YAML_ALIASES} alias expansions are allowed.`,
+      details: { source },
+    });
+  }
   if (typeof data !== 'object' || Array.isArray(data)) {
     throw new UserError(`Invalid configuration in ${source}: the top level must be a mapping (version, gateway, backends), not ${describeInput(data)}.`, {
       code: 'config_invalid',
       hint: `Start ${source} with \`version: 1\` and a \`backends:\` mapping; \`gatehouse config export\` prints an example.`,
       details: { source, issues: [{ path: [], code: 'invalid_type', message: 'the top level must be a mapping' }] },
+    });
+  }
+  const backends = (data as { backends?: unknown }).backends;
+  if (backends && typeof backends === 'object' && Object.keys(backends).length > MAX_BACKENDS) {
+    throw new UserError(`${source} lists ${Object.keys(backends).length} backends, over the limit of ${MAX_BACKENDS}.`, {
+      code: 'config_too_many_backends',
+      hint: 'Check that it is the right file; split a generated list across gateways.',
+      details: { source, backends: Object.keys(backends).length, max: MAX_BACKENDS },
     });
   }
   return { config: validateConfig(data, source, yamlLocator(doc, lineCounter)), doc, data };
@@ -243,16 +266,16 @@ export function parseConfigText(text: string, source: string): GatehouseConfig {
   return parseConfigDocument(text, source).config;
 }
 
+/** Reads a config file to parse: bounded in size, and never blocking on a FIFO or failing raw on a directory. */
 export async function readConfigText(path: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(`Cannot read config file ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (e as Error).message}`, {
+  const text = await readBoundedFile(path, { what: 'config file', sizeHint: `Config files are limited to ${formatBytes(MAX_CONFIG_BYTES)}.` });
+  if (text === undefined) {
+    throw new UserError(`Cannot read config file ${path}: no such file`, {
       code: 'config_missing',
-      hint: code === 'ENOENT' ? 'Check the path, or create one with `gatehouse config export --output gatehouse.yaml`.' : 'Check the path and the file permissions.',
+      hint: 'Check the path, or create one with `gatehouse config export --output gatehouse.yaml`.',
     });
   }
+  return text;
 }
 
 export async function loadConfigFile(path: string): Promise<GatehouseConfig> {

@@ -3,8 +3,8 @@ import type { GatehouseConfig } from './schema.js';
 
 const HEADER = [
   ' Gatehouse configuration.',
-  ' Validate with `gatehouse config validate <file>`; load with `gatehouse config import <file>`',
-  ' or serve it directly with `gatehouse serve --config <file>`.',
+  ' `gatehouse serve` serves this file; `gatehouse backends add|update|remove` edit it in place,',
+  ' keeping comments. Check it with `gatehouse config validate <file>`.',
   ' Secrets are references only: secret:<name> (OS keychain) or env:<VAR>.',
 ].join('\n');
 

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
+import { withFileLock } from '../config/lock.js';
 import { atomicWriteFile } from './atomic.js';
 import type { SecretStore } from './resolve.js';
 
@@ -13,7 +14,8 @@ interface FileShape {
 
 /**
  * Secrets in one JSON file, mode 0600, in the config dir: for headless hosts and containers where
- * no keychain runs. Every write replaces the file atomically.
+ * no keychain runs. Every change is a read-modify-write under a cross-process lock, and replaces
+ * the file atomically (through a symlink, at its target).
  */
 export class FileSecretStore implements SecretStore {
   readonly kind = 'file' as const;
@@ -64,17 +66,21 @@ export class FileSecretStore implements SecretStore {
   }
 
   async set(name: string, value: string): Promise<void> {
-    const data = await this.read();
-    data.secrets[name] = { value, updatedAt: new Date().toISOString() };
-    await this.write(data);
+    await withFileLock(this.path, async () => {
+      const data = await this.read();
+      data.secrets[name] = { value, updatedAt: new Date().toISOString() };
+      await this.write(data);
+    });
   }
 
   async remove(name: string): Promise<boolean> {
-    const data = await this.read();
-    if (!Object.hasOwn(data.secrets, name)) return false;
-    delete data.secrets[name];
-    await this.write(data);
-    return true;
+    return withFileLock(this.path, async () => {
+      const data = await this.read();
+      if (!Object.hasOwn(data.secrets, name)) return false;
+      delete data.secrets[name];
+      await this.write(data);
+      return true;
+    });
   }
 
   async list(): Promise<Array<{ name: string; updatedAt?: string }>> {

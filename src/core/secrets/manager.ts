@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { configDir } from '../config/paths.js';
 import { ExitCode, UserError, errorMessage } from '../errors.js';
+import { withFileLock } from '../config/lock.js';
 import { atomicWriteFile } from './atomic.js';
 import { FileSecretStore } from './file-store.js';
 import { KeychainStore } from './keychain.js';
@@ -79,9 +80,9 @@ export class SecretManager implements SecretStore {
   }
 
   async setDefaultStore(store: WritableStore): Promise<void> {
-    const index = await this.readIndex();
-    index.defaultStore = store;
-    await this.writeIndex(index);
+    await this.updateIndex((index) => {
+      index.defaultStore = store;
+    });
   }
 
   backend(store: WritableStore): SecretStore {
@@ -122,10 +123,11 @@ export class SecretManager implements SecretStore {
       updatedAt: now,
       ...(opts.meta ?? prev?.meta ? { meta: opts.meta ?? prev!.meta } : {}),
     };
-    const index = await this.readIndex();
     const { name: _n, ...entry } = info;
-    index.entries[name] = entry;
-    await this.writeIndex(index);
+    await this.updateIndex((index) => {
+      // createdAt from the entry as it is now under the lock, in case another writer got there first.
+      index.entries[name] = { ...entry, createdAt: index.entries[name]?.createdAt ?? entry.createdAt };
+    });
     const warnings: string[] = [];
     if (prev && prev.store !== store) {
       try {
@@ -142,9 +144,9 @@ export class SecretManager implements SecretStore {
     if (!entry) return false;
     // Backend first: if the keychain is unreachable nothing changes and the error says why.
     await this.backend(entry.store).remove(name);
-    const index = await this.readIndex();
-    delete index.entries[name];
-    await this.writeIndex(index);
+    await this.updateIndex((index) => {
+      delete index.entries[name];
+    });
     return true;
   }
 
@@ -177,8 +179,13 @@ export class SecretManager implements SecretStore {
     }
   }
 
-  private async writeIndex(index: IndexShape): Promise<void> {
-    await atomicWriteFile(this.indexPath, `${JSON.stringify(index, null, 2)}\n`, 0o600);
+  /** Read-modify-write of the index under its cross-process lock, so concurrent `secrets set` lose nothing. */
+  private async updateIndex(change: (index: IndexShape) => void): Promise<void> {
+    await withFileLock(this.indexPath, async () => {
+      const index = await this.readIndex();
+      change(index);
+      await atomicWriteFile(this.indexPath, `${JSON.stringify(index, null, 2)}\n`, 0o600);
+    });
   }
 }
 

@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
 import { addBackend, describeBackend, listBackends, removeBackend, setBackendEnabled } from '../../../src/core/backends/registry.js';
 import { renderBackendDetail, renderBackendTable, renderTable } from '../../../src/core/backends/render.js';
@@ -37,7 +38,7 @@ describe('registry', () => {
     expect(setBackendEnabled(s, 'a', false)).toEqual({ changed: false });
     expect(s.getBackend('a').disabled).toBe(true);
     expect(setBackendEnabled(s, 'a', true)).toEqual({ changed: true });
-    expect(JSON.parse(readFileSync(s.path, 'utf8')).backends.a).toEqual({ type: 'stdio', command: 'y' });
+    expect(parseYaml(readFileSync(s.path, 'utf8')).backends.a).toEqual({ type: 'stdio', command: 'y' });
     expect(removeBackend(s, 'a')).toEqual({ type: 'stdio', command: 'y' });
     expect(() => removeBackend(s, 'a')).toThrow(/No backend named "a"/);
   });
