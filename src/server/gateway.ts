@@ -322,8 +322,13 @@ export class Gateway {
       await Promise.race([Promise.allSettled([...this.inFlight]), new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())))]);
     }
     // The drain is over: every call still unanswered gets a final "gateway shutting down" error
-    // before the backends go (their stop would otherwise answer with a backend error).
-    await this.sessions.failPending();
+    // before the backends go (their stop would otherwise answer with a backend error). Only when a
+    // call outlasted the drain, and after one turn of the loop, so results that just settled are
+    // written first.
+    if (this.inFlight.size > 0) {
+      await new Promise((r) => setImmediate(r));
+      await this.sessions.failPending();
+    }
     this.router.dispose();
     // Backends first: a call still in flight past the deadline then fails with a clear error, which
     // the HTTP side writes before it closes (closing first would cut the client off mid-response).
