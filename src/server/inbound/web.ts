@@ -50,6 +50,8 @@ export async function writeWebResponse(res: ServerResponse, response: Response, 
     res.end();
     return;
   }
+  // A stream's client learns it is open now, not at the first event (which may be minutes away).
+  if (String(headers['content-type'] ?? '').includes('text/event-stream')) res.flushHeaders();
   const reader = response.body.getReader();
   res.on('close', () => void reader.cancel().catch(() => undefined));
   try {
