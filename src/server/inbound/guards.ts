@@ -81,14 +81,35 @@ export function rpcError(code: number, message: string, id: string | number | nu
   return { jsonrpc: '2.0', error: { code, message }, id };
 }
 
+/** How much of an oversized body is read and dropped after the 413, and for how long, before the socket is cut. */
+const DRAIN_BYTES = 8 * 1024 * 1024;
+const DRAIN_MS = 2_000;
+
 /**
- * 413 and close: the rest of an oversized body is never read, so the socket cannot carry another
- * request (a keep-alive answer here left clients waiting forever on the next one).
+ * 413, then close. A keep-alive answer here once left the socket dead (the rest of the body was
+ * never read, so the next request on it was never answered). The rest of the body is read and
+ * dropped for a bounded time and size first: closing on a client still sending makes the kernel
+ * reset the connection, and the reset can discard the 413 before the client reads it.
  */
 export function sendTooLarge(req: IncomingMessage, res: ServerResponse): void {
+  const socket = req.socket;
   res.shouldKeepAlive = false;
-  res.once('finish', () => req.socket.destroySoon?.() ?? req.socket.end());
   sendJson(res, 413, { ...(rpcError(-32000, `Request body too large: the limit is ${MAX_BODY_BYTES} bytes.`) as object), error_code: 'payload_too_large' }, { Connection: 'close' });
+  let drained = 0;
+  const done = () => {
+    clearTimeout(timer);
+    req.removeAllListeners('data');
+    socket?.destroySoon();
+  };
+  const timer = setTimeout(done, DRAIN_MS);
+  timer.unref();
+  req.on('data', (chunk: Buffer) => {
+    drained += chunk.length;
+    if (drained > DRAIN_BYTES) done();
+  });
+  req.once('end', done);
+  req.once('error', done);
+  req.resume();
 }
 
 /** Answers an unexpected failure with a generic 500; the detail goes to the bus (and so the log), never to the client. */
@@ -104,23 +125,49 @@ export function sendInternalError(req: IncomingMessage, res: ServerResponse, bus
 
 export type Body = { text: string; json?: unknown; parseError?: boolean } | { tooLarge: true };
 
-export async function readBody(req: IncomingMessage): Promise<Body> {
+/**
+ * Reads a JSON body up to MAX_BODY_BYTES. Over the limit it stops reading without destroying the
+ * request (that would take the socket, and the 413, with it); sendTooLarge then closes.
+ */
+export function readBody(req: IncomingMessage): Promise<Body> {
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > MAX_BODY_BYTES) return { tooLarge: true };
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return { tooLarge: true };
-    chunks.push(chunk as Buffer);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (!text) return { text, json: undefined, parseError: true };
-  try {
-    return { text, json: JSON.parse(text) };
-  } catch {
-    return { text, parseError: true };
-  }
+  if (declared > MAX_BODY_BYTES) return Promise.resolve({ tooLarge: true });
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const stop = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        stop();
+        req.pause();
+        chunks.length = 0;
+        return resolve({ tooLarge: true });
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      stop();
+      const text = Buffer.concat(chunks).toString('utf8');
+      if (!text) return resolve({ text, json: undefined, parseError: true });
+      try {
+        resolve({ text, json: JSON.parse(text) });
+      } catch {
+        resolve({ text, parseError: true });
+      }
+    };
+    const onError = (e: Error) => {
+      stop();
+      reject(e);
+    };
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('error', onError);
+  });
 }
 
 /**
