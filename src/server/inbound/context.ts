@@ -20,7 +20,11 @@ export interface InboundContext {
 export function streamBound(ctx: InboundContext, client: string, sessionId?: string): StreamBound {
   return {
     limitBytes: ctx.limits.maxStreamBufferBytes,
-    onDropped: (bufferedBytes) => ctx.bus.emit('stream.dropped', { ...(sessionId ? { sessionId } : {}), client, bufferedBytes, limitBytes: ctx.limits.maxStreamBufferBytes }),
+    onDropped: (bufferedBytes) => {
+      // The session's name may have been learnt after the stream opened (an SSE client's initialize).
+      const name = (sessionId && ctx.registry.get(sessionId)?.identity.client) || client;
+      ctx.bus.emit('stream.dropped', { ...(sessionId ? { sessionId } : {}), client: name, bufferedBytes, limitBytes: ctx.limits.maxStreamBufferBytes });
+    },
   };
 }
 

@@ -20,8 +20,9 @@ export async function openSseSession(ctx: InboundContext, req: IncomingMessage, 
   const refusal = ctx.registry.admit(identity);
   if (refusal) return sendJson(res, 503, { error: 'session_limit', message: refusal.message }, { 'Retry-After': String(refusal.retryAfterSec) });
   exemptFromTimeouts(req);
-  const transport = new SseServerTransport(res, '/messages', { keepAliveMs: ctx.limits.keepAliveInterval * 1000, bound: streamBound(ctx, identity.client) });
-  const id = transport.sessionId;
+  let id = '';
+  const transport = new SseServerTransport(res, '/messages', { keepAliveMs: ctx.limits.keepAliveInterval * 1000, bound: { ...streamBound(ctx, identity.client), onDropped: (n) => streamBound(ctx, identity.client, id).onDropped(n) } });
+  id = transport.sessionId;
   const server = ctx.router.createServer({ era: 'legacy', transport: 'sse', sessionId: id, ...(caller ? { client: caller.client } : {}), identity });
   const peer = trackSessionTransport(transport, server, ctx.registry, id);
   const session = ctx.registry.open({ id, era: 'legacy', transport: 'sse', identity, peer, end: () => void server.close().catch(() => undefined) });
