@@ -164,7 +164,7 @@ In a terminal it shows a live dashboard; otherwise (or with --no-tui) it logs on
     let stdioHandle: { close(): Promise<void> } | undefined;
     if (flags.stdio) {
       const { serveStdioInbound } = await import('../server/inbound/stdio.js');
-      const h = await serveStdioInbound(gateway.router);
+      const h = await serveStdioInbound(gateway.router, gateway.sessions);
       gateway.onListChanged = (k) => h.notifyListChanged(k);
       gateway.onResourceUpdated = (uri, sessionKey) => h.notifyResourceUpdated(uri, sessionKey);
       gateway.onSubscription = (sessionKey, uri, on) => h.trackSubscription(sessionKey, uri, on);

@@ -28,7 +28,12 @@ export interface GatewayEvents {
   'catalog.changed': { kind: 'tools' | 'resources' | 'resourceTemplates' | 'prompts'; backend?: string; diff: CatalogDiff; total: number; entries?: CatalogEntryInfo[] };
   'naming.warning': { message: string; backend?: string; name?: string };
   'session.opened': { sessionId: string; client: string; era: 'legacy' | 'modern'; transport: string; identity?: string };
-  'session.closed': { sessionId: string; client: string; reason?: string };
+  /** deleted: the client ended it; expired: idle past gateway.sessions.idleTimeout; evicted: made room at a cap; disconnected: its stream or process went away; shutdown: the gateway stopped. */
+  'session.closed': { sessionId: string; client: string; reason?: 'deleted' | 'expired' | 'evicted' | 'disconnected' | 'shutdown' };
+  /** A new session was refused because every session counted against the named limit is busy. */
+  'session.refused': { client: string; limit: 'max' | 'maxPerClient'; cap: number };
+  /** A response stream was closed because its client stopped reading and its unread output passed the bound. */
+  'stream.dropped': { sessionId?: string; client: string; bufferedBytes: number; limitBytes: number };
   'call.started': { callId: string; client: string; sessionId?: string; method: string; name?: string; backend?: string; requestBytes: number; arguments?: unknown; identity?: string; traceId?: string };
   'call.finished': { callId: string; client: string; sessionId?: string; method: string; name?: string; backend?: string; durationMs: number; outcome: CallOutcome; responseBytes: number; error?: string; result?: string };
   /** A backend message that belongs to no single call (a log notification with several calls in flight). `message` is a redacted, cut summary. */
@@ -48,6 +53,10 @@ export interface GatewayEvents {
   'config.invalid': { source: string; trigger: string; error: string; hint?: string };
   /** Settings changed that only take effect when the gateway is restarted (host, port, …). */
   'config.restart_needed': { source: string; settings: string[] };
+  /** An unexpected failure while answering an inbound request; the client got a generic 500. */
+  'inbound.error': { method: string; path: string; message: string };
+  /** A connection was refused because its remote address holds gateway.inbound.maxConnectionsPerAddress already. */
+  'inbound.refused': { remote: string; limit: number };
 }
 
 export type GatewayEventName = keyof GatewayEvents;

@@ -11,6 +11,7 @@ import { ConfigReloader } from './config-reload.js';
 import { applyBackendChanges, planReconcile, summarize } from './reconcile.js';
 import { HttpApp, type HttpAppOptions } from './inbound/http.js';
 import { Router, type RouterDeps } from './router.js';
+import { SessionRegistry } from './sessions.js';
 import { McpUpstream, isMcpBackend } from './upstream/mcp.js';
 import { cfAccessHeaders } from '../core/cfaccess/headers.js';
 import { writeRunState } from '../core/config/run-state.js';
@@ -65,6 +66,8 @@ export class Gateway {
   readonly upstreams: Upstream[] = [];
   readonly catalog: Catalog;
   readonly router: Router;
+  /** Every client session of every transport; the dashboard, admin API and events read it. */
+  readonly sessions: SessionRegistry;
   http?: HttpApp;
   url?: string;
   private readonly adminToken = randomBytes(24).toString('base64url');
@@ -87,6 +90,12 @@ export class Gateway {
     this.bus = opts.bus ?? new EventBus();
     this.config = opts.config;
     const gw = this.config.gateway ?? {};
+    this.sessions = new SessionRegistry(this.bus, gw.sessions ?? {});
+    // However a session ends (deleted, expired, evicted, gone), its per-session backend children go with it.
+    this.sessions.onEnded = (s) => {
+      if (s.transport === 'stateless') return;
+      for (const u of this.upstreams) void u.releaseSession?.(s.id)?.catch(() => undefined);
+    };
     this.naming = {
       mode: opts.prefixMode ?? gw.prefixMode ?? DEFAULTS.prefixMode,
       separator: gw.separator ?? DEFAULTS.separator,
@@ -100,7 +109,9 @@ export class Gateway {
       serverInfo: { name: 'gatehouse', version: VERSION },
       instructions: 'Gatehouse federates several MCP backends; tool names carry the backend prefix.',
       onSubscribe: (session, uri, _u, on) => {
-        this.http?.trackSubscription(session, uri, on);
+        const s = this.sessions.get(session);
+        if (s && on) s.subscriptions.add(uri);
+        else s?.subscriptions.delete(uri);
         this.onSubscription?.(session, uri, on);
       },
       aliases: () => this.aliases,
@@ -250,6 +261,8 @@ export class Gateway {
         port: this.opts.port ?? gw.port ?? DEFAULTS.port,
         router: this.router,
         bus: this.bus,
+        sessions: this.sessions,
+        limits: gw.inbound,
         allowedHosts: gw.allowedHosts,
         allowedOrigins: gw.allowedOrigins,
         readiness: () => this.readiness(),
@@ -261,9 +274,6 @@ export class Gateway {
         authenticate: this.opts.authenticate,
         wellKnown: this.opts.wellKnown,
       });
-      this.http.onSessionClosed = (id) => {
-        for (const u of this.upstreams) void u.releaseSession?.(id);
-      };
       const where = await this.http.listen();
       this.url = where.url;
       this.bus.emit('gateway.listening', { url: where.url, host: where.host, port: where.port, transports: ['streamable-http', 'sse'] });
@@ -305,6 +315,8 @@ export class Gateway {
     this.naming.separator = gw.separator ?? DEFAULTS.separator;
     this.routerDeps.defaultTimeoutMs = (gw.callTimeout ?? DEFAULTS.callTimeout) * 1000;
     this.aliases = aliases;
+    // New bounds hold for the next admission and expiry sweep; open sessions stay open.
+    if (plan.live.includes('sessions')) this.sessions.configure(gw.sessions ?? {});
     if (plan.live.includes('refreshInterval')) {
       for (const u of this.upstreams) if (u instanceof McpUpstream) u.setRefreshInterval((gw.refreshInterval ?? DEFAULTS.refreshInterval) * 1000);
     }
@@ -364,7 +376,8 @@ export class Gateway {
       pid: process.pid,
       startedAt: new Date(this.startedAt).toISOString(),
       inFlight: this.inFlight.size,
-      sessions: this.http?.sessions.size ?? 0,
+      sessions: this.sessions.size,
+      sessionList: this.sessions.list(),
       exposedTools: this.catalog.toolEntries(),
       catalog: {
         tools: this.catalog.tools.length,
@@ -414,11 +427,21 @@ export class Gateway {
     while (this.inFlight.size > 0 && Date.now() < deadline) {
       await Promise.race([Promise.allSettled([...this.inFlight]), new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())))]);
     }
+    // The drain is over: every call still unanswered gets a final "gateway shutting down" error
+    // before the backends go (their stop would otherwise answer with a backend error). Only when a
+    // call outlasted the drain, and after one turn of the loop, so results that just settled are
+    // written first.
+    if (this.inFlight.size > 0) {
+      await new Promise((r) => setImmediate(r));
+      await this.sessions.failPending();
+    }
     this.router.dispose();
     // Backends first: a call still in flight past the deadline then fails with a clear error, which
     // the HTTP side writes before it closes (closing first would cut the client off mid-response).
     await Promise.all(this.upstreams.map((u) => u.stop()));
     await this.http?.close();
+    this.sessions.closeAll('shutdown');
+    this.sessions.dispose();
     if (this.statePath) await rm(this.statePath, { force: true });
     this.bus.emit('gateway.stopped', {});
   }

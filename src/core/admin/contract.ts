@@ -27,10 +27,28 @@ export interface AdminStatus {
   startedAt: string;
   inFlight: number;
   sessions: number;
+  /** Every open session, from the gateway's one registry. */
+  sessionList?: AdminSession[];
   exposedTools: Array<{ name: string; backend: string; original: string }>;
   catalog: { tools: number; resources: number; resourceTemplates: number; prompts: number };
   backends: AdminBackendStatus[];
   config: ConfigHealth;
+}
+
+/** One open client session as the admin API reports it (never a credential). */
+export interface AdminSession {
+  id: string;
+  era: 'legacy' | 'modern';
+  transport: string;
+  client: string;
+  subject?: string;
+  via: string;
+  roles: string[];
+  subscriptions: string[];
+  createdAt: string;
+  lastActivity: string;
+  inFlight: number;
+  streams: number;
 }
 
 export interface AdminRefreshResult {

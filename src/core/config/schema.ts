@@ -256,6 +256,30 @@ export const authSchema = z
     }
   });
 
+/** Bounds on client sessions (src/server/sessions.ts holds the defaults). */
+const sessionsSchema = z.strictObject({
+  /** Seconds without traffic before an idle session expires (default 1800). */
+  idleTimeout: z.number().positive().max(7 * 86_400).optional(),
+  /** Sessions held at once (default 1000); at the cap the least recently used idle one is evicted. */
+  max: z.number().int().min(1).max(1_000_000).optional(),
+  /** Sessions one client identity may hold at once (default 100). */
+  maxPerClient: z.number().int().min(1).max(1_000_000).optional(),
+});
+
+/** Limits on inbound HTTP connections and streams (src/server/inbound/limits.ts holds the defaults). */
+const inboundSchema = z.strictObject({
+  /** Seconds a client has to send its request headers (default 15). */
+  headersTimeout: z.number().positive().max(600).optional(),
+  /** Seconds a client has to send a whole request body (default 60); streams are exempt. */
+  requestTimeout: z.number().positive().max(3_600).optional(),
+  /** Open connections allowed from one remote address (default 256). */
+  maxConnectionsPerAddress: z.number().int().min(1).max(100_000).optional(),
+  /** Bytes of unread output one response stream may hold before it is closed (default 8 MiB). */
+  maxStreamBufferBytes: z.number().int().min(65_536).optional(),
+  /** Seconds between SSE keep-alive comments (default 15). */
+  keepAliveInterval: z.number().min(0).max(3_600).optional(),
+});
+
 export const gatewaySchema = z.strictObject({
   host: z.string().optional(),
   port: z.number().int().min(0).max(65_535).optional(),
@@ -268,6 +292,8 @@ export const gatewaySchema = z.strictObject({
   callTimeout: z.number().positive().max(86_400).optional(),
   aliases: aliasesSchema.optional(),
   auth: authSchema.optional(),
+  sessions: sessionsSchema.optional(),
+  inbound: inboundSchema.optional(),
 });
 
 export const configSchema = z.strictObject({

@@ -23,7 +23,9 @@ import {
   type OAuthProtectedResourceMetadata,
 } from '@modelcontextprotocol/server';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { createHash } from 'node:crypto';
 import { ClientTokenVerifier } from '../../core/auth/client-tokens.js';
+import type { Identity } from '../../core/identity.js';
 import { normalizeTeam } from '../../core/cfaccess/tokens.js';
 import type { AuthConfig, AuthMode } from '../../core/config/schema.js';
 import { ExitCode, UserError } from '../../core/errors.js';
@@ -76,6 +78,15 @@ function missingSection(mode: string, shape: string): UserError {
   });
 }
 
+function accepted(identity: Identity): AuthOutcome {
+  return { ok: true, client: identity.client, ...(identity.subject ? { subject: identity.subject } : {}), identity };
+}
+
+/** A short, non-reversible id for a credential; sessions compare it, nothing displays it. */
+function fingerprint(value: string): string {
+  return createHash('sha256').update(value, 'utf8').digest('base64url').slice(0, 22);
+}
+
 function header(req: IncomingMessage, name: string): string | undefined {
   const v = req.headers[name];
   return Array.isArray(v) ? v[0] : v;
@@ -102,7 +113,8 @@ function bearerAuth(opts: InboundAuthOptions): InboundAuth {
       if (token === '') return refuse('bearer: malformed Authorization header', 'Expected Authorization: Bearer <token>');
       const client = await verifier.verify(token);
       if (!client) return refuse('bearer: unknown or revoked token', 'The token is unknown or revoked');
-      return { ok: true, client };
+      // Bound to this token, not its name: a revoked and re-created token for the same name is another credential.
+      return accepted({ client, roles: [], via: 'bearer', credentialId: `token:${fingerprint(token)}` });
     },
   };
 }
@@ -284,7 +296,9 @@ function jwtAuth(cfg: JwtConfig, opts: InboundAuthOptions): InboundAuth {
         const body = (await res.json().catch(() => ({ error: 'invalid_token' }))) as { error?: string; error_description?: string };
         return { ok: false, status: res.status, headers, body, reason: `jwt: ${jwtReason(e, body)}` };
       }
-      return { ok: true, client: info.clientId, ...(typeof info.extra?.sub === 'string' ? { subject: info.extra.sub } : {}) };
+      const sub = typeof info.extra?.sub === 'string' ? info.extra.sub : undefined;
+      // Bound to the subject (and issuer), not to one token: access tokens are refreshed during a session.
+      return accepted({ client: info.clientId, ...(sub ? { subject: sub } : {}), roles: [], via: 'jwt', credentialId: `jwt:${fingerprint(`${cfg.issuer}\n${sub ?? info.clientId}`)}` });
     },
     wellKnown: (req, path) => {
       if (path !== WELL_KNOWN && !path.startsWith(`${WELL_KNOWN}/`)) return undefined;
@@ -358,7 +372,8 @@ function cloudflareAccessAuth(cfg: CfConfig, opts: InboundAuthOptions): InboundA
       const p = r.payload;
       const client = (typeof p.email === 'string' && p.email) || (typeof p.common_name === 'string' && p.common_name) || undefined;
       if (!client) return refuse('assertion names no email or common_name', 'The Cloudflare Access assertion carries no identity.');
-      return { ok: true, client, ...(typeof p.sub === 'string' && p.sub ? { subject: p.sub } : {}) };
+      const sub = typeof p.sub === 'string' && p.sub ? p.sub : undefined;
+      return accepted({ client, ...(sub ? { subject: sub } : {}), roles: [], via: 'cloudflare-access', credentialId: `cf:${fingerprint(`${teamDomain}\n${sub ?? client}`)}` });
     },
   };
 }

@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { JSONRPCMessage, Transport } from '@modelcontextprotocol/server';
+import type { StreamBound } from './web.js';
+
+export interface SseTransportOptions {
+  keepAliveMs?: number;
+  /** Unread output beyond which the stream is closed rather than buffered (a client that stopped reading). */
+  bound?: StreamBound;
+}
 
 /**
  * The legacy HTTP+SSE server transport (protocol 2024-11-05): GET /sse opens an event stream whose
@@ -15,12 +22,15 @@ export class SseServerTransport implements Transport {
   onmessage?: (message: JSONRPCMessage, extra?: { authInfo?: unknown }) => void;
   private closed = false;
   private keepAlive?: NodeJS.Timeout;
+  private readonly keepAliveMs: number;
 
   constructor(
     private readonly res: ServerResponse,
     private readonly messagesPath: string,
-    private readonly keepAliveMs = 15_000,
-  ) {}
+    private readonly opts: SseTransportOptions = {},
+  ) {
+    this.keepAliveMs = opts.keepAliveMs ?? 15_000;
+  }
 
   async start(): Promise<void> {
     this.res.writeHead(200, {
@@ -32,7 +42,7 @@ export class SseServerTransport implements Transport {
     this.res.write(`event: endpoint\ndata: ${this.messagesPath}?sessionId=${this.sessionId}\n\n`);
     this.res.on('close', () => this.finish());
     if (this.keepAliveMs > 0) {
-      this.keepAlive = setInterval(() => this.res.write(': keep-alive\n\n'), this.keepAliveMs);
+      this.keepAlive = setInterval(() => this.write(': keep-alive\n\n'), this.keepAliveMs);
       this.keepAlive.unref();
     }
   }
@@ -44,7 +54,20 @@ export class SseServerTransport implements Transport {
 
   async send(message: JSONRPCMessage): Promise<void> {
     if (this.closed) throw new Error('SSE stream closed');
-    this.res.write(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
+    if (!this.write(`event: message\ndata: ${JSON.stringify(message)}\n\n`)) throw new Error('SSE stream closed: the client stopped reading');
+  }
+
+  /** Checked before each write, so one large message passes while a stream nobody reads does not grow. */
+  private write(text: string): boolean {
+    const bound = this.opts.bound;
+    if (bound && this.res.writableLength > bound.limitBytes) {
+      bound.onDropped(this.res.writableLength);
+      this.res.destroy();
+      this.finish();
+      return false;
+    }
+    this.res.write(text);
+    return true;
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,9 @@
-import type { JSONRPCMessage, Server, Transport } from '@modelcontextprotocol/server';
+import type { JSONRPCMessage, Server, Transport, TransportSendOptions } from '@modelcontextprotocol/server';
+import { EventBus } from '../../core/events.js';
+import { anonymousIdentity } from '../../core/identity.js';
 import { listenResourceUris, type Router } from '../router.js';
+import { SessionRegistry, type Session } from '../sessions.js';
+import { callTracker, serverPeer, type CallTracker } from './session-transport.js';
 
 /** The one session a `serve --stdio` client has, whatever its era. */
 export const STDIO_SESSION = 'stdio';
@@ -18,44 +22,62 @@ export interface StdioInbound {
  * serveStdio binds the era from the first message and pins one server instance for the connection).
  * Logs must go to stderr.
  */
-export async function serveStdioInbound(router: Router): Promise<StdioInbound> {
+export async function serveStdioInbound(router: Router, registry: SessionRegistry = new SessionRegistry(new EventBus())): Promise<StdioInbound> {
   const { serveStdio, StdioServerTransport } = await import('@modelcontextprotocol/server/stdio');
   // The pinned instance of either era: notifications sent on a 2026-07-28 instance reach the client's
   // subscriptions/listen streams that asked for them.
   const servers = new Set<Server>();
-  const subscriptions = new Set<string>();
   let era: 'legacy' | 'modern' | undefined;
   const transport = new StdioServerTransport();
-  const listens = watchListens(transport, router);
+  const send = transport.send.bind(transport) as (m: JSONRPCMessage, o?: TransportSendOptions) => Promise<void>;
+  const tracker = callTracker(registry, STDIO_SESSION, send);
+  transport.send = (message: JSONRPCMessage) => {
+    tracker.toClient(message);
+    return send(message);
+  };
+  // The one client that launched us holds its pipe open for the whole run: never idle, never evicted.
+  const session: Session = registry.open({ id: STDIO_SESSION, era: 'legacy', transport: 'stdio', identity: anonymousIdentity('stdio-client', 'stdio'), peer: serverPeer(() => servers, tracker) });
+  const endPipe = registry.openStream(STDIO_SESSION);
+  const listens = watchListens(transport, router, tracker);
+  let announced = false;
   const handle = serveStdio(
     (ctx) => {
-      const server = router.createServer({ era: ctx.era, transport: 'stdio', sessionId: STDIO_SESSION });
+      const server = router.createServer({ era: ctx.era, transport: 'stdio', sessionId: STDIO_SESSION, identity: session.identity });
       era = ctx.era;
+      session.era = ctx.era;
       servers.add(server);
+      server.oninitialized = () => {
+        const name = server.getClientVersion()?.name;
+        if (name) registry.rename(STDIO_SESSION, name);
+      };
+      if (!announced) {
+        announced = true;
+        queueMicrotask(() => registry.announce(session));
+      }
       return server;
     },
     { transport },
   );
-  const send = (fn: (s: Server) => Promise<void> | void) => {
-    for (const s of servers) void Promise.resolve(fn(s)).catch(() => undefined);
-  };
   return {
     close: async () => {
       await listens.releaseAll();
+      await tracker.failPending();
+      endPipe();
       await handle.close();
+      registry.close(STDIO_SESSION, 'disconnected');
     },
     notifyListChanged(kind) {
-      send((s) => (kind === 'tools' ? s.sendToolListChanged() : kind === 'prompts' ? s.sendPromptListChanged() : s.sendResourceListChanged()));
+      session.peer?.notifyListChanged(kind);
     },
     notifyResourceUpdated(uri, sessionKey) {
       if (sessionKey && sessionKey !== STDIO_SESSION) return;
-      if (era === 'legacy' && !subscriptions.has(uri)) return;
-      send((s) => s.sendResourceUpdated({ uri }));
+      if (era === 'legacy' && !session.subscriptions.has(uri)) return;
+      session.peer?.notifyResourceUpdated(uri);
     },
     trackSubscription(sessionKey, uri, subscribed) {
       if (sessionKey !== STDIO_SESSION) return;
-      if (subscribed) subscriptions.add(uri);
-      else subscriptions.delete(uri);
+      if (subscribed) session.subscriptions.add(uri);
+      else session.subscriptions.delete(uri);
     },
   };
 }
@@ -66,7 +88,7 @@ export async function serveStdioInbound(router: Router): Promise<StdioInbound> {
  * open (until its notifications/cancelled). A listen is delivered only once the backends are
  * subscribed, and later messages wait behind it, so order is kept and no early update is missed.
  */
-function watchListens(transport: Transport, router: Router): { releaseAll(): Promise<void> } {
+function watchListens(transport: Transport, router: Router, tracker: CallTracker): { releaseAll(): Promise<void> } {
   const releases = new Map<string | number, Promise<(() => Promise<void>) | undefined>>();
   let deliver: Transport['onmessage'];
   let queue: Promise<void> | undefined;
@@ -77,6 +99,8 @@ function watchListens(transport: Transport, router: Router): { releaseAll(): Pro
   };
   const onMessage = (message: JSONRPCMessage, extra?: unknown) => {
     const m = message as { id?: string | number; method?: string; params?: { requestId?: string | number } };
+    // A listen is a stream, not a call in flight: a final shutdown error is for calls.
+    if (m.method !== 'subscriptions/listen') tracker.fromClient(message);
     if (m.method === 'notifications/cancelled' && m.params?.requestId !== undefined) void release(m.params.requestId);
     const uris = m.id !== undefined ? listenResourceUris(message) : [];
     const pass = () => (deliver as (msg: JSONRPCMessage, extra?: unknown) => void | undefined)?.(message, extra);
