@@ -23,7 +23,17 @@ export async function openSseSession(ctx: InboundContext, req: IncomingMessage, 
   let id = '';
   const transport = new SseServerTransport(res, '/messages', { keepAliveMs: ctx.limits.keepAliveInterval * 1000, bound: { ...streamBound(ctx, identity.client), onDropped: (n) => streamBound(ctx, identity.client, id).onDropped(n) } });
   id = transport.sessionId;
-  const server = ctx.router.createServer({ era: 'legacy', transport: 'sse', sessionId: id, ...(caller ? { client: caller.client } : {}), identity });
+  // An SSE client names itself only in its initialize, after the stream is open: read the identity
+  // through the registry so calls carry the name the session was renamed to.
+  const server = ctx.router.createServer({
+    era: 'legacy',
+    transport: 'sse',
+    sessionId: id,
+    ...(caller ? { client: caller.client } : {}),
+    get identity() {
+      return ctx.registry.get(id)?.identity ?? identity;
+    },
+  });
   const peer = trackSessionTransport(transport, server, ctx.registry, id);
   const session = ctx.registry.open({ id, era: 'legacy', transport: 'sse', identity, peer, end: () => void server.close().catch(() => undefined) });
   transports.set(session, transport);

@@ -6,7 +6,7 @@ type Send = (message: JSONRPCMessage, options?: TransportSendOptions) => Promise
 
 /** The code of the final error a call gets when the gateway stops under it (server-defined range). */
 export const SHUTDOWN_ERROR_CODE = -32000;
-export const SHUTDOWN_MESSAGE = 'gateway shutting down';
+export const SHUTDOWN_MESSAGE = 'The gateway is shutting down; this call did not finish. Call it again when the gateway is back.';
 
 export interface CallTracker {
   /** Every client message is activity; a request is in flight until answered or cancelled. */

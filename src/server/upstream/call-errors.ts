@@ -15,6 +15,9 @@ export function mapCallError(
   if (e instanceof ProtocolError) {
     return new UpstreamError(`[${name}] ${e.message.replace(/^MCP error -?\d+: /, '')}`, e.code, name, e.data);
   }
+  // The SDK reports an aborted request in several ways (a timeout among them); the client's own
+  // cancellation is what happened, so say that.
+  if (ctx.signal.aborted && !(e instanceof ProtocolError)) return new UpstreamError(`Request cancelled.`, ErrorCodes.InternalError, name, undefined, 'cancelled');
   if (e instanceof SdkError) {
     const code = String(e.code);
     if (code === 'REQUEST_TIMEOUT') {

@@ -9,6 +9,7 @@ import type { GatewayState } from '../../../src/server/gateway.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
 import { NODE, ROOT, alive, closeAllClients, connectClient, stopChild, tempDir, until, waitForExit, writeConfig, type TempDir, type TestClient } from '../helpers.js';
 import { faultStdio } from './fault.js';
+import { runStatePath } from '../../../src/core/config/run-state.js';
 
 const pidOf = async (tc: TestClient, tool: string) => ((await tc.client.callTool({ name: tool, arguments: {} })).structuredContent as { pid: number }).pid;
 const orphans: number[] = [];
@@ -60,7 +61,7 @@ describe('gatehouse serve and a second SIGTERM', () => {
     child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (out += d));
     try {
-      const stateFile = join(dir.path, 'run', 'gateway.json');
+      const stateFile = runStatePath(dir.path, child.pid!);
       await until(() => existsSync(stateFile), 20_000, `the run-state file (output so far: ${out})`);
       const state = JSON.parse(readFileSync(stateFile, 'utf8')) as GatewayState;
       await until(async () => (await fetch(state.url.replace(/\/mcp$/, '/readyz')).catch(() => undefined))?.status === 200, 20_000, 'readiness');

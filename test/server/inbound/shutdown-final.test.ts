@@ -32,6 +32,6 @@ describe('the end of the drain', () => {
     await until(() => modes.every((_, i) => stderr().some((l) => l.includes(`PROBE STARTED final-${i}`))), 15_000, 'the calls to reach the backends');
     await gw.gateway.stop('test', 300);
     const outcomes = await Promise.all(calls);
-    for (const [i, o] of outcomes.entries()) expect(o, modes[i]![0]).toMatch(/gateway shutting down/);
+    for (const [i, o] of outcomes.entries()) expect(o, modes[i]![0]).toMatch(/gateway is shutting down/);
   });
 });

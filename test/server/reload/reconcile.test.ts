@@ -17,6 +17,7 @@ import { startGateway, type TestGateway } from '../../helpers/gateway.js';
 import { NODE, ROOT, alive, closeAllClients, connectClient, tempDir, until, type TempDir, type TestClient } from '../helpers.js';
 import { listfile, pidOf, writeByRename, yamlOf } from './helpers.js';
 import { readFileSync } from 'node:fs';
+import { runStatePath } from '../../../src/core/config/run-state.js';
 
 const execFileP = promisify(execFile);
 const toolsChanged = (tc: TestClient) => tc.notifications.filter((n) => n.method === 'notifications/tools/list_changed').length;
@@ -81,7 +82,7 @@ describe('live reload: reconcile on every kind of config replacement', () => {
     symlinkSync(join('..data', 'gatehouse.yaml'), configPath);
     gw = await startGateway(await loadConfigFile(configPath), { configPath, stateDir: dir.path, baseDir: dir.path });
     await gw.ready();
-    state = JSON.parse(readFileSync(join(dir.path, 'run', 'gateway.json'), 'utf8')) as GatewayState;
+    state = JSON.parse(readFileSync(runStatePath(dir.path), 'utf8')) as GatewayState;
     legacy = await connectClient('http-legacy', { url: gw.url }, { name: 'reload-legacy' });
     modern = await connectClient('http-modern', { url: gw.url }, { name: 'reload-modern' });
     await modern.client.listen({ toolsListChanged: true });

@@ -11,6 +11,7 @@ import type { GatewayState } from '../../../src/server/gateway.js';
 import { runCli } from '../../helpers/cli.js';
 import { LISTFILE, NODE, ROOT, closeAllClients, connectClient, stopChild, tempDir, until, type TempDir, type TestClient } from '../helpers.js';
 import { listfile, pidOf, yamlOf } from './helpers.js';
+import { runStatePath } from '../../../src/core/config/run-state.js';
 
 const toolsChanged = (tc: TestClient) => tc.notifications.filter((n) => n.method === 'notifications/tools/list_changed').length;
 
@@ -32,7 +33,7 @@ async function serve(dir: string, args: string[]): Promise<Served> {
   let err = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
-  const stateFile = join(dir, 'run', 'gateway.json');
+  const stateFile = runStatePath(dir, child.pid!);
   await until(() => existsSync(stateFile), 20_000, `the run-state file (output so far: ${out}${err})`);
   const state = JSON.parse(readFileSync(stateFile, 'utf8')) as GatewayState;
   await until(async () => (await fetch(state.url.replace(/\/mcp$/, '/readyz')).catch(() => undefined))?.status === 200, 20_000, 'readiness');

@@ -18,6 +18,7 @@ import type { GatewayState } from '../../../src/server/gateway.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
 import { NODE, ROOT, stopChild, tempDir, until, writeConfig, type TempDir } from '../helpers.js';
 import { initializeBody, rpc } from './helpers.js';
+import { runStatePath } from '../../../src/core/config/run-state.js';
 
 const TOTAL = 10_000;
 const CONCURRENCY = 16;
@@ -67,7 +68,7 @@ describe('session memory', () => {
     });
     let err = '';
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (err = (err + d).slice(-4_000)));
-    const stateFile = join(dir.path, 'run', 'gateway.json');
+    const stateFile = runStatePath(dir.path, child.pid!);
     await until(() => existsSync(stateFile), 30_000, `the run-state file (stderr: ${err})`);
     const state = JSON.parse(readFileSync(stateFile, 'utf8')) as GatewayState;
     await until(async () => (await fetch(state.url.replace(/\/mcp$/, '/readyz')).catch(() => undefined))?.status === 200, 30_000, 'readiness');
