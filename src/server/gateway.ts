@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm, writeFile, rename } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { DEFAULTS, type BackendConfig, type GatehouseConfig, type HttpBackendConfig, type PrefixMode } from '../core/config/schema.js';
 import { EventBus } from '../core/events.js';
 import { resolveRecord, type SecretStore } from '../core/secrets/resolve.js';
 import { AliasTable } from './aliases.js';
+import { Approvals } from './approvals/service.js';
+import { handleApprovalRoutes } from './approvals/routes.js';
 import { Catalog, isEmptyDiff } from './catalog.js';
 import { HttpApp, type HttpAppOptions } from './inbound/http.js';
 import { Router } from './router.js';
@@ -54,6 +56,7 @@ export class Gateway {
   readonly upstreams: Upstream[] = [];
   readonly catalog: Catalog;
   readonly router: Router;
+  readonly approvals: Approvals;
   http?: HttpApp;
   url?: string;
   private readonly adminToken = randomBytes(24).toString('base64url');
@@ -74,7 +77,10 @@ export class Gateway {
       mode: opts.prefixMode ?? gw.prefixMode ?? DEFAULTS.prefixMode,
       separator: gw.separator ?? DEFAULTS.separator,
     });
+    // Plans live beside the run state; without a state dir (embedded use) they last as long as the process.
+    this.approvals = new Approvals({ config: gw.approvals, storeFile: gw.approvals?.store ? resolve(opts.baseDir ?? process.cwd(), gw.approvals.store) : (opts.stateDir ? join(opts.stateDir, 'approvals.db') : ':memory:') });
     this.router = new Router({
+      approvals: this.approvals,
       catalog: this.catalog,
       upstreams: () => this.upstreams,
       bus: this.bus,
@@ -213,6 +219,7 @@ export class Gateway {
         refresh: (b) => this.refresh(b),
         aliases: () => ({ aliases: this.aliases?.report() ?? [] }),
         adminToken: this.adminToken,
+        adminRoutes: (req, res, path, url) => handleApprovalRoutes(this.approvals, req, res, path, url),
         authenticate: this.opts.authenticate,
         wellKnown: this.opts.wellKnown,
       });
@@ -315,6 +322,7 @@ export class Gateway {
     // the HTTP side writes before it closes (closing first would cut the client off mid-response).
     await Promise.all(this.upstreams.map((u) => u.stop()));
     await this.http?.close();
+    await this.approvals.close();
     if (this.statePath) await rm(this.statePath, { force: true });
     this.bus.emit('gateway.stopped', {});
   }

@@ -29,6 +29,8 @@ export interface HttpAppOptions {
   refresh: (backend?: string) => Promise<Record<string, unknown>>;
   aliases: () => Record<string, unknown>;
   adminToken: string;
+  /** More admin routes (approvals); answers true when it handled the path. Runs after the admin checks. */
+  adminRoutes?: (req: IncomingMessage, res: ServerResponse, path: string, url: URL) => Promise<boolean>;
   /**
    * Inbound auth for /mcp, /sse and /messages. Resolves the client identity, or a complete refusal
    * (status, headers such as WWW-Authenticate, JSON body). Absent: no auth (loopback binds only).
@@ -285,6 +287,7 @@ export class HttpApp {
     const auth = header(req, 'authorization') ?? '';
     const token = auth.startsWith('Bearer ') ? auth.slice(7) : '';
     if (!safeEqual(token, this.opts.adminToken)) return sendJson(res, 401, { error: 'unauthorized', message: 'Missing or wrong admin token (the CLI reads it from the gateway state file).' });
+    if (this.opts.adminRoutes && (await this.opts.adminRoutes(req, res, path, url))) return;
     if (path === '/admin/status' && req.method === 'GET') return sendJson(res, 200, this.opts.status());
     if (path === '/admin/aliases' && req.method === 'GET') return sendJson(res, 200, this.opts.aliases());
     if (path === '/admin/refresh' && req.method === 'POST') {
