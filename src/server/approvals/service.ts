@@ -42,6 +42,7 @@ export class Approvals {
   private readonly applying = new Map<string, Promise<Record<string, unknown>>>();
   private readonly views = new WeakMap<readonly UpstreamTool[], UpstreamTool[]>();
   private readonly validators = new WeakMap<BackendConfig, Map<string, Validate | null>>();
+  private readonly verdicts = new WeakMap<readonly UpstreamTool[], Map<string, GuardVerdict>>();
   private readonly now: () => Date;
 
   constructor(private readonly opts: ApprovalsOptions) {
@@ -63,9 +64,18 @@ export class Approvals {
     return this.store;
   }
 
+  /** Memoised per backend tool list (a relist or reload brings a new list, and new verdicts). */
   verdict(upstream: Upstream, nativeTool: string): GuardVerdict {
-    const tool = upstream.catalog().tools.find((t) => t.name === nativeTool);
-    return guardVerdict(upstream.config, { name: nativeTool, annotations: tool?.annotations });
+    const tools = upstream.catalog().tools;
+    let byName = this.verdicts.get(tools);
+    if (!byName) this.verdicts.set(tools, (byName = new Map()));
+    let v = byName.get(nativeTool);
+    if (!v) {
+      const tool = tools.find((t) => t.name === nativeTool);
+      v = guardVerdict(upstream.config, { name: nativeTool, annotations: tool?.annotations });
+      byName.set(nativeTool, v);
+    }
+    return v;
   }
 
   /**

@@ -20,19 +20,24 @@ export function approvalSteps(deps: ApprovalDeps, tail: Handler): { guard: Step;
   const { approvals } = deps;
   const guard: Step = {
     name: 'approval',
-    async handle(call: CallContext, next: Handler): Promise<Result> {
+    handle(call: CallContext, next: Handler): Promise<Result> {
       if (call.method !== 'tools/call') return next(call);
       const upstream = call.route!.upstream;
       const tool = String(call.params.name);
-      const args = (call.params.arguments as Record<string, unknown> | undefined) ?? {};
-      const problems = await approvals.violations(upstream, tool, args);
-      if (problems) throw deny(call, 'approval', ErrorCodes.InvalidParams, `Arguments outside the allowed constraints for ${call.exposedName}: ${problems}. Nothing was sent.`, { constraint: true });
-      const verdict = approvals.verdict(upstream, tool);
-      if (!verdict.guarded) return next(call);
-      const plan = await approvals.createPlan({ backend: upstream.name, tool, exposedName: call.exposedName ?? tool, arguments: args, identity: call.identity });
-      call.decisions.push({ step: 'approval', verdict: 'deny', reason: `guarded (${verdict.reason}); plan ${plan.id} created`, data: { planId: plan.id } });
-      return planResult(plan);
+      // Most calls are neither constrained nor guarded: they pass without an async frame.
+      if (!upstream.config.constraints?.[tool] && !approvals.verdict(upstream, tool).guarded) return next(call);
+      return guarded(call, next, upstream, tool);
     },
+  };
+  const guarded = async (call: CallContext, next: Handler, upstream: Upstream, tool: string): Promise<Result> => {
+    const args = (call.params.arguments as Record<string, unknown> | undefined) ?? {};
+    const problems = await approvals.violations(upstream, tool, args);
+    if (problems) throw deny(call, 'approval', ErrorCodes.InvalidParams, `Arguments outside the allowed constraints for ${call.exposedName}: ${problems}. Nothing was sent.`, { constraint: true });
+    const verdict = approvals.verdict(upstream, tool);
+    if (!verdict.guarded) return next(call);
+    const plan = await approvals.createPlan({ backend: upstream.name, tool, exposedName: call.exposedName ?? tool, arguments: args, identity: call.identity });
+    call.decisions.push({ step: 'approval', verdict: 'deny', reason: `guarded (${verdict.reason}); plan ${plan.id} created`, data: { planId: plan.id } });
+    return planResult(plan);
   };
   const apply: Step = {
     name: 'approval-apply',
