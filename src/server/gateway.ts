@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm, writeFile, rename } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { DEFAULTS, type BackendConfig, type GatehouseConfig, type HttpBackendConfig, type PrefixMode } from '../core/config/schema.js';
 import { EventBus } from '../core/events.js';
 import { resolveRecord, type SecretStore } from '../core/secrets/resolve.js';
 import { AliasTable } from './aliases.js';
-import { Approvals } from './approvals/service.js';
+import { Approvals, storeLocation } from './approvals/service.js';
 import { handleApprovalRoutes } from './approvals/routes.js';
 import { Catalog, isEmptyDiff } from './catalog.js';
 import { HttpApp, type HttpAppOptions } from './inbound/http.js';
@@ -78,7 +78,7 @@ export class Gateway {
       separator: gw.separator ?? DEFAULTS.separator,
     });
     // Plans live beside the run state; without a state dir (embedded use) they last as long as the process.
-    this.approvals = new Approvals({ config: gw.approvals, storeFile: gw.approvals?.store ? resolve(opts.baseDir ?? process.cwd(), gw.approvals.store) : (opts.stateDir ? join(opts.stateDir, 'approvals.db') : ':memory:') });
+    this.approvals = new Approvals({ config: gw.approvals, storeFile: storeLocation(gw.approvals?.store, opts.stateDir, opts.baseDir) });
     this.router = new Router({
       approvals: this.approvals,
       catalog: this.catalog,

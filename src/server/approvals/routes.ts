@@ -46,7 +46,7 @@ export async function handleApprovalRoutes(approvals: Approvals, req: IncomingMe
     return send(res, 405, { error: 'method_not_allowed', message: `${req.method} is not allowed on ${path}.` }), true;
   } catch (e) {
     if (e instanceof ApprovalError) {
-      const status = e.kind === 'unknown' ? 404 : e.kind === 'self-approval' ? 403 : 409;
+      const status = e.kind === 'unknown' ? 404 : e.kind === 'self-approval' ? 403 : e.kind === 'store' ? 503 : 409;
       return send(res, status, { error: e.kind.replace(/-/g, '_'), message: e.message }), true;
     }
     return send(res, 500, { error: 'internal', message: e instanceof Error ? e.message : String(e) }), true;

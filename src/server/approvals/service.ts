@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { join, resolve as resolvePath } from 'node:path';
 import type { BackendConfig, GatewayApprovalsConfig } from '../../core/config/schema.js';
 import type { Identity } from '../../core/identity.js';
 import { guardVerdict, guardedNote, type GuardVerdict } from '../../core/approvals/policy.js';
@@ -14,7 +15,7 @@ export const DEFAULT_TTL_SECONDS = 3600;
 /** A refusal the approval step turns into a client error, and the admin routes into an HTTP status. */
 export class ApprovalError extends Error {
   constructor(
-    readonly kind: 'unknown' | 'not-pending' | 'self-approval' | 'not-approved' | 'denied' | 'expired' | 'digest' | 'busy' | 'failed' | 'backend-down' | 'constraint',
+    readonly kind: 'unknown' | 'not-pending' | 'self-approval' | 'not-approved' | 'denied' | 'expired' | 'digest' | 'busy' | 'failed' | 'backend-down' | 'constraint' | 'store',
     message: string,
   ) {
     super(message);
@@ -29,6 +30,12 @@ export interface ApprovalsOptions {
   now?: () => Date;
   /** Builds the store (tests, and later PostgreSQL); SQLite by default. */
   openStore?: (file: string) => Promise<PlanStore>;
+}
+
+/** Where plans live: the configured SQLite path (relative to the config), else the state dir, else memory. */
+export function storeLocation(store: string | undefined, stateDir: string | undefined, baseDir: string | undefined): string {
+  if (store) return /^postgres(?:ql)?:/i.test(store) ? store : resolvePath(baseDir ?? process.cwd(), store);
+  return stateDir ? join(stateDir, 'approvals.db') : ':memory:';
 }
 
 type Validate = ((args: unknown) => boolean) & { errors?: unknown };
@@ -56,6 +63,9 @@ export class Approvals {
   private open(): Promise<PlanStore> {
     this.store ??= (async () => {
       if (this.opts.openStore) return this.opts.openStore(this.opts.storeFile);
+      if (/^postgres(?:ql)?:/i.test(this.opts.storeFile)) {
+        throw new ApprovalError('store', 'gateway.approvals.store names PostgreSQL, which this build does not support yet; remove it to use the embedded SQLite store.');
+      }
       const { SqlitePlanStore } = await import('./sqlite-store.js');
       const s = new SqlitePlanStore(this.opts.storeFile);
       s.interruptExecuting(this.now());
