@@ -15,41 +15,41 @@ export async function handleApprovalRoutes(approvals: Approvals, req: IncomingMe
   try {
     if (path === '/admin/approvals' && req.method === 'GET') {
       const state = url.searchParams.get('state') ?? undefined;
-      if (state && !STATES.has(state)) return send(res, 400, { error: 'bad_state', message: `Unknown state "${state}"; use one of ${[...STATES].join(', ')}.` }), true;
+      if (state && !STATES.has(state)) return send(res, 400, { error: 'bad_state', message: `Unknown state "${state}"; use one of ${[...STATES].join(', ')}.` });
       const body: ApprovalsListResponse = { plans: (await approvals.list(state as PlanState | undefined)).map(planView) };
-      return send(res, 200, body), true;
+      return send(res, 200, body);
     }
     if (path === '/admin/approvals-log' && req.method === 'GET') {
       const since = url.searchParams.get('since') ?? undefined;
       const body: ApprovalsLogResponse = { records: await approvals.audit(since ? { since } : {}) };
-      return send(res, 200, body), true;
+      return send(res, 200, body);
     }
     const m = /^\/admin\/approvals\/([A-Za-z0-9_-]{1,64})(?:\/(approve|deny))?$/.exec(path);
-    if (!m) return send(res, 404, { error: 'not_found' }), true;
+    if (!m) return send(res, 404, { error: 'not_found' });
     const [, id, action] = m;
     if (!action && req.method === 'GET') {
       const plan = await approvals.get(id!);
-      if (!plan) return send(res, 404, { error: 'plan_not_found', message: `No plan "${id}".`, hint: 'List plans with `gatehouse approvals list`.' }), true;
+      if (!plan) return send(res, 404, { error: 'plan_not_found', message: `No plan "${id}".`, hint: 'List plans with `gatehouse approvals list`.' });
       const body: ApprovalShowResponse = { plan: planView(plan), audit: await approvals.audit({ planId: id }) };
-      return send(res, 200, body), true;
+      return send(res, 200, body);
     }
     if (action && req.method === 'POST') {
       const input = await readJson(req);
       if (!input || typeof input.approver !== 'string' || !input.approver.trim()) {
-        return send(res, 400, { error: 'bad_request', message: 'The body must be JSON {"approver": "<who>", "reason"?: "<why>"}.' }), true;
+        return send(res, 400, { error: 'bad_request', message: 'The body must be JSON {"approver": "<who>", "reason"?: "<why>"}.' });
       }
       const reason = typeof input.reason === 'string' && input.reason ? input.reason : undefined;
       const plan = await approvals.decide(id!, action === 'approve' ? 'approved' : 'denied', input.approver.trim(), reason);
       const body: ApprovalDecisionResponse = { plan: planView(plan) };
-      return send(res, 200, body), true;
+      return send(res, 200, body);
     }
-    return send(res, 405, { error: 'method_not_allowed', message: `${req.method} is not allowed on ${path}.` }), true;
+    return send(res, 405, { error: 'method_not_allowed', message: `${req.method} is not allowed on ${path}.` });
   } catch (e) {
     if (e instanceof ApprovalError) {
       const status = e.kind === 'unknown' ? 404 : e.kind === 'self-approval' ? 403 : e.kind === 'store' ? 503 : 409;
-      return send(res, status, { error: e.kind.replace(/-/g, '_'), message: e.message }), true;
+      return send(res, status, { error: e.kind.replace(/-/g, '_'), message: e.message });
     }
-    return send(res, 500, { error: 'internal', message: e instanceof Error ? e.message : String(e) }), true;
+    return send(res, 500, { error: 'internal', message: e instanceof Error ? e.message : String(e) });
   }
 }
 
@@ -69,7 +69,8 @@ async function readJson(req: IncomingMessage): Promise<Partial<ApprovalDecisionR
   }
 }
 
-function send(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(text);
+/** Writes a JSON answer; true, since a route that sends has handled the request. */
+function send(res: ServerResponse, status: number, body: unknown): true {
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(body));
+  return true;
 }

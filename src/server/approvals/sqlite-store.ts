@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { planSummary, type Plan, type PlanState } from '../../core/approvals/plan.js';
 import { redactString } from '../../core/log/redact.js';
@@ -41,7 +42,7 @@ CREATE TABLE IF NOT EXISTS plans (
   id TEXT PRIMARY KEY, backend TEXT NOT NULL, tool TEXT NOT NULL, exposed_name TEXT NOT NULL,
   arguments TEXT NOT NULL, digest TEXT NOT NULL, requester TEXT NOT NULL,
   created_at TEXT NOT NULL, expires_at TEXT NOT NULL, state TEXT NOT NULL,
-  decided_by TEXT, decided_at TEXT, reason TEXT, outcome TEXT
+  decided_by TEXT, decided_at TEXT, reason TEXT, outcome TEXT, executor TEXT
 );
 CREATE TABLE IF NOT EXISTS audit (
   seq INTEGER PRIMARY KEY AUTOINCREMENT, plan_id TEXT NOT NULL, at TEXT NOT NULL, event TEXT NOT NULL,
@@ -58,6 +59,8 @@ CREATE TRIGGER IF NOT EXISTS audit_append_only_d BEFORE DELETE ON audit BEGIN SE
  */
 export class SqlitePlanStore implements PlanStore {
   private readonly db: Database;
+  /** Which process is applying a plan: host and pid, so a restart can tell a dead applier from a live one. */
+  private readonly executor = `${hostname()}:${process.pid}`;
 
   constructor(readonly file: string) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
@@ -121,7 +124,7 @@ export class SqlitePlanStore implements PlanStore {
         this.auditRow(plan, 'failed', 'gateway', at, 'stored arguments do not match the approved digest; not executed');
         return { claimed: false, plan: this.row(id), why: 'digest' };
       }
-      const changed = this.db.prepare("UPDATE plans SET state = 'executing' WHERE id = ? AND state = 'approved'").run(id).changes;
+      const changed = this.db.prepare("UPDATE plans SET state = 'executing', executor = ? WHERE id = ? AND state = 'approved'").run(this.executor, id).changes;
       if (changed !== 1) return { claimed: false, plan: this.row(id), why: 'state' };
       this.auditRow(plan, 'executing', 'gateway', at);
       return { claimed: true, plan: this.row(id)! };
@@ -133,19 +136,24 @@ export class SqlitePlanStore implements PlanStore {
     this.db.transaction(() => {
       const plan = this.row(id);
       if (!plan) return;
-      this.db.prepare("UPDATE plans SET state = ?, outcome = ? WHERE id = ? AND state = 'executing'").run(state, JSON.stringify(outcome ?? null), id);
+      const changed = this.db.prepare("UPDATE plans SET state = ?, outcome = ? WHERE id = ? AND state = 'executing'").run(state, JSON.stringify(outcome ?? null), id).changes;
+      // Someone else settled it (a restart declared it interrupted): the record already says so.
+      if (changed !== 1) return;
       this.auditRow(plan, state, 'gateway', at, state === 'failed' ? errorText(outcome) : isErrorResult(outcome) ? 'the backend answered with isError' : undefined);
     })();
   }
 
   /**
-   * Plans left `executing` by a gateway that died mid-call: the backend may or may not have acted, so
-   * they are never run again; they fail with that said.
+   * Plans left `executing` by a gateway process on this host that no longer runs: the backend may or
+   * may not have acted, so they are never run again; they fail with that said. Plans a live process
+   * (another gateway on the same file) is applying are left alone.
    */
   interruptExecuting(now: Date): number {
     const at = now.toISOString();
+    const host = hostname();
     return this.db.transaction(() => {
-      const stuck = (this.db.prepare("SELECT * FROM plans WHERE state = 'executing'").all() as Row[]).map(fromRow);
+      const rows = this.db.prepare("SELECT * FROM plans WHERE state = 'executing'").all() as Array<Row & { executor: string | null }>;
+      const stuck = rows.filter((r) => r.executor === null || (r.executor.startsWith(`${host}:`) && !alive(Number(r.executor.slice(host.length + 1))))).map(fromRow);
       for (const p of stuck) {
         this.db.prepare("UPDATE plans SET state = 'failed', outcome = ? WHERE id = ? AND state = 'executing'").run(JSON.stringify({ error: 'interrupted: the gateway stopped while applying; the outcome is unknown' }), p.id);
         this.auditRow(p, 'interrupted', 'gateway', at, 'the gateway stopped while applying; not retried');
@@ -184,6 +192,17 @@ export class SqlitePlanStore implements PlanStore {
       return this.row(id);
     }
     return plan;
+  }
+}
+
+function alive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it exists, it just is not ours to signal.
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

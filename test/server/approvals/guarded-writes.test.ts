@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { GatehouseConfig, RestBackendConfig } from '../../../src/core/config/schema.js';
 import { startFixture, sendJson, type FixtureServer } from '../../fixtures/rest/recorder.js';
-import { makeTempDir, runCli } from '../../helpers/cli.js';
+import { hasScript, makeTempDir, runCli, runCliInTerminal } from '../../helpers/cli.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
 import { closeAllClients, connectClient, textOf, type TestClient } from '../helpers.js';
 
@@ -192,6 +192,41 @@ describe('guarded writes through a real gateway', () => {
     expect(events.filter((r) => r.planId === self).map((r) => r.event)).toEqual(['created']);
     expect(events.filter((r) => r.planId === expiring).map((r) => r.event)).toEqual(['created', 'expired']);
     expect(events.filter((r) => r.planId === tampered).map((r) => r.event)).toEqual(['created', 'approved', 'failed']);
+  });
+
+  it('two gateways on one SQLite file racing to apply one plan call the backend once', async () => {
+    const dir = makeTempDir();
+    const store = join(dir, 'shared.db');
+    const a = await gatewayAt(dir, { approvals: { store } });
+    const b = await gatewayAt(makeTempDir(), { approvals: { store } });
+    const [ca, cb] = await Promise.all([connectClient('http-legacy', { url: a.url }, { name: 'agent' }), connectClient('http-legacy', { url: b.url }, { name: 'agent' })]);
+    const id = await plan(ca, { namespace: 'demo', replicas: 2 });
+    expect((await cli(dir, ['approve', id, '--yes'])).code).toBe(0);
+    const w0 = writes();
+    const results = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => (i % 2 ? cb : ca).client.callTool({ name: 'gatehouse_apply_plan', arguments: { planId: id } })));
+    expect(writes()).toBe(w0 + 1);
+    for (const r of results) {
+      if (r.status === 'rejected') expect(String(r.reason)).toMatch(/being applied right now/);
+      else expect(JSON.parse(textOf(r.value))).toMatchObject({ body: { replicas: 2 } });
+    }
+    // Once done, either gateway answers with the stored outcome and calls nothing.
+    const late = await cb.client.callTool({ name: 'gatehouse_apply_plan', arguments: { planId: id } });
+    expect(JSON.parse(textOf(late))).toMatchObject({ body: { replicas: 2 } });
+    expect(writes()).toBe(w0 + 1);
+  });
+
+  it.skipIf(!hasScript())('approve asks for confirmation in a terminal; answering no changes nothing', async () => {
+    const dir = makeTempDir();
+    const gw = await gatewayAt(dir);
+    const tc = await connectClient('http-legacy', { url: gw.url }, { name: 'agent' });
+    const id = await plan(tc);
+    const no = await runCliInTerminal(['approvals', 'approve', id], [{ expect: /Approve this exact call\?/, send: 'n\r' }], { configDir: dir });
+    expect(no.output).toContain('"replicas":3');
+    expect(no.code).toBe(2);
+    expect((await cli(dir, ['show', id, '--json'])).json().plan.state).toBe('pending');
+    const yes = await runCliInTerminal(['approvals', 'approve', id], [{ expect: /Approve this exact call\?/, send: 'y\r' }], { configDir: dir });
+    expect(yes.code, yes.output).toBe(0);
+    expect((await cli(dir, ['show', id, '--json'])).json().plan.state).toBe('approved');
   });
 
   it('a restart between approval and apply keeps the plan (SQLite), and it still runs once', async () => {

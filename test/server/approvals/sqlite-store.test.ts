@@ -1,6 +1,8 @@
 // The SQLite plan store on a real file: transitions are conditional on the state they leave, so two
 // connections (two gateways on one file) cannot both claim a plan, and the audit is append-only.
 import { createRequire } from 'node:module';
+import { spawnSync } from 'node:child_process';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { planDigest, type Plan } from '../../../src/core/approvals/plan.js';
@@ -61,12 +63,19 @@ describe('SqlitePlanStore', () => {
     }
   });
 
-  it('fails plans a dead gateway left executing instead of running them again', async () => {
+  it('fails plans a dead gateway left executing instead of running them again, and leaves a live one alone', async () => {
     const file = join(makeTempDir(), 'approvals.db');
     const s = store(file);
     await s.create(plan('p3'));
     await s.decide('p3', 'approved', 'alice', undefined, new Date());
     expect((await s.claim('p3', new Date(), digestOf)).claimed).toBe(true);
+    // This process is alive: a second gateway opening the file must not touch its claim.
+    expect(store(file).interruptExecuting(new Date())).toBe(0);
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const Sqlite = createRequire(import.meta.url)('better-sqlite3') as new (f: string) => { prepare(q: string): { run(...a: unknown[]): unknown }; close(): void };
+    const raw = new Sqlite(file);
+    raw.prepare('UPDATE plans SET executor = ? WHERE id = ?').run(`${hostname()}:${dead}`, 'p3');
+    raw.close();
     const restarted = store(file);
     expect(restarted.interruptExecuting(new Date())).toBe(1);
     expect(await restarted.get('p3')).toMatchObject({ state: 'failed' });
