@@ -34,6 +34,8 @@ export interface GatewayEvents {
   'relay.unattributed': { backend: string; method: string; reason: string };
   'alias.used': { alias: string; target: string; client: string; expired: boolean };
   'auth.failed': { reason: string; remote?: string };
+  /** A plan of a guarded call changed state (created, approved, denied, expired, executing, done, failed); no arguments, only the redacted summary. */
+  'approval.changed': { planId: string; state: string; backend: string; tool: string; digest: string; actor: string; summary: string };
 }
 
 export type GatewayEventName = keyof GatewayEvents;

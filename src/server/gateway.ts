@@ -78,7 +78,7 @@ export class Gateway {
       separator: gw.separator ?? DEFAULTS.separator,
     });
     // Plans live beside the run state; without a state dir (embedded use) they last as long as the process.
-    this.approvals = new Approvals({ config: gw.approvals, storeFile: storeLocation(gw.approvals?.store, opts.stateDir, opts.baseDir) });
+    this.approvals = new Approvals({ config: gw.approvals, bus: this.bus, storeFile: storeLocation(gw.approvals?.store, opts.stateDir, opts.baseDir) });
     this.router = new Router({
       approvals: this.approvals,
       catalog: this.catalog,

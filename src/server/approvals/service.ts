@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { join, resolve as resolvePath } from 'node:path';
 import type { BackendConfig, GatewayApprovalsConfig } from '../../core/config/schema.js';
+import type { EventBus } from '../../core/events.js';
 import type { Identity } from '../../core/identity.js';
 import { guardVerdict, guardedNote, type GuardVerdict } from '../../core/approvals/policy.js';
-import { isSelfApproval, planDigest, type Plan, type PlanState } from '../../core/approvals/plan.js';
+import { isSelfApproval, planDigest, planSummary, type Plan, type PlanState } from '../../core/approvals/plan.js';
 import { constrainedSchema, constraintSchema } from '../../core/approvals/constraints.js';
 import type { Upstream, UpstreamTool } from '../upstream/types.js';
 import type { AuditRecord, PlanStore } from './store.js';
@@ -28,6 +29,8 @@ export interface ApprovalsOptions {
   /** The SQLite file (or ':memory:'); opened on first use. */
   storeFile: string;
   now?: () => Date;
+  /** Where each plan transition is announced (dashboard, logs); the audit is the store's, not this. */
+  bus?: EventBus;
   /** Builds the store (tests, and later PostgreSQL); SQLite by default. */
   openStore?: (file: string) => Promise<PlanStore>;
 }
@@ -151,6 +154,7 @@ export class Approvals {
       state: 'pending',
     };
     await (await this.open()).create(plan);
+    this.announce(plan, plan.requester.subject ?? plan.requester.client);
     return plan;
   }
 
@@ -174,6 +178,8 @@ export class Approvals {
       throw new ApprovalError('self-approval', `"${approver}" asked for plan ${id} and cannot approve it; another person must (or set gateway.approvals.allowSelfApproval).`);
     }
     const r = await store.decide(id, verdict, approver, reason, this.now());
+    if (r.plan?.state === 'expired') this.announce(r.plan, 'gateway');
+    if (r.ok) this.announce(r.plan, approver);
     if (!r.ok) throw new ApprovalError('not-pending', `Plan ${id} is ${r.plan?.state ?? 'gone'}, not pending; only a pending plan can be ${verdict}.`);
     return r.plan!;
   }
@@ -198,6 +204,7 @@ export class Approvals {
       throw new ApprovalError('backend-down', `Backend "${current.backend}" is not ready; plan ${id} stays approved. Apply it again when the backend is back.`);
     }
     const claim = await store.claim(id, this.now(), (p) => planDigest(p.backend, p.tool, p.arguments));
+    if (claim.claimed || claim.why === 'expired' || claim.why === 'digest') this.announce(claim.plan, 'gateway');
     if (!claim.claimed) {
       // Applying again answers with the first outcome and never calls the backend a second time.
       if (claim.why === 'state' && claim.plan?.state === 'done') return claim.plan.outcome as Record<string, unknown>;
@@ -208,10 +215,17 @@ export class Approvals {
       result = await run(claim.plan);
     } catch (e) {
       await store.finish(id, 'failed', { error: e instanceof Error ? e.message : String(e) }, this.now());
+      this.announce(claim.plan, 'gateway', 'failed');
       throw e;
     }
     await store.finish(id, 'done', result, this.now());
+    this.announce(claim.plan, 'gateway', 'done');
     return result;
+  }
+
+  private announce(plan: Plan | undefined, actor: string, state: string = plan?.state ?? ''): void {
+    if (!plan || !this.opts.bus) return;
+    this.opts.bus.emit('approval.changed', { planId: plan.id, state, backend: plan.backend, tool: plan.tool, digest: plan.digest, actor, summary: planSummary(plan) });
   }
 
   async close(): Promise<void> {

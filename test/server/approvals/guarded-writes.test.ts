@@ -138,6 +138,8 @@ describe('guarded writes through a real gateway', () => {
     const log = await cli(dir, ['log', '--json']);
     expect(log.code, log.stderr).toBe(0);
     expect(log.json().records.filter((r: { planId: string }) => r.planId === id).map((r: { event: string }) => r.event)).toEqual(['created', 'approved', 'executing', 'done']);
+    const changes = gw.events.filter((e) => e.type === 'approval.changed' && e.planId === id) as Array<{ state: string; actor: string }>;
+    expect(changes.map((e) => `${e.state}:${e.actor}`)).toEqual(['pending:agent', `approved:${userInfo().username}`, 'executing:gateway', 'done:gateway']);
   });
 
   it('20 concurrent applies from several clients execute the plan once', async () => {
