@@ -47,7 +47,7 @@ export async function handleApprovalRoutes(approvals: Approvals, req: IncomingMe
   } catch (e) {
     if (e instanceof ApprovalError) {
       const status = e.kind === 'unknown' ? 404 : e.kind === 'self-approval' ? 403 : e.kind === 'store' ? 503 : 409;
-      return send(res, status, { error: e.kind.replace(/-/g, '_'), message: e.message });
+      return send(res, status, { error: e.kind === 'unknown' ? 'plan_not_found' : e.kind.replace(/-/g, '_'), message: e.message });
     }
     return send(res, 500, { error: 'internal', message: e instanceof Error ? e.message : String(e) });
   }
