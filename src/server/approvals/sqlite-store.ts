@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { planSummary, type Plan, type PlanState } from '../../core/approvals/plan.js';
@@ -63,7 +63,12 @@ export class SqlitePlanStore implements PlanStore {
   private readonly executor = `${hostname()}:${process.pid}`;
 
   constructor(readonly file: string) {
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    if (file !== ':memory:') {
+      mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+      // Plans hold the exact arguments (they may carry credentials); SQLite gives its WAL the same mode.
+      closeSync(openSync(file, 'a', 0o600));
+      chmodSync(file, 0o600);
+    }
     // Loaded here, not at import: only a gateway that guards a call pays for the native module.
     const Sqlite = createRequire(import.meta.url)('better-sqlite3') as new (f: string) => Database;
     this.db = new Sqlite(file);

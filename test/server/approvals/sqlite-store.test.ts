@@ -3,6 +3,7 @@
 import { createRequire } from 'node:module';
 import { spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { planDigest, type Plan } from '../../../src/core/approvals/plan.js';
@@ -50,6 +51,8 @@ describe('SqlitePlanStore', () => {
     await s.create(plan('p2'));
     expect((await s.decide('p2', 'denied', 'alice', 'no', new Date())).ok).toBe(true);
     expect((await s.decide('p2', 'approved', 'bob', undefined, new Date())).ok).toBe(false);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(statSync(`${file}-wal`).mode & 0o777).toBe(0o600);
     const audit = await s.audit();
     expect(audit.map((r) => `${r.planId}:${r.event}`)).toEqual(['old:created', 'old:expired', 'p2:created', 'p2:denied']);
     expect(JSON.stringify(audit)).not.toContain('hunter2-secret');
