@@ -57,6 +57,8 @@ export interface GatewayEvents {
   'inbound.error': { method: string; path: string; message: string };
   /** A connection was refused because its remote address holds gateway.inbound.maxConnectionsPerAddress already. */
   'inbound.refused': { remote: string; limit: number };
+  /** A plan of a guarded call changed state (created, approved, denied, expired, executing, done, failed); no arguments, only the redacted summary. */
+  'approval.changed': { planId: string; state: string; backend: string; tool: string; digest: string; actor: string; summary: string };
 }
 
 export type GatewayEventName = keyof GatewayEvents;

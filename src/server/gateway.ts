@@ -6,6 +6,8 @@ import { resolveRecord, type SecretStore } from '../core/secrets/resolve.js';
 import { redactString } from '../core/log/redact.js';
 import type { AdminRefreshResult, AdminReloadResult, AdminStatus, ConfigHealth, ReloadSummary, ReloadTrigger } from '../core/admin/contract.js';
 import { AliasTable } from './aliases.js';
+import { Approvals, storeLocation } from './approvals/service.js';
+import { handleApprovalRoutes } from './approvals/routes.js';
 import { Catalog, isEmptyDiff, type CatalogOptions } from './catalog.js';
 import { ConfigReloader } from './config-reload.js';
 import { applyBackendChanges, planReconcile, summarize } from './reconcile.js';
@@ -68,6 +70,7 @@ export class Gateway {
   readonly router: Router;
   /** Every client session of every transport; the dashboard, admin API and events read it. */
   readonly sessions: SessionRegistry;
+  readonly approvals: Approvals;
   http?: HttpApp;
   url?: string;
   private readonly adminToken = randomBytes(24).toString('base64url');
@@ -101,7 +104,10 @@ export class Gateway {
       separator: gw.separator ?? DEFAULTS.separator,
     };
     this.catalog = new Catalog(() => this.upstreams, this.naming);
+    // Plans live beside the run state; without a state dir (embedded use) they last as long as the process.
+    this.approvals = new Approvals({ config: gw.approvals, bus: this.bus, storeFile: storeLocation(gw.approvals?.store, opts.stateDir, opts.baseDir) });
     this.routerDeps = {
+      approvals: this.approvals,
       catalog: this.catalog,
       upstreams: () => this.upstreams,
       bus: this.bus,
@@ -271,6 +277,7 @@ export class Gateway {
         aliases: () => ({ aliases: this.aliases?.report() ?? [] }),
         ...(this.opts.configPath ? { reload: () => this.reload('admin') } : {}),
         adminToken: this.adminToken,
+        adminRoutes: (req, res, path, url) => handleApprovalRoutes(this.approvals, req, res, path, url),
         authenticate: this.opts.authenticate,
         wellKnown: this.opts.wellKnown,
       });
@@ -442,6 +449,7 @@ export class Gateway {
     await this.http?.close();
     this.sessions.closeAll('shutdown');
     this.sessions.dispose();
+    await this.approvals.close();
     if (this.statePath) await rm(this.statePath, { force: true });
     this.bus.emit('gateway.stopped', {});
   }

@@ -3,6 +3,7 @@ import type { ServerContext } from '@modelcontextprotocol/server';
 import type { EventBus } from '../core/events.js';
 import type { Identity } from '../core/identity.js';
 import type { AliasTable } from './aliases.js';
+import type { Approvals } from './approvals/service.js';
 import type { Catalog } from './catalog.js';
 import { HeldCalls } from './era/held-call.js';
 import { Pipeline, defaultSteps, newCall, type CallMethod, type RelaySinks, type Result, type Step } from './pipeline/index.js';
@@ -35,6 +36,8 @@ export interface RouterDeps {
   track?: <T>(p: Promise<T>) => Promise<T>;
   /** Changes the pipeline's steps (insert, replace); the default list otherwise. */
   steps?: (defaults: Step[]) => Step[];
+  /** Guarded writes (plans, the apply tool, constraints in tools/list). */
+  approvals?: Approvals;
 }
 
 /**
@@ -72,7 +75,7 @@ export class Router {
     const catalog = this.deps.catalog;
     const call = (method: CallMethod, params: Record<string, unknown>, ctx: ServerContext) => this.pipeline.handle(toCall(method, params, info, server, ctx)) as never;
 
-    server.setRequestHandler('tools/list', async () => ({ tools: listTools(catalog, this.deps.aliases?.()) as never }));
+    server.setRequestHandler('tools/list', async () => ({ tools: listTools(catalog, this.deps.aliases?.(), this.deps.approvals?.toolView) as never }));
     server.setRequestHandler('prompts/list', async () => ({ prompts: catalog.prompts as never }));
     server.setRequestHandler('resources/list', async () => ({ resources: catalog.resources as never }));
     server.setRequestHandler('resources/templates/list', async () => ({ resourceTemplates: catalog.resourceTemplates as never }));

@@ -10,6 +10,35 @@ export type PrefixMode = (typeof prefixModes)[number];
 /** A value in config that may be literal or a reference: `secret:<name>` or `env:<VAR>`. */
 const valueOrRef = z.string();
 
+// --- Guarded writes (issue 10): which calls need an approved plan, and what arguments may carry at all.
+export const approvalModes = ['required', 'none'] as const;
+/** `destructive` guards tools with destructiveHint true; `write` guards every tool not marked readOnlyHint true. */
+export const approvalAnnotationModes = ['destructive', 'write', 'none'] as const;
+const approvalFields = {
+  /** The backend's default: `required` guards its tools (narrowed by `approvals`), `none` guards none. */
+  approval: z.enum(approvalModes).optional(),
+  approvals: z
+    .strictObject({
+      /** Native tool names or globs (`*`, `?`) that are guarded. */
+      tools: z.array(z.string().min(1)).optional(),
+      annotations: z.enum(approvalAnnotationModes).optional(),
+    })
+    .optional(),
+  /** Per native tool: `required` or `none`, overriding everything above. */
+  toolApprovals: z.record(z.string(), z.enum(approvalModes)).optional(),
+  /** Per native tool, per argument: a JSON Schema fragment the argument must satisfy (the argument becomes required). */
+  constraints: z.record(z.string(), z.record(z.string(), z.record(z.string(), z.unknown()))).optional(),
+};
+export const gatewayApprovalsSchema = z.strictObject({
+  /** Seconds a plan stays approvable and appliable (default 3600). */
+  ttl: z.number().int().positive().max(30 * 86_400).optional(),
+  /** Where plans live: a SQLite file path (default <state dir>/approvals.db). */
+  store: z.string().min(1).optional(),
+  /** Lets the identity that asked approve its own plan (off by default). */
+  allowSelfApproval: z.boolean().optional(),
+});
+// --- end guarded writes
+
 const common = {
   description: z.string().optional(),
   prefix: z.string().regex(PREFIX_RE, 'use letters, digits, "_" or "-" (up to 48)').optional(),
@@ -18,6 +47,7 @@ const common = {
   toolTimeouts: z.record(z.string(), z.number().positive().max(86_400)).optional(),
   disabled: z.boolean().optional(),
   refreshInterval: z.number().min(0).max(86_400).optional().describe('seconds between re-lists when the backend does not announce list changes; 0 disables'),
+  ...approvalFields,
 };
 
 /** Which MCP protocol era to speak to an MCP backend: `auto` probes once and remembers the answer. */
@@ -294,6 +324,7 @@ export const gatewaySchema = z.strictObject({
   auth: authSchema.optional(),
   sessions: sessionsSchema.optional(),
   inbound: inboundSchema.optional(),
+  approvals: gatewayApprovalsSchema.optional(),
 });
 
 export const configSchema = z.strictObject({
@@ -312,6 +343,7 @@ export type BackendConfig = z.infer<typeof backendSchema>;
 export type GatewayConfig = z.infer<typeof gatewaySchema>;
 export type AliasesConfig = z.infer<typeof aliasesSchema>;
 export type AuthConfig = z.infer<typeof authSchema>;
+export type GatewayApprovalsConfig = z.infer<typeof gatewayApprovalsSchema>;
 export type GatehouseConfig = z.infer<typeof configSchema>;
 
 export const DEFAULTS = {

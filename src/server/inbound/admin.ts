@@ -6,12 +6,20 @@ import type { AdminErrorBody, AdminHandlers, AdminResponse, AdminRoute } from '.
  * The loopback-only admin API (/admin/*): status, aliases, refresh and reload, answered with the
  * typed contract in src/core/admin. Every route needs the admin token from the run-state file.
  */
-export async function handleAdmin(req: IncomingMessage, res: ServerResponse, url: URL, api: AdminHandlers): Promise<void> {
+export async function handleAdmin(
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  api: AdminHandlers,
+  more?: (req: IncomingMessage, res: ServerResponse, path: string, url: URL) => Promise<boolean>,
+): Promise<void> {
   const remote = req.socket.remoteAddress ?? '';
   if (!isLoopback(remote)) return fail(res, 403, 'forbidden', 'The admin API answers loopback clients only.');
   const auth = req.headers.authorization ?? '';
   const token = auth.startsWith('Bearer ') ? auth.slice(7) : '';
   if (!safeEqual(token, api.adminToken)) return fail(res, 401, 'unauthorized', 'Missing or wrong admin token (the CLI reads it from the gateway state file).');
+  // Routes of other concerns (approvals) come after the same loopback and token checks.
+  if (more && (await more(req, res, url.pathname, url))) return;
   const route = `${req.method ?? 'GET'} ${url.pathname.slice('/admin'.length)}`;
   switch (route) {
     case 'GET /status':

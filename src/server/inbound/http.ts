@@ -20,6 +20,8 @@ export { MAX_BODY_BYTES } from './guards.js';
 const CLOSE_GRACE_MS = 3_000;
 
 export interface HttpAppOptions extends AdminHandlers {
+  /** More admin routes (approvals); answers true when it handled the path. Runs after the admin checks. */
+  adminRoutes?: (req: IncomingMessage, res: ServerResponse, path: string, url: URL) => Promise<boolean>;
   host: string;
   port: number;
   router: Router;
@@ -139,7 +141,7 @@ export class HttpApp {
       const r = this.opts.readiness();
       return sendJson(res, r.ready ? 200 : 503, r);
     }
-    if (path.startsWith('/admin/')) return handleAdmin(req, res, url, this.opts);
+    if (path.startsWith('/admin/')) return handleAdmin(req, res, url, this.opts, this.opts.adminRoutes);
     if (path.startsWith('/.well-known/') && this.opts.wellKnown) {
       const doc = this.opts.wellKnown(req, path);
       if (doc) {

@@ -1,10 +1,14 @@
 import type { EventBus } from '../../core/events.js';
 import type { AliasTable } from '../aliases.js';
 import type { Catalog } from '../catalog.js';
+import type { Approvals } from '../approvals/service.js';
 import type { HeldCalls } from '../era/held-call.js';
+import type { Upstream } from '../upstream/types.js';
+import { approvalSteps } from './approval.js';
 import { forwardStep } from './forward.js';
 import { identityStep } from './identity.js';
 import { limitsStep } from './limits.js';
+import { compose } from './pipeline.js';
 import { observeStep } from './observe.js';
 import { policyStep } from './policy.js';
 import { resolveStep } from './resolve.js';
@@ -22,6 +26,9 @@ export interface PipelineDeps {
   defaultTimeoutMs: number;
   held: HeldCalls;
   track?: <T>(p: Promise<T>) => Promise<T>;
+  /** Guarded writes; without it no call is guarded and the apply tool does not exist. */
+  approvals?: Approvals;
+  upstreams?: () => Upstream[];
 }
 
 /**
@@ -29,5 +36,11 @@ export interface PipelineDeps {
  * docs/architecture.md); transports and the router do not change.
  */
 export function defaultSteps(deps: PipelineDeps): Step[] {
-  return [limitsStep(), identityStep, resolveStep(deps), policyStep(deps), observeStep(deps.bus), forwardStep(deps)];
+  const policy = policyStep(deps);
+  const observe = observeStep(deps.bus);
+  const forward = forwardStep(deps);
+  if (!deps.approvals) return [limitsStep(), identityStep, resolveStep(deps), policy, observe, forward];
+  // An applied plan skips resolve (its backend and native tool are stored) and the guard (it is approved).
+  const { guard, apply } = approvalSteps({ approvals: deps.approvals, upstreams: deps.upstreams ?? (() => []) }, compose([policy, observe, forward]));
+  return [limitsStep(), identityStep, apply, resolveStep(deps), policy, guard, observe, forward];
 }

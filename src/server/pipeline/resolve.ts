@@ -1,7 +1,7 @@
 import type { EventBus } from '../../core/events.js';
 import type { AliasTable } from '../aliases.js';
 import type { Catalog } from '../catalog.js';
-import { ErrorCodes } from '../upstream/types.js';
+import { ErrorCodes, type Upstream, type UpstreamTool } from '../upstream/types.js';
 import { deny } from './errors.js';
 import { clientOf } from './identity.js';
 import type { CallContext, Handler, Result, Step } from './types.js';
@@ -109,9 +109,13 @@ function unknownName(call: CallContext, kind: 'tool' | 'prompt', name: string, t
   return deny(call, 'resolve', ErrorCodes.InvalidParams, `Unknown ${kind}: ${name}. The gateway lists ${total} ${kind}s; call ${kind}s/list for current names (a backend may be down).`);
 }
 
+/** Rewrites the listed tools (approvals); memoised by the caller per catalog snapshot. */
+export type ToolView = (tools: readonly UpstreamTool[], route: (exposed: string) => { upstream: Upstream; original: string } | undefined) => UpstreamTool[];
+
 /** The catalog's tools, plus aliases with a deprecation note when the config asks to list them. */
-export function listTools(catalog: Catalog, table: AliasTable | undefined): unknown[] {
-  const tools = catalog.tools;
+export function listTools(catalog: Catalog, table: AliasTable | undefined, view?: ToolView): unknown[] {
+  // The view (guarded-write notes, argument constraints) applies before aliases copy the listing.
+  const tools = view ? view(catalog.tools, (name) => catalog.resolveTool(name)) : catalog.tools;
   if (!table?.listAliases || table.size === 0) return tools;
   const byName = new Map(tools.map((t) => [t.name, t]));
   const extra = [];
