@@ -10,6 +10,7 @@ import { startFixture, sendJson, type FixtureServer } from '../../fixtures/rest/
 import { hasScript, makeTempDir, runCli, runCliInTerminal } from '../../helpers/cli.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
 import { closeAllClients, connectClient, textOf, type TestClient } from '../helpers.js';
+import { runStatePath } from '../../../src/core/config/run-state.js';
 
 vi.setConfig({ testTimeout: 90_000, hookTimeout: 60_000 });
 
@@ -253,7 +254,7 @@ describe('guarded writes through a real gateway', () => {
 
 async function readState(dir: string): Promise<string> {
   const { readFile } = await import('node:fs/promises');
-  return readFile(join(dir, 'run', 'gateway.json'), 'utf8');
+  return readFile(runStatePath(dir), 'utf8');
 }
 
 function adminClient(mcpUrl: string, token: string) {
