@@ -27,10 +27,15 @@ export default class BackendsTest extends BaseCommand {
     const { openSecrets } = await import('../../core/secrets/manager.js');
     const r = await probeBackend(args.name, config, { secrets: openSecrets({ dir: this.store.dir }) });
     if (!this.jsonEnabled()) {
-      this.log(`✓ ${args.name}: ${r.serverName ?? 'unnamed server'} ${r.serverVersion ?? ''}`.trimEnd());
+      const dropped = Object.entries(r.invalid ?? {});
+      // A backend that answers but lists items clients would reject is not a plain pass.
+      this.log(`${dropped.length ? '!' : '✓'} ${args.name}: ${r.serverName ?? 'unnamed server'} ${r.serverVersion ?? ''}`.trimEnd());
       this.log(`  protocol   ${r.protocolVersion ?? 'unknown'} (${r.era ?? '?'} era)`);
       this.log(`  tools ${r.counts.tools} · resources ${r.counts.resources} · templates ${r.counts.resourceTemplates} · prompts ${r.counts.prompts}`);
       this.log(`  latency    ${r.latencyMs.connectAndList} ms to connect and list`);
+      for (const [kind, reasons] of dropped) {
+        this.warn(`${args.name} listed ${reasons!.length} invalid ${kind}, which the gateway drops (the rest are served): ${reasons!.slice(0, 5).join('; ')}${reasons!.length > 5 ? '; …' : ''}`);
+      }
     }
     return r;
   }
