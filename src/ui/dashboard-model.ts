@@ -137,6 +137,24 @@ export class DashboardModel {
       case 'relay.unattributed':
         this.warn({ at: e.at, kind: 'relay', backend: this.name(e.backend), message: `${this.name(e.backend)}: ${this.name(e.method)} not attributed (${cleanLine(e.reason)})` });
         break;
+      case 'backend.invalid': {
+        // The whole reason list goes to the error history; the warning line says how many were dropped.
+        const name = this.name(e.backend);
+        this.warn(
+          { at: e.at, kind: 'backend', backend: name, message: `${name}: dropped ${e.dropped} invalid ${e.kind === 'result' ? 'result' : e.kind}: ${cleanLine(e.reasons[0] ?? '')}` },
+          `${name} sent ${e.dropped} invalid ${e.kind}; the gateway dropped them and serves the rest:\n${e.reasons.join('\n')}`,
+        );
+        break;
+      }
+      case 'backend.warning':
+        this.warn({ at: e.at, kind: 'backend', backend: this.name(e.backend), message: `${this.name(e.backend)}: ${cleanLine(e.message)}` }, e.message);
+        break;
+      case 'backend.suppressed':
+        this.warn({ at: e.at, kind: 'backend', backend: this.name(e.backend), message: `${this.name(e.backend)}: ${e.count} more ${e.source} lines in the last ${Math.round(e.windowMs / 1000)} s (${e.totalDropped} dropped so far)` });
+        break;
+      case 'config.invalid':
+        this.warn({ at: e.at, kind: 'config', message: `config not applied (${cleanLine(e.source)}): ${cleanLine(e.error)}` }, `${e.error}${e.hint ? `\n${e.hint}` : ''}`);
+        break;
       case 'auth.failed':
         this.warn({ at: e.at, kind: 'auth', message: `auth failed${e.remote ? ` from ${cleanLine(e.remote)}` : ''}: ${cleanLine(e.reason)}` });
         break;

@@ -74,7 +74,7 @@ export interface CallView {
   readonly result?: string;
 }
 
-export type WarningKind = 'naming' | 'relay' | 'auth' | 'backend';
+export type WarningKind = 'naming' | 'relay' | 'auth' | 'backend' | 'config';
 
 export interface WarningView {
   readonly at: number;

@@ -114,3 +114,22 @@ describe('ui helpers', () => {
     expect(applyNoColor({ NO_COLOR: '' })).toBe(false);
   });
 });
+
+describe('DashboardModel and the gateway hardening events', () => {
+  it('shows dropped backend items, warnings, suppressed lines and an unapplied config in warnings and the error history', () => {
+    const m = new DashboardModel({});
+    m.apply(ev({ type: 'backend.invalid', backend: 'faulty', kind: 'tools', dropped: 2, reasons: ['#0: item is null, not an object', 'no_schema: inputSchema: expected object'] }));
+    m.apply(ev({ type: 'backend.warning', backend: 'faulty', message: 'could not listen for list changes' }));
+    m.apply(ev({ type: 'backend.suppressed', backend: 'faulty', source: 'log', count: 4812, windowMs: 10_000, totalDropped: 4812 }));
+    m.apply(ev({ type: 'config.invalid', source: '/etc/gatehouse/gatehouse.yaml', trigger: 'watch', error: 'gatehouse.yaml:5:5: backends.alpha.comand: unknown key', hint: 'Did you mean "command"?' }));
+    const s = m.snapshot();
+    const lines = s.warnings.map((w) => w.message);
+    expect(lines[0]).toBe('faulty: dropped 2 invalid tools: #0: item is null, not an object');
+    expect(lines).toContain('faulty: could not listen for list changes');
+    expect(lines).toContain('faulty: 4812 more log lines in the last 10 s (4812 dropped so far)');
+    expect(lines.at(-1)).toMatch(/^config not applied \(\/etc\/gatehouse\/gatehouse\.yaml\): gatehouse\.yaml:5:5/);
+    const invalid = s.errors.find((e) => e.summary.startsWith('faulty: dropped'))!;
+    expect(invalid.text).toContain('no_schema: inputSchema: expected object');
+    expect(s.errors.at(-1)!.text).toContain('Did you mean "command"?');
+  });
+});
