@@ -372,7 +372,8 @@ export class Gateway {
       const tried = this.tried.has(u.name) || (u.state !== 'starting' && u.state !== 'stopped');
       if (!tried) ready = false;
       const reason = shortReason(u.summary ?? u.lastError);
-      backends[u.name] = { state: u.state, ...(reason ? { reason } : {}), tools: u.catalog().tools.length };
+      const warnings = u.warnings?.map((w) => redactString(w.message));
+      backends[u.name] = { state: u.state, ...(reason ? { reason } : {}), tools: u.catalog().tools.length, ...(warnings?.length ? { warnings } : {}) };
     }
     return { ready, backends, config: this.configHealth };
   }

@@ -86,6 +86,8 @@ export interface Upstream {
   readonly lastError?: string;
   /** Why it is not ready, one short sentence without stderr; for unauthenticated readiness. */
   readonly summary?: string;
+  /** Problems noticed before any call fails (a REST address outside the network guard), one line each. */
+  readonly warnings?: ReadonlyArray<{ message: string }>;
   readonly info: UpstreamInfo;
   /** Connects (or starts) and lists. Never throws for a backend failure: state says why. */
   start(): Promise<void>;

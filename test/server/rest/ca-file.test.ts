@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { restBackendSchema } from '../../../src/core/config/schema.js';
 import { createRestUpstream, type RestUpstream } from '../../../src/server/upstream/rest.js';
 import { cliSandbox, makeTempDir } from '../../helpers/cli.js';
+import { startGateway } from '../../helpers/gateway.js';
 import { call, json } from './helpers.js';
 
 /*
@@ -110,6 +111,24 @@ describe('network warnings before any call fails', () => {
     const test = await sb.run(['backends', 'test', 'meta']);
     expect(test.code).toBe(1);
     expect(test.stderr).toMatch(/Error: backend "meta": .*link-local address/);
+  });
+
+  it('/readyz names the address the guard will refuse, before any call', async () => {
+    // Resolving an IP literal sends nothing; the guard refuses any connection to it.
+    const gw = await startGateway({ backends: { meta: { type: 'rest', baseUrl: 'http://169.254.169.254/latest', toolsFile: join(dir, 'tools.yaml') } } });
+    try {
+      await gw.ready();
+      const until = Date.now() + 10_000;
+      let body: { backends: Record<string, { warnings?: string[] }> } = { backends: {} };
+      while (Date.now() < until) {
+        body = (await (await fetch(gw.url.replace(/\/mcp$/, '/readyz'))).json()) as typeof body;
+        if (body.backends.meta?.warnings?.length) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(body.backends.meta!.warnings).toEqual([expect.stringMatching(/169\.254\.169\.254 is a link-local address/)]);
+    } finally {
+      await gw.stop();
+    }
   });
 
   it('a public or loopback base URL passes by default, with no warning', async () => {
