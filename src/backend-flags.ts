@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
-import { ISOLATIONS, TRANSPORTS } from './core/backends/build.js';
+import type { Interfaces } from '@oclif/core';
+import { ISOLATIONS, TRANSPORTS, type AddBackendInput } from './core/backends/build.js';
 
 /**
  * The backend settings `backends add` takes and `backends update` changes, defined once so the two
@@ -33,3 +34,28 @@ export const backendSettingFlags = {
   isolation: Flags.option({ options: ISOLATIONS, summary: 'shared: one connection for all clients; per-session: one per client session.' })(),
   description: Flags.string({ summary: 'A note for people reading the config.' }),
 };
+
+/** The parsed values of `backendSettingFlags`, as the core input `add` and `update` both take. */
+export function backendSettingsInput(flags: Interfaces.InferredFlags<typeof backendSettingFlags>): Omit<AddBackendInput, 'name' | 'baseDir'> {
+  return {
+    stdio: flags.stdio,
+    env: flags.env,
+    cwd: flags.cwd,
+    url: flags.url,
+    transport: flags.transport,
+    header: flags.header,
+    prefix: flags.prefix,
+    timeout: flags.timeout,
+    disabled: flags.disabled,
+    isolation: flags.isolation,
+    cfAccessToken: flags['cf-access-token'],
+    description: flags.description,
+    rest: flags.rest,
+    template: flags.template,
+    tools: flags.tools,
+    secret: flags.secret,
+    allowWrites: flags['allow-writes'],
+    inlineTools: flags['inline-tools'],
+    caFile: flags['ca-file'],
+  };
+}

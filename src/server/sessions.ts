@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EventBus, GatewayEvents } from '../core/events.js';
+import type { AdminSession } from '../core/admin/contract.js';
 import type { Identity } from '../core/identity.js';
 
 export const SESSION_DEFAULTS = { idleTimeout: 1_800, max: 1_000, maxPerClient: 100 };
@@ -43,20 +44,11 @@ export interface SessionPeer {
   failPending(message?: string): Promise<number>;
 }
 
-/** What the dashboard, admin API and status read: a plain copy, no handles. */
-export interface SessionSnapshot {
-  id: string;
+/** What the dashboard, admin API and status read: a plain copy, no handles (the admin contract's shape). */
+export interface SessionSnapshot extends AdminSession {
   era: SessionEra;
   transport: SessionTransport;
-  client: string;
-  subject?: string;
   via: Identity['via'];
-  roles: string[];
-  subscriptions: string[];
-  createdAt: string;
-  lastActivity: string;
-  inFlight: number;
-  streams: number;
 }
 
 export interface OpenSession {

@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
-import { backendSettingFlags } from '../../backend-flags.js';
+import { backendSettingFlags, backendSettingsInput } from '../../backend-flags.js';
 import {
   addBackend,
   buildBackendConfig,
@@ -48,28 +48,7 @@ export default class BackendsAdd extends BaseCommand {
 
   async run(): Promise<BackendDetail & { replaced: boolean; warnings?: AddressWarning[] }> {
     const { args, flags } = await this.parse(BackendsAdd);
-    const input: AddBackendInput = {
-      name: args.name,
-      stdio: flags.stdio,
-      env: flags.env,
-      cwd: flags.cwd,
-      url: flags.url,
-      transport: flags.transport,
-      header: flags.header,
-      prefix: flags.prefix,
-      timeout: flags.timeout,
-      disabled: flags.disabled,
-      isolation: flags.isolation,
-      cfAccessToken: flags['cf-access-token'],
-      description: flags.description,
-      rest: flags.rest,
-      template: flags.template,
-      tools: flags.tools,
-      secret: flags.secret,
-      allowWrites: flags['allow-writes'],
-      inlineTools: flags['inline-tools'],
-      caFile: flags['ca-file'],
-    };
+    const input: AddBackendInput = { name: args.name, ...backendSettingsInput(flags) };
 
     const missing = missingAddInputs(input);
     if (missing.length) {

@@ -1,6 +1,6 @@
 import { Args } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
-import { backendSettingFlags } from '../../backend-flags.js';
+import { backendSettingFlags, backendSettingsInput } from '../../backend-flags.js';
 import { assertNoLiteralSecrets, describeBackend, findBackend, type BackendDetail } from '../../core/backends/index.js';
 import { patchBackend } from '../../core/config/backend-patch.js';
 
@@ -24,27 +24,7 @@ export default class BackendsUpdate extends BaseCommand {
     const { args, flags } = await this.parse(BackendsUpdate);
     let changed: string[] = [];
     const config = this.store.update((c) => {
-      const patch = patchBackend(args.name, findBackend(c, args.name), {
-        stdio: flags.stdio,
-        env: flags.env,
-        cwd: flags.cwd,
-        url: flags.url,
-        transport: flags.transport,
-        header: flags.header,
-        cfAccessToken: flags['cf-access-token'],
-        rest: flags.rest,
-        template: flags.template,
-        tools: flags.tools,
-        secret: flags.secret,
-        allowWrites: flags['allow-writes'],
-        caFile: flags['ca-file'],
-        inlineTools: flags['inline-tools'],
-        prefix: flags.prefix,
-        timeout: flags.timeout,
-        disabled: flags.disabled,
-        isolation: flags.isolation,
-        description: flags.description,
-      });
+      const patch = patchBackend(args.name, findBackend(c, args.name), backendSettingsInput(flags));
       assertNoLiteralSecrets({ ...c, backends: { [args.name]: patch.backend } }, this.store.path);
       c.backends[args.name] = patch.backend;
       changed = patch.changed;

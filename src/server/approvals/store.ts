@@ -1,18 +1,12 @@
+import type { AuditView } from '../../core/admin/approvals.js';
 import type { Plan, PlanState } from '../../core/approvals/plan.js';
 
-/** One append-only audit record, written in the same transaction as the transition it records. */
-export interface AuditRecord {
-  seq: number;
-  planId: string;
-  at: string;
-  /** created, approved, denied, expired, executing, done, failed, interrupted */
-  event: string;
-  actor: string;
-  digest: string;
-  /** The redacted argument summary. */
-  summary: string;
-  detail?: string;
-}
+/**
+ * One append-only audit record, written in the same transaction as the transition it records. Its
+ * shape is the admin contract's: `event` is created, approved, denied, expired, executing, done,
+ * failed or interrupted, and `summary` is the redacted argument summary.
+ */
+export type AuditRecord = AuditView;
 
 /** What a claim to execute a plan found. */
 export type Claim =
