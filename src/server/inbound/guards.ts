@@ -94,6 +94,7 @@ const DRAIN_MS = 2_000;
 export function sendTooLarge(req: IncomingMessage, res: ServerResponse): void {
   const socket = req.socket;
   res.shouldKeepAlive = false;
+  if (socket) lingerOnClose(socket);
   sendJson(res, 413, { ...(rpcError(-32000, `Request body too large: the limit is ${MAX_BODY_BYTES} bytes.`) as object), error_code: 'payload_too_large' }, { Connection: 'close' });
   let drained = 0;
   const done = () => {
@@ -110,6 +111,27 @@ export function sendTooLarge(req: IncomingMessage, res: ServerResponse): void {
   req.once('end', done);
   req.once('error', done);
   req.resume();
+}
+
+/**
+ * Node closes a `Connection: close` socket as soon as the answer is written. With the client still
+ * sending its body, closing with unread bytes makes the kernel reset the connection, and a reset can
+ * discard the 413 before the client has read it. So this socket lingers instead: it half-closes after
+ * the answer (the client sees the end of the response), keeps discarding what arrives, and is
+ * destroyed when the client closes its side or after DRAIN_MS.
+ */
+function lingerOnClose(socket: Socket): void {
+  let lingering = false;
+  socket.destroySoon = () => {
+    if (lingering) return;
+    lingering = true;
+    if (!socket.writableEnded) socket.end();
+    const timer = setTimeout(() => socket.destroy(), DRAIN_MS);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+    socket.once('end', () => socket.destroy());
+    socket.resume();
+  };
 }
 
 /** Answers an unexpected failure with a generic 500; the detail goes to the bus (and so the log), never to the client. */
