@@ -128,6 +128,11 @@ export function useDashboardKeys({ frame: current, state, setState, onQuit, isAc
       else if (key.escape && input === '\u001b') {
         handle('', { ...NO_KEY, escape: true });
         handle('', { ...NO_KEY, escape: true });
+      } else if (key.meta && !key.escape && !key.ctrl && Array.from(input).length === 1 && !/[\u0000-\u001f]/.test(input)) {
+        // Esc then a key in one read ("\u001b5") parses as Alt+key; this dashboard binds no Alt keys,
+        // so it is the two keys the user pressed.
+        handle('', { ...NO_KEY, escape: true });
+        handle(input, { ...NO_KEY, shift: /[A-Z]/.test(input) });
       } else handle(input, key);
     },
     { isActive },

@@ -115,6 +115,17 @@ describe('dashboard views', () => {
     await press(ESC, /› flaky/);
   });
 
+  it('takes Esc and a key read together (tmux send-keys, a fast typist) as the two keys, not as Alt+key', async () => {
+    const { g, frame, press } = setup();
+    g.backend('alpha', 'ready', { tools: 1 });
+    await until(frame, (x) => x.includes('alpha'), 'backends');
+    await press('2', '▸ Backends');
+    await press(ENTER, '▸ Backend alpha');
+    // One read: "\u001b5" is what the terminal delivers for Esc then 5 typed within a few ms.
+    const f = await press(`${ESC}5`, '▸ Sessions');
+    expect(f).not.toContain('▸ Backend alpha');
+  });
+
   it('filters the catalog with / and opens a tool’s description and schema; aliases show use counts', async () => {
     const { bus, frame, press } = setup();
     tools(bus, ['everything_echo', 'everything_add', 'github_search'], [
