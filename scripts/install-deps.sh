@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs on a fresh Debian machine: the Debian packages for the real
-# services the tests start (Prometheus, Alertmanager, a Secret Service keyring, tmux), then the
+# services the tests start (Prometheus, Alertmanager, a Secret Service keyring, tmux, Redis,
+# PostgreSQL, haproxy, Chromium for the approval page, buildah for the image), then the
 # npm packages from the lock file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEB_PACKAGES=(prometheus prometheus-alertmanager gnome-keyring dbus dbus-x11 libsecret-tools tmux g++ make python3)
+DEB_PACKAGES=(prometheus prometheus-alertmanager gnome-keyring dbus dbus-x11 libsecret-tools tmux g++ make python3 redis-server postgresql haproxy chromium buildah)
 
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do

@@ -2,8 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { DEFAULTS, type BackendConfig, type GatehouseConfig, type HttpBackendConfig, type PrefixMode } from '../core/config/schema.js';
 import { EventBus } from '../core/events.js';
-import { resolveRecord, type SecretStore } from '../core/secrets/resolve.js';
-import { redactString } from '../core/log/redact.js';
+import type { SecretStore } from '../core/secrets/resolve.js';
 import type { AdminRefreshResult, AdminReloadResult, AdminStatus, ConfigHealth, ReloadSummary, ReloadTrigger } from '../core/admin/contract.js';
 import { AliasTable } from './aliases.js';
 import { Approvals, storeLocation } from './approvals/service.js';
@@ -14,8 +13,9 @@ import { applyBackendChanges, planReconcile, summarize } from './reconcile.js';
 import { HttpApp, type HttpAppOptions } from './inbound/http.js';
 import { Router, type RouterDeps } from './router.js';
 import { SessionRegistry } from './sessions.js';
-import { McpUpstream, isMcpBackend } from './upstream/mcp.js';
-import { cfAccessHeaders } from '../core/cfaccess/headers.js';
+import { McpUpstream } from './upstream/mcp.js';
+import { createUpstream, restSupport, wireUpstreamEvents, type RestSupport } from './upstream/factory.js';
+import { readiness, refresh, status, type GatewayView } from './gateway-status.js';
 import { writeRunState } from '../core/config/run-state.js';
 import type { Upstream } from './upstream/types.js';
 
@@ -137,81 +137,29 @@ export class Gateway {
   /** Builds the backends (REST support is loaded only when a REST backend is configured). */
   private async createUpstreams(): Promise<void> {
     const backends = Object.entries(this.config.backends);
-    const rest = await this.restSupport(backends);
+    const rest = await restSupport(backends);
     for (const [name, bc] of backends) {
-      const u = this.createUpstream(name, bc, rest?.createRestUpstream);
+      const u = this.createUpstream(name, bc, rest);
       if (u) this.attach(u);
     }
   }
 
-  private async restSupport(backends: Array<[string, BackendConfig]>): Promise<typeof import('./upstream/rest.js') | undefined> {
-    return backends.some(([, b]) => b.type === 'rest') ? await import('./upstream/rest.js') : undefined;
-  }
-
   private attach(u: Upstream): void {
     this.upstreams.push(u);
-    u.on((e) => {
-      // Everything a backend says is redacted before it reaches the bus (and so logs, the dashboard,
-      // the admin event stream): it may echo a secret the gateway resolved for it.
-      if (e.type === 'state') {
-        if (e.state !== 'starting' && e.state !== 'stopped') this.tried.add(u.name);
-        this.bus.emit('backend.state', {
-          backend: u.name,
-          state: e.state,
-          reason: e.reason === undefined ? undefined : redactString(e.reason),
-          tools: u.catalog().tools.length,
-          resources: u.catalog().resources.length,
-          prompts: u.catalog().prompts.length,
-          protocolVersion: u.info.protocolVersion,
-          serverName: u.info.serverName,
-          serverVersion: u.info.serverVersion,
-          ...(e.retryInMs !== undefined ? { retryInMs: e.retryInMs } : {}),
-        });
-        this.queueRebuild();
-      } else if (e.type === 'list_changed') {
-        this.queueRebuild();
-      } else if (e.type === 'resource_updated') {
-        this.http?.notifyResourceUpdated(e.uri, e.sessionKey);
-        this.onResourceUpdated?.(e.uri, e.sessionKey);
-      } else if (e.type === 'stderr') {
-        this.bus.emit('backend.stderr', { backend: u.name, line: redactString(e.line) });
-      } else if (e.type === 'unattributed') {
-        this.bus.emit('relay.unattributed', { backend: u.name, method: e.method, reason: e.reason, ...(e.message ? { message: redactString(e.message) } : {}) });
-      } else if (e.type === 'invalid') {
-        this.bus.emit('backend.invalid', { backend: u.name, kind: e.kind, dropped: e.dropped, reasons: e.reasons.map(redactString) });
-      } else if (e.type === 'warning') {
-        this.bus.emit('backend.warning', { backend: u.name, message: redactString(e.message) });
-      } else if (e.type === 'suppressed') {
-        this.bus.emit('backend.suppressed', { backend: u.name, source: e.source, count: e.count, windowMs: e.windowMs, totalDropped: e.totalDropped });
-      }
+    wireUpstreamEvents(u, this.bus, {
+      state: (up, state) => {
+        if (state !== 'starting' && state !== 'stopped') this.tried.add(up.name);
+      },
+      rebuild: () => this.queueRebuild(),
+      resourceUpdated: (uri, sessionKey) => {
+        this.http?.notifyResourceUpdated(uri, sessionKey);
+        this.onResourceUpdated?.(uri, sessionKey);
+      },
     });
   }
 
-  private createUpstream(name: string, bc: BackendConfig, createRestUpstream?: typeof import('./upstream/rest.js').createRestUpstream): Upstream | undefined {
-    const custom = this.opts.upstreamFactory?.(name, bc, this.bus);
-    if (custom) return custom;
-    const gw = this.config.gateway ?? {};
-    if (bc.type === 'rest' && createRestUpstream) {
-      return createRestUpstream(name, bc, {
-        resolve: { store: this.opts.secrets },
-        allowedNetworks: gw.allowedNetworks,
-        defaultTimeoutMs: (gw.callTimeout ?? DEFAULTS.callTimeout) * 1000,
-        baseDir: this.opts.baseDir,
-      });
-    }
-    if (!isMcpBackend(bc)) return undefined;
-    return new McpUpstream(name, bc, {
-      defaultTimeoutMs: (gw.callTimeout ?? DEFAULTS.callTimeout) * 1000,
-      refreshIntervalMs: (gw.refreshInterval ?? DEFAULTS.refreshInterval) * 1000,
-      resolveEnv: (env) => resolveRecord(env, { store: this.opts.secrets }),
-      resolveHeaders: async (c) => ({
-        ...(await resolveRecord(c.headers, { store: this.opts.secrets })),
-        // The Cloudflare Access token goes to this backend only, on every request (SSE GETs and DELETEs included).
-        ...(c.cfAccessToken ? await cfAccessHeaders(c.cfAccessToken, this.opts.secrets) : {}),
-        ...(this.opts.extraHeaders ? await this.opts.extraHeaders(name, c) : {}),
-      }),
-      ...(this.opts.backoff ? { backoff: this.opts.backoff } : {}),
-    });
+  private createUpstream(name: string, bc: BackendConfig, rest?: RestSupport): Upstream | undefined {
+    return createUpstream(name, bc, this.config, { bus: this.bus, secrets: this.opts.secrets, baseDir: this.opts.baseDir, extraHeaders: this.opts.extraHeaders, custom: this.opts.upstreamFactory, backoff: this.opts.backoff }, rest);
   }
 
   private track<T>(p: Promise<T>): Promise<T> {
@@ -315,7 +263,7 @@ export class Gateway {
     const gw = next.gateway ?? {};
     // Everything that can fail is done before anything changes, so a failed reload changes nothing.
     const aliases = plan.live.includes('aliases') ? (gw.aliases ? await AliasTable.load(gw.aliases, this.opts.baseDir ?? process.cwd()) : undefined) : this.aliases;
-    const rest = await this.restSupport([...plan.start, ...plan.restart]);
+    const rest = await restSupport([...plan.start, ...plan.restart]);
     const listedBefore = this.aliases?.listAliases ?? false;
     this.config = next;
     this.naming.mode = this.opts.prefixMode ?? gw.prefixMode ?? DEFAULTS.prefixMode;
@@ -329,7 +277,7 @@ export class Gateway {
     }
     const arriving = await applyBackendChanges(plan, {
       upstreams: this.upstreams,
-      create: (name, bc) => this.createUpstream(name, bc, rest?.createRestUpstream),
+      create: (name, bc) => this.createUpstream(name, bc, rest),
       attach: (u) => this.attach(u),
       forget: (name) => this.tried.delete(name),
       rebuild: () => this.queueRebuild(),
@@ -360,69 +308,21 @@ export class Gateway {
     });
   }
 
-  /**
-   * Unauthenticated, so it says only state and a short reason: never stderr tails or detail (those
-   * are in the admin API's /admin/status), and always redacted.
-   */
-  readiness(): { ready: boolean; backends: Record<string, unknown>; config: ConfigHealth } {
-    const backends: Record<string, unknown> = {};
-    let ready = true;
-    for (const u of this.upstreams) {
-      // Tried once is enough: a failed backend retrying with backoff must not flap readiness.
-      const tried = this.tried.has(u.name) || (u.state !== 'starting' && u.state !== 'stopped');
-      if (!tried) ready = false;
-      const reason = shortReason(u.summary ?? u.lastError);
-      const warnings = u.warnings?.map((w) => redactString(w.message));
-      backends[u.name] = { state: u.state, ...(reason ? { reason } : {}), tools: u.catalog().tools.length, ...(warnings?.length ? { warnings } : {}) };
-    }
-    return { ready, backends, config: this.configHealth };
+  /** What readiness, status and refresh read (gateway-status.ts). */
+  private view(): GatewayView {
+    return { upstreams: this.upstreams, catalog: this.catalog, sessions: this.sessions, tried: this.tried, url: this.url, startedAt: this.startedAt, inFlight: this.inFlight.size, config: this.configHealth };
+  }
+
+  readiness(): ReturnType<typeof readiness> {
+    return readiness(this.view());
   }
 
   status(): AdminStatus {
-    return {
-      url: this.url,
-      pid: process.pid,
-      startedAt: new Date(this.startedAt).toISOString(),
-      inFlight: this.inFlight.size,
-      sessions: this.sessions.size,
-      sessionList: this.sessions.list(),
-      exposedTools: this.catalog.toolEntries(),
-      catalog: {
-        tools: this.catalog.tools.length,
-        resources: this.catalog.resources.length,
-        resourceTemplates: this.catalog.resourceTemplates.length,
-        prompts: this.catalog.prompts.length,
-      },
-      backends: this.upstreams.map((u) => ({
-        name: u.name,
-        type: u.config.type,
-        state: u.state,
-        reason: u.lastError,
-        tools: u.catalog().tools.length,
-        toolNames: u.catalog().tools.map((t) => t.name),
-        resources: u.catalog().resources.length,
-        prompts: u.catalog().prompts.length,
-        serverName: u.info.serverName,
-        serverVersion: u.info.serverVersion,
-        protocolVersion: u.info.protocolVersion,
-        era: u.info.era,
-      })),
-      config: this.configHealth,
-    };
+    return status(this.view());
   }
 
-  /** Re-lists one backend or all now; returns what changed. */
-  async refresh(backend?: string): Promise<AdminRefreshResult> {
-    const targets = backend ? this.upstreams.filter((u) => u.name === backend) : this.upstreams;
-    if (backend && targets.length === 0) throw new Error(`No backend named "${backend}" in the running gateway.`);
-    const before = new Map(this.catalog.tools.map((t) => [t.name, JSON.stringify(t)]));
-    await Promise.all(targets.map((u) => u.refresh()));
-    await new Promise((r) => setTimeout(r, 0));
-    const after = new Map(this.catalog.tools.map((t) => [t.name, JSON.stringify(t)]));
-    const added = [...after.keys()].filter((k) => !before.has(k));
-    const removed = [...before.keys()].filter((k) => !after.has(k));
-    const changed = [...after.keys()].filter((k) => before.has(k) && before.get(k) !== after.get(k));
-    return { refreshed: targets.map((u) => ({ name: u.name, state: u.state, reason: u.lastError, tools: u.catalog().tools.length })), tools: { added, removed, changed } };
+  refresh(backend?: string): Promise<AdminRefreshResult> {
+    return refresh(this.view(), backend);
   }
 
   /** Drains in-flight calls (up to drainMs), then stops backends and listeners. */
@@ -454,12 +354,4 @@ export class Gateway {
     if (this.statePath) await rm(this.statePath, { force: true });
     this.bus.emit('gateway.stopped', {});
   }
-}
-
-/** The first sentence, cut: readiness is for probes and load balancers, not for diagnosis. */
-function shortReason(reason: string | undefined): string | undefined {
-  if (!reason) return undefined;
-  const cut = reason.split(/; stderr:| The process wrote to stderr:/)[0]!;
-  const first = /^(.*?[.!?])(\s|$)/.exec(cut)?.[1] ?? cut;
-  return redactString(first.length > 160 ? `${first.slice(0, 157)}…` : first);
 }
