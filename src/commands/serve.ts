@@ -75,6 +75,7 @@ In a terminal it shows a live dashboard; otherwise (or with --no-tui) it logs on
       this.note('No backends are configured; serving an empty catalog. Add one with `gatehouse backends add`.');
     }
 
+    (await import('../server/memory.js')).applyMemoryProfile();
     const { Gateway } = await import('../server/gateway.js');
     const { openSecrets } = await import('../core/secrets/manager.js');
     const { EventBus } = await import('../core/events.js');

@@ -1,13 +1,13 @@
 // Memory stays bounded under 10,000 abandoned 2025 sessions (initialize, never DELETE) with
 // gateway.sessions.max 1000. Loops are bounded in count (10,000) and in time (a deadline).
 //
-// - A real `gatehouse serve` process ends with exactly 1000 sessions and answers every initialize.
+// - A real `gatehouse serve` process ends with exactly 1000 sessions, answers every initialize, and
+//   its RSS ends within 60 MB of its idle RSS (issue 8's target). That holds because serve runs V8
+//   with --optimize-for-size (src/server/memory.ts): with V8's default heap growth the same churn left
+//   it about 150 MiB above idle, all of it garbage awaiting a major collection.
 // - In process, the V8 heap after a full GC is measured at the cap and after all 10,000: the 8,000
 //   sessions opened past the cap (each evicting one) add nothing, and 1000 live sessions cost well
 //   under 60 MB of heap.
-//
-// Issue 8's RSS target (within 60 MB of the idle gateway) is NOT met yet: the serve process's RSS is
-// logged here (about +100 to +140 MiB after the churn) and reported as open; see the report for why.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -78,7 +78,10 @@ describe('session memory', () => {
     expect(failures).toBe(0);
     const status = (await (await fetch(`${state.adminUrl}/status`, { headers: { authorization: `Bearer ${state.adminToken}` } })).json()) as { sessions: number };
     expect(status.sessions).toBe(MAX);
-    console.log(`serve RSS: idle ${idle.toFixed(1)} MiB, after ${TOTAL} abandoned sessions ${rssMiB(child.pid!).toFixed(1)} MiB`);
+    const after = rssMiB(child.pid!);
+    const msg = `serve RSS: idle ${idle.toFixed(1)} MiB, after ${TOTAL} abandoned sessions ${after.toFixed(1)} MiB`;
+    console.log(msg);
+    expect(after - idle, msg).toBeLessThan(60);
   }, 300_000);
 
   it('keeps the heap bounded: nothing grows past the cap, and 1000 sessions cost under 60 MB', async () => {
