@@ -20,6 +20,7 @@ export interface InboundContext {
 export function streamBound(ctx: InboundContext, client: string, sessionId?: string): StreamBound {
   return {
     limitBytes: ctx.limits.maxStreamBufferBytes,
+    keepAliveMs: ctx.limits.keepAliveInterval * 1000,
     onDropped: (bufferedBytes) => {
       // The session's name may have been learnt after the stream opened (an SSE client's initialize).
       const name = (sessionId && ctx.registry.get(sessionId)?.identity.client) || client;

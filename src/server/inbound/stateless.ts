@@ -6,6 +6,7 @@ import { streamBound, type InboundContext } from './context.js';
 import { exemptFromTimeouts, sendJson } from './guards.js';
 import { requestIds } from './jsonrpc.js';
 import { SHUTDOWN_ERROR_CODE, SHUTDOWN_MESSAGE } from './session-transport.js';
+import { writeWhenReady } from './early-stream.js';
 import { writeWebResponse } from './web.js';
 
 /**
@@ -59,8 +60,10 @@ export async function handleStateless(ctx: InboundContext, handler: McpHttpHandl
     if (release) res.once('close', () => void release());
   }
   const authInfo = caller ? { token: '', clientId: caller.client, scopes: [...caller.roles], extra: { identity: caller } } : undefined;
-  const response = await handler.fetch(request, { parsedBody: body, ...(authInfo ? { authInfo } : {}) });
-  return writeWebResponse(res, response, streamBound(ctx, identity.client));
+  const answer = handler.fetch(request, { parsedBody: body, ...(authInfo ? { authInfo } : {}) });
+  // A listen stream is a stream from its first byte; a call becomes one if it runs long (early-stream.ts).
+  if (isListen) return writeWebResponse(res, await answer, streamBound(ctx, identity.client));
+  return writeWhenReady(req, res, answer, streamBound(ctx, identity.client));
 }
 
 /** Writes the final JSON-RPC error in whatever shape the response already has; returns how many calls it answered. */

@@ -26,7 +26,17 @@ export interface StreamBound {
   limitBytes: number;
   /** Told once when the bound closed the stream. */
   onDropped: (bufferedBytes: number) => void;
+  /**
+   * An event stream that has been quiet this long gets an SSE comment, so proxies that cut idle
+   * connections (Cloudflare at about 100 s, nginx, haproxy) keep it open; 0 turns it off.
+   */
+  keepAliveMs?: number;
 }
+
+/** What every event stream says to the proxies on its way: do not buffer it, do not transform it. */
+export const STREAM_HEADERS = { 'cache-control': 'no-cache, no-transform', 'x-accel-buffering': 'no' } as const;
+
+const KEEP_ALIVE = Buffer.from(': keep-alive\n\n');
 
 /**
  * Copies a web Response to the socket. The body is read as fast as it is produced, so nothing
@@ -45,15 +55,18 @@ export async function writeWebResponse(res: ServerResponse, response: Response, 
     if (k === 'set-cookie') return;
     headers[k] = v;
   });
+  const stream = String(headers['content-type'] ?? '').includes('text/event-stream');
+  if (stream) Object.assign(headers, STREAM_HEADERS);
   res.writeHead(response.status, headers);
   if (!response.body) {
     res.end();
     return;
   }
   // A stream's client learns it is open now, not at the first event (which may be minutes away).
-  if (String(headers['content-type'] ?? '').includes('text/event-stream')) res.flushHeaders();
+  if (stream) res.flushHeaders();
   const reader = response.body.getReader();
   res.on('close', () => void reader.cancel().catch(() => undefined));
+  const keepAlive = stream && bound?.keepAliveMs ? startKeepAlive(res, bound.keepAliveMs) : undefined;
   try {
     for (;;) {
       const { done, value } = await reader.read();
@@ -65,10 +78,38 @@ export async function writeWebResponse(res: ServerResponse, response: Response, 
         break;
       }
       res.write(value);
+      keepAlive?.wrote(value);
     }
   } catch {
     // client went away
   } finally {
+    keepAlive?.stop();
     if (!res.destroyed) res.end();
   }
+}
+
+/**
+ * Writes a comment whenever the stream has been quiet for `ms`, but only between events: a chunk
+ * that did not end an event (a message split over writes) holds the comment back until one does.
+ */
+function startKeepAlive(res: ServerResponse, ms: number): { wrote(chunk: Uint8Array): void; stop(): void } {
+  let last = Date.now();
+  let between = true;
+  const timer = setInterval(
+    () => {
+      if (!between || res.destroyed || res.writableEnded || Date.now() - last < ms * 0.9) return;
+      res.write(KEEP_ALIVE);
+      last = Date.now();
+    },
+    Math.max(50, Math.floor(ms / 2)),
+  );
+  timer.unref();
+  return {
+    wrote(chunk) {
+      last = Date.now();
+      const n = chunk.length;
+      between = n >= 2 ? chunk[n - 1] === 10 && chunk[n - 2] === 10 : between && n === 1 && chunk[0] === 10;
+    },
+    stop: () => clearInterval(timer),
+  };
 }
