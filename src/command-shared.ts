@@ -18,11 +18,11 @@ export const tokenInputFlags = {
 /** `clients install` and `clients print`. */
 export const serverSpecFlags = {
   name: Flags.string({ summary: 'Server name in the client (its tools appear as mcp__<name>__…).', default: 'gatehouse' }),
-  url: Flags.string({ summary: 'The Gatehouse endpoint the client connects to over HTTP, e.g. http://127.0.0.1:7420/mcp.', exclusive: ['connect'] }),
+  url: Flags.string({ summary: 'The Gatehouse endpoint the client connects to over HTTP. Default: the running gateway\'s, else http://127.0.0.1:7420/mcp.', exclusive: ['connect'] }),
   connect: Flags.string({ summary: 'A remote MCP URL reached through the `gatehouse connect` stdio bridge (needs --token).', exclusive: ['url'], dependsOn: ['token'] }),
   token: Flags.string({ summary: 'Name of the stored Cloudflare Access token `gatehouse connect` sends (never its value).', dependsOn: ['connect'] }),
   'bearer-env': Flags.string({ summary: 'With --url: name of an environment variable holding a bearer token, expanded by the client at start.', dependsOn: ['url'] }),
-  scope: Flags.option({ options: SCOPES, summary: 'project (.mcp.json, .cursor/mcp.json) or user (~/.claude.json, ~/.cursor/mcp.json, ~/.codex/config.toml). Default: project, user for codex.' })(),
+  scope: Flags.option({ options: SCOPES, summary: 'project (.mcp.json, .cursor/mcp.json, .gemini/settings.json, .vscode/mcp.json, opencode.json) or user (~/.claude.json, ~/.codex/config.toml, …). Default: project; user for codex, claude-desktop and windsurf, which have no project file.' })(),
 };
 
 /** Prompts on stderr, so stdout stays the result; loaded only when a prompt is needed. */

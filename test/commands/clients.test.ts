@@ -3,9 +3,9 @@
  * HOME and the working directory pointed at temporary folders.
  */
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { makeTempDir, runCli, type CliResult } from '../helpers/cli.js';
+import { delimiter, join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { BIN, makeTempDir, runCli, type CliResult } from '../helpers/cli.js';
 import { leakGuard } from '../helpers/secret-leaks.js';
 
 const FIX = new URL('../fixtures/client-configs/', import.meta.url);
@@ -28,8 +28,16 @@ afterAll(() => {
   expect(guard.leaks()).toEqual([]);
 });
 
-async function run(args: string[]): Promise<CliResult> {
-  return guard.recordRun(`clients ${args.join(' ')}`, await runCli(['clients', ...args], { cwd: project, env: { HOME: home, CODEX_HOME: undefined } }));
+// A `gatehouse` on PATH (as after `npm install -g`): entries that run a command name it bare.
+let onPath: string;
+beforeAll(() => {
+  onPath = makeTempDir('gatehouse-bin-');
+  writeFileSync(join(onPath, 'gatehouse'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+});
+
+async function run(args: string[], opts: { gatehouseOnPath?: boolean } = {}): Promise<CliResult> {
+  const PATH = opts.gatehouseOnPath === false ? process.env.PATH : `${onPath}${delimiter}${process.env.PATH}`;
+  return guard.recordRun(`clients ${args.join(' ')}`, await runCli(['clients', ...args], { cwd: project, env: { HOME: home, CODEX_HOME: undefined, XDG_CONFIG_HOME: undefined, APPDATA: undefined, PATH } }));
 }
 
 function place(fixtureName: string, path: string): string {
@@ -163,13 +171,65 @@ describe('clients install', { timeout: 120_000 }, () => {
     const userinfo = await run(['install', 'cursor', '--url', `http://me:${URL_SECRET}@127.0.0.1:7420/mcp`]);
     expect(userinfo.code).toBe(2);
     expect(existsSync(join(project, '.cursor'))).toBe(false);
-    const missing = await run(['install', 'cursor']);
-    expect(missing.code).toBe(2);
-    expect(missing.stderr).toContain('Error: Missing --url or --connect');
     const noToken = await run(['install', 'cursor', '--connect', 'https://mcp.example.dev/mcp']);
     expect(noToken.code).toBe(2);
     const badEnv = await run(['install', 'cursor', '--url', GW, '--bearer-env', 'not a var']);
     expect(badEnv.code).toBe(2);
+  });
+
+  it('defaults --url to serve\'s endpoint when no gateway runs, and says so', async () => {
+    const r = await run(['install', 'cursor']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`No gateway is running here; using serve's default endpoint ${GW}`);
+    const file = join(project, '.cursor', 'mcp.json');
+    written.push(file);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ mcpServers: { gatehouse: { url: GW } } });
+  });
+
+  it('writes the absolute command when gatehouse is not on PATH, and says so', async () => {
+    const r = await run(['install', 'claude-code', '--connect', 'https://mcp.example.dev/mcp', '--token', 'homelab'], { gatehouseOnPath: false });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('`gatehouse` is not on PATH, so the entry runs');
+    const file = join(project, '.mcp.json');
+    written.push(file);
+    expect(JSON.parse(readFileSync(file, 'utf8')).mcpServers.gatehouse).toEqual({ command: process.execPath, args: [BIN, 'connect', 'https://mcp.example.dev/mcp', '--token', 'homelab'] });
+  });
+
+  it('gemini-cli, vscode, windsurf, opencode and claude-desktop: each client\'s own file and entry shape', async () => {
+    const cases: Array<{ args: string[]; file: string; at: string[]; entry: unknown }> = [
+      { args: ['gemini-cli', '--url', GW, '--bearer-env', 'GH_TOKEN'], file: join(project, '.gemini', 'settings.json'), at: ['mcpServers'], entry: { httpUrl: GW, headers: { Authorization: 'Bearer ${GH_TOKEN}' } } },
+      { args: ['gemini-cli', '--scope', 'user', '--url', GW], file: join(home, '.gemini', 'settings.json'), at: ['mcpServers'], entry: { httpUrl: GW } },
+      { args: ['vscode', '--url', GW, '--bearer-env', 'GH_TOKEN'], file: join(project, '.vscode', 'mcp.json'), at: ['servers'], entry: { type: 'http', url: GW, headers: { Authorization: 'Bearer ${env:GH_TOKEN}' } } },
+      { args: ['vscode', '--scope', 'user', '--connect', 'https://mcp.example.dev/mcp', '--token', 'homelab'], file: join(home, '.config', 'Code', 'User', 'mcp.json'), at: ['servers'], entry: { type: 'stdio', command: 'gatehouse', args: ['connect', 'https://mcp.example.dev/mcp', '--token', 'homelab'] } },
+      { args: ['windsurf', '--url', GW], file: join(home, '.codeium', 'windsurf', 'mcp_config.json'), at: ['mcpServers'], entry: { serverUrl: GW } },
+      { args: ['opencode', '--url', GW, '--bearer-env', 'GH_TOKEN'], file: join(project, 'opencode.json'), at: ['mcp', 'servers'], entry: { type: 'remote', url: GW, headers: { Authorization: 'Bearer {env:GH_TOKEN}' } } },
+      { args: ['opencode', '--scope', 'user', '--connect', 'https://mcp.example.dev/mcp', '--token', 'homelab'], file: join(home, '.config', 'opencode', 'opencode.json'), at: ['mcp', 'servers'], entry: { type: 'local', command: ['gatehouse', 'connect', 'https://mcp.example.dev/mcp', '--token', 'homelab'] } },
+      // Claude Desktop's file takes stdio servers only: a local URL goes through the bridge.
+      { args: ['claude-desktop', '--url', GW], file: join(home, '.config', 'Claude', 'claude_desktop_config.json'), at: ['mcpServers'], entry: { command: 'gatehouse', args: ['connect', GW] } },
+    ];
+    for (const c of cases) {
+      const r = await run(['install', ...c.args]);
+      expect(r.code, `${c.args.join(' ')}: ${r.stderr}`).toBe(0);
+      written.push(c.file);
+      let node = JSON.parse(readFileSync(c.file, 'utf8'));
+      for (const k of c.at) node = node[k];
+      expect(node.gatehouse, c.args.join(' ')).toEqual(c.entry);
+    }
+    // The rest of an existing file stays: an opencode config with other settings and servers.
+    const oc = join(project, 'opencode.json');
+    writeFileSync(oc, '{\n  "$schema": "https://opencode.ai/config.json",\n  // mine\n  "model": "x",\n  "mcp": { "servers": { "other": { "type": "local", "command": ["a"] } } }\n}\n');
+    const merged = await run(['install', 'opencode', '--url', GW, '--name', 'gh2']);
+    expect(merged.code).toBe(0);
+    const text = readFileSync(oc, 'utf8');
+    expect(text).toContain('// mine');
+    expect(text).toContain('"other": { "type": "local", "command": ["a"] }');
+    expect(text).toContain('"gh2"');
+    // Clients without a project file refuse --scope project with the fix.
+    for (const client of ['windsurf', 'claude-desktop']) {
+      const scope = await run(['install', client, '--url', GW, '--scope', 'project']);
+      expect(scope.code).toBe(2);
+      expect(scope.stderr).toContain('Use --scope user');
+    }
   });
 
   it('refuses to edit a broken file, naming the position', async () => {

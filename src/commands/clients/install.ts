@@ -3,21 +3,12 @@ import { BaseCommand } from '../../base-command.js';
 import { serverSpecFlags } from '../../command-shared.js';
 import { serverSpecFrom } from '../../core/clients/spec.js';
 import { tokenInfo } from '../../core/cfaccess/index.js';
-import { CLIENTS, SCOPES, displayPath, installClient, type ClientId, type InstallResult, type ServerSpec } from '../../core/clients/index.js';
+import { CLIENTS, displayPath, installClient, nextStep, resolveLauncher, runsCommand, type ClientId, type InstallResult } from '../../core/clients/index.js';
 import { ExitCode, UserError } from '../../core/errors.js';
 import { openSecrets } from '../../core/secrets/index.js';
 
-const NEXT: Record<ClientId, Record<string, string>> = {
-  'claude-code': {
-    project: 'Claude Code asks to approve project servers the next time it starts here; check with `claude mcp list`.',
-    user: 'Restart Claude Code; check with `claude mcp list`.',
-  },
-  cursor: { project: 'Cursor picks it up on reload (Settings → MCP).', user: 'Cursor picks it up on reload (Settings → MCP).' },
-  codex: { user: 'Codex loads it on its next start; check with `codex mcp list`.' },
-};
-
 export default class ClientsInstall extends BaseCommand {
-  static override summary = 'Add Gatehouse to an agent\'s MCP config (Claude Code, Cursor, Codex), merging into the existing file.';
+  static override summary = 'Add Gatehouse to an agent\'s MCP config (Claude Code, Claude Desktop, Cursor, Codex, Gemini CLI, VS Code, Windsurf, opencode), merging into the existing file.';
   static override description = [
     'Only the one server entry is added; other entries, key order, indentation and comments are kept.',
     'A same-named entry with other settings is not replaced without --force; an identical one is left',
@@ -42,7 +33,10 @@ export default class ClientsInstall extends BaseCommand {
   async run(): Promise<InstallResult> {
     const { args, flags } = await this.parse(ClientsInstall);
     const client = args.client as ClientId;
-    const spec = serverSpecFrom({ url: flags.url, connect: flags.connect, token: flags.token, bearerEnv: flags['bearer-env'] }, client);
+    const { spec, from } = await serverSpecFrom({ url: flags.url, connect: flags.connect, token: flags.token, bearerEnv: flags['bearer-env'] }, client);
+    if (from !== 'flag') this.note(from === 'running' ? `Using the running gateway's endpoint ${spec.url} (pass --url for another).` : `No gateway is running here; using serve's default endpoint ${spec.url} (pass --url for another).`);
+    const launcher = resolveLauncher();
+    if (runsCommand(client, spec) && !launcher.onPath) this.note(`\`gatehouse\` is not on PATH, so the entry runs ${launcher.command} ${launcher.args.join(' ')} (install it on PATH with \`npm install -g\` or \`npm link\` for a portable entry).`);
     if (spec.kind === 'connect' && !spec.token.startsWith('env:')) {
       try {
         if (!(await tokenInfo(openSecrets(), spec.token))) this.note(`Warning: no Cloudflare Access token named "${spec.token}" is stored here yet; add it with \`gatehouse tokens add ${spec.token}\` before the client starts.`);
@@ -50,7 +44,7 @@ export default class ClientsInstall extends BaseCommand {
         // the index is only consulted for this warning
       }
     }
-    const result = await installClient({ client, scope: flags.scope, name: flags.name, spec, dryRun: flags['dry-run'], force: flags.force });
+    const result = await installClient({ client, scope: flags.scope, name: flags.name, spec, dryRun: flags['dry-run'], force: flags.force, launcher });
     const where = displayPath(result.path);
     const label = `${client}, ${result.scope} scope`;
     if (flags['dry-run']) {
@@ -64,7 +58,7 @@ export default class ClientsInstall extends BaseCommand {
     if (result.action === 'unchanged') this.log(`No change: ${where} already has "${result.name}" with these settings (${label}).`);
     else if (result.action === 'created') this.log(`Created ${where} with MCP server "${result.name}" (${label}).`);
     else this.log(`${result.action === 'added' ? 'Added' : 'Replaced'} MCP server "${result.name}" in ${where} (${label}).`);
-    const next = NEXT[client][result.scope];
+    const next = nextStep(client, result.scope);
     if (next && result.action !== 'unchanged') this.note(next);
     return result;
   }

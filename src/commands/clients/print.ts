@@ -1,6 +1,6 @@
 import { Args } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
-import { CLIENTS, clientConfigPath, clientEntry, clientSnippet, defaultScope, displayPath, type ClientId } from '../../core/clients/index.js';
+import { CLIENTS, clientConfigPath, clientEntry, clientSnippet, defaultScope, displayPath, resolveLauncher, type ClientId } from '../../core/clients/index.js';
 import { serverSpecFlags } from '../../command-shared.js';
 import { serverSpecFrom } from '../../core/clients/spec.js';
 
@@ -17,11 +17,12 @@ export default class ClientsPrint extends BaseCommand {
   async run(): Promise<{ client: string; name: string; path: string; snippet: string; entry: Record<string, unknown> }> {
     const { args, flags } = await this.parse(ClientsPrint);
     const client = args.client as ClientId;
-    const spec = serverSpecFrom({ url: flags.url, connect: flags.connect, token: flags.token, bearerEnv: flags['bearer-env'] }, client);
-    const snippet = clientSnippet(client, flags.name, spec);
+    const { spec } = await serverSpecFrom({ url: flags.url, connect: flags.connect, token: flags.token, bearerEnv: flags['bearer-env'] }, client);
+    const launcher = resolveLauncher();
+    const snippet = clientSnippet(client, flags.name, spec, launcher);
     const path = clientConfigPath(client, flags.scope ?? defaultScope(client));
     this.log(snippet.trimEnd());
     this.note(`Merge it into ${displayPath(path)}, or let \`gatehouse clients install ${client}\` do it.`);
-    return { client, name: flags.name, path, snippet, entry: clientEntry(client, spec) };
+    return { client, name: flags.name, path, snippet, entry: clientEntry(client, spec, launcher) };
   }
 }

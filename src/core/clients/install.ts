@@ -1,56 +1,16 @@
 import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { ExitCode, UserError } from '../errors.js';
 import { atomicWriteFile } from '../secrets/atomic.js';
 import { unifiedDiff } from './diff.js';
 import { EntryConflictError, JsonSyntaxError, deepEqual, lineAndColumn, nodeValue, parseJsonTree, upsertJsonMember, type UpsertAction } from './json-edit.js';
 import { renderTomlTable, upsertTomlTable } from './toml-edit.js';
+import { clientConfigPath, clientEntry, clientFormat, defaultScope, type ClientId, type ClientPaths, type Launcher, type Scope, type ServerSpec } from './targets.js';
 
-export const CLIENTS = ['claude-code', 'cursor', 'codex'] as const;
-export type ClientId = (typeof CLIENTS)[number];
-export const SCOPES = ['project', 'user'] as const;
-export type Scope = (typeof SCOPES)[number];
+export { CLIENTS, SCOPES, clientConfigPath, clientEntry, defaultScope, type ClientId, type ClientPaths, type Scope, type ServerSpec } from './targets.js';
 
 export const SERVER_NAME_RE = /^[A-Za-z0-9_-]{1,64}$/;
-
-/** How the client reaches Gatehouse: its HTTP endpoint, or the `gatehouse connect` stdio bridge. */
-export type ServerSpec =
-  | { kind: 'url'; url: string; /** Env var holding a bearer token, expanded by the client. */ bearerEnv?: string }
-  | { kind: 'connect'; url: string; token: string };
-
-export interface ClientPaths {
-  /** Home dir; defaults to os.homedir(), which honours HOME. */
-  home?: string;
-  /** Project dir for project scope; defaults to the working directory. */
-  cwd?: string;
-  env?: NodeJS.ProcessEnv;
-}
-
-export function defaultScope(client: ClientId): Scope {
-  return client === 'codex' ? 'user' : 'project';
-}
-
-export function clientConfigPath(client: ClientId, scope: Scope, paths: ClientPaths = {}): string {
-  const env = paths.env ?? process.env;
-  const home = paths.home ?? homedir();
-  const cwd = resolve(paths.cwd ?? process.cwd());
-  switch (client) {
-    case 'claude-code':
-      return scope === 'project' ? join(cwd, '.mcp.json') : join(home, '.claude.json');
-    case 'cursor':
-      return scope === 'project' ? join(cwd, '.cursor', 'mcp.json') : join(home, '.cursor', 'mcp.json');
-    case 'codex':
-      if (scope === 'project') {
-        throw new UserError('Codex reads MCP servers from its user config (~/.codex/config.toml), not from the project.', {
-          code: 'scope_unsupported',
-          exit: ExitCode.usage,
-          hint: 'Use --scope user (the default for codex).',
-        });
-      }
-      return join(env.CODEX_HOME ?? join(home, '.codex'), 'config.toml');
-  }
-}
 
 /** Query parameter names that carry credentials; such URLs would put a secret in the file. */
 const SECRET_PARAM_RE = /^(token|access_token|api[-_]?key|key|secret|password|pass|auth|signature|sig)$/i;
@@ -90,25 +50,14 @@ export function validateSpec(name: string, spec: ServerSpec): void {
   }
 }
 
-/** The JSON entry a client stores under mcpServers.<name>, or the keys of codex's TOML table. */
-export function clientEntry(client: ClientId, spec: ServerSpec): Record<string, unknown> {
-  if (spec.kind === 'connect') return { command: 'gatehouse', args: ['connect', spec.url, '--token', spec.token] };
-  switch (client) {
-    case 'claude-code':
-      return { type: 'http', url: spec.url, ...(spec.bearerEnv ? { headers: { Authorization: `Bearer \${${spec.bearerEnv}}` } } : {}) };
-    case 'cursor':
-      return { url: spec.url, ...(spec.bearerEnv ? { headers: { Authorization: `Bearer \${env:${spec.bearerEnv}}` } } : {}) };
-    case 'codex':
-      return { url: spec.url, ...(spec.bearerEnv ? { bearer_token_env_var: spec.bearerEnv } : {}) };
-  }
-}
-
 /** What `clients print` shows: the fragment to paste into the client's file. */
-export function clientSnippet(client: ClientId, name: string, spec: ServerSpec): string {
+export function clientSnippet(client: ClientId, name: string, spec: ServerSpec, launcher?: Launcher): string {
   validateSpec(name, spec);
-  const entry = clientEntry(client, spec);
-  if (client === 'codex') return renderTomlTable(['mcp_servers', name], entry);
-  return `${JSON.stringify({ mcpServers: { [name]: entry } }, null, 2)}\n`;
+  const entry = clientEntry(client, spec, launcher);
+  const { format, container } = clientFormat(client);
+  if (format === 'toml') return renderTomlTable([...container, name], entry);
+  const wrapped = container.reduceRight<Record<string, unknown>>((inner, key) => ({ [key]: inner }), { [name]: entry });
+  return `${JSON.stringify(wrapped, null, 2)}\n`;
 }
 
 export interface InstallOptions extends ClientPaths {
@@ -118,6 +67,8 @@ export interface InstallOptions extends ClientPaths {
   spec: ServerSpec;
   dryRun?: boolean;
   force?: boolean;
+  /** How the client starts `gatehouse connect` (default: `gatehouse` on PATH). */
+  launcher?: Launcher;
 }
 
 export interface InstallResult {
@@ -141,7 +92,8 @@ export async function installClient(opts: InstallOptions): Promise<InstallResult
   validateSpec(name, spec);
   const scope = opts.scope ?? defaultScope(client);
   const path = clientConfigPath(client, scope, opts);
-  const entry = clientEntry(client, spec);
+  const entry = clientEntry(client, spec, opts.launcher);
+  const { format, container } = clientFormat(client);
 
   let before = '';
   let mode: number | undefined;
@@ -158,9 +110,9 @@ export async function installClient(opts: InstallOptions): Promise<InstallResult
   let action: UpsertAction;
   try {
     ({ text: after, action } =
-      client === 'codex'
-        ? upsertTomlTable(before, ['mcp_servers', name], renderTomlTable(['mcp_servers', name], entry), { force: opts.force })
-        : upsertJsonMember(before, ['mcpServers'], name, entry, { force: opts.force }));
+      format === 'toml'
+        ? upsertTomlTable(before, [...container, name], renderTomlTable([...container, name], entry), { force: opts.force })
+        : upsertJsonMember(before, container, name, entry, { force: opts.force }));
   } catch (e) {
     if (e instanceof EntryConflictError && e.inlineLine !== undefined) {
       throw new UserError(`${path} defines "${name}" inline (line ${e.inlineLine}), which Gatehouse does not rewrite.`, {
@@ -190,7 +142,7 @@ export async function installClient(opts: InstallOptions): Promise<InstallResult
   let written = false;
   if (!opts.dryRun && action !== 'unchanged') {
     // Never write what we could not read back: the edit must still parse and hold the entry.
-    assertRoundTrip(client, after, name, entry);
+    if (format === 'json') assertRoundTrip(after, container, name, entry);
     // A new project file is meant to be shared (0644); user files hold personal settings (0600).
     await atomicWriteFile(path, after, mode ?? (scope === 'project' ? 0o644 : 0o600), 0o755);
     written = true;
@@ -209,9 +161,9 @@ export function displayPath(path: string, paths: ClientPaths = {}): string {
   return path;
 }
 
-function assertRoundTrip(client: ClientId, text: string, name: string, entry: Record<string, unknown>): void {
-  if (client === 'codex') return;
+function assertRoundTrip(text: string, container: string[], name: string, entry: Record<string, unknown>): void {
   const root = parseJsonTree(text);
-  const value = nodeValue(text, root) as { mcpServers?: Record<string, unknown> };
-  if (!deepEqual(value.mcpServers?.[name], entry)) throw new Error(`internal error: the edited file does not hold the new "${name}" entry; nothing was written`);
+  let servers = nodeValue(text, root) as Record<string, unknown> | undefined;
+  for (const key of container) servers = servers?.[key] as Record<string, unknown> | undefined;
+  if (!deepEqual(servers?.[name], entry)) throw new Error(`internal error: the edited file does not hold the new "${name}" entry; nothing was written`);
 }
