@@ -21,3 +21,6 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 npm ci --no-audit --no-fund
+
+# The agent CLIs the client tests run (kept out of package.json: large, test-only).
+bash scripts/install-agent-clis.sh
