@@ -39,6 +39,52 @@ export const gatewayApprovalsSchema = z.strictObject({
 });
 // --- end guarded writes
 
+// --- Rate limits (issue 11): token buckets per client, role, backend and tool (src/server/ratelimit/).
+/** A duration in config: seconds, or a number with a unit (`500ms`, `60s`, `5m`, `1h`, `1d`). */
+export const DURATION_RE = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
+const durationField = z.union([
+  z.number().positive().max(30 * 86_400),
+  z.string().regex(DURATION_RE, 'use seconds (60) or a duration such as 60s, 5m, 1h'),
+]);
+/** `rate` calls every `per`, with up to `burst` at once (default: rate, at least 1). */
+export const rateLimitSchema = z.strictObject({
+  rate: z.number().positive().max(1_000_000_000),
+  per: durationField,
+  burst: z.number().int().min(1).max(1_000_000_000).optional(),
+});
+const rateLimitMatchValue = z.string().min(1).max(256);
+/** A gateway-wide limit: one bucket for each distinct value of the fields `match` names (see docs/rate-limits.md). */
+export const rateLimitRuleSchema = rateLimitSchema.extend({
+  match: z
+    .strictObject({
+      /** The identity's client name, or a glob (`*`, `?`): with a glob, each client gets its own bucket. */
+      client: rateLimitMatchValue.optional(),
+      /** A role the identity carries (or a glob). */
+      role: rateLimitMatchValue.optional(),
+      /** A backend name (or a glob). */
+      backend: rateLimitMatchValue.optional(),
+      /** An exposed tool name (or a glob). */
+      tool: rateLimitMatchValue.optional(),
+    })
+    .optional(),
+});
+const rateLimitFields = {
+  /** One bucket for every tool call to this backend, shared by all clients. */
+  rateLimit: rateLimitSchema.optional(),
+  /** Per native tool name: one bucket for calls to that tool, shared by all clients. */
+  toolRateLimits: z.record(z.string(), rateLimitSchema).optional(),
+};
+/** Several gateways sharing state (the Redis URL may be an env: or secret: reference). */
+export const clusterSchema = z.strictObject({
+  redis: z
+    .string()
+    .refine((v) => /^(secret|env|file):.+$/.test(v) || /^rediss?:\/\/[^\s]+$/.test(v), 'use redis://host:port (or rediss://), or an env:/secret: reference')
+    .optional(),
+  /** When Redis cannot be reached: `open` (default) lets calls through unlimited, `closed` refuses them. */
+  redisFailure: z.enum(['open', 'closed']).optional(),
+});
+// --- end rate limits
+
 const common = {
   description: z.string().optional(),
   prefix: z.string().regex(PREFIX_RE, 'use letters, digits, "_" or "-" (up to 48)').optional(),
@@ -48,6 +94,7 @@ const common = {
   disabled: z.boolean().optional(),
   refreshInterval: z.number().min(0).max(86_400).optional().describe('seconds between re-lists when the backend does not announce list changes; 0 disables'),
   ...approvalFields,
+  ...rateLimitFields,
 };
 
 /** Which MCP protocol era to speak to an MCP backend: `auto` probes once and remembers the answer. */
@@ -325,6 +372,9 @@ export const gatewaySchema = z.strictObject({
   sessions: sessionsSchema.optional(),
   inbound: inboundSchema.optional(),
   approvals: gatewayApprovalsSchema.optional(),
+  // Rate limits (issue 11)
+  rateLimits: z.array(rateLimitRuleSchema).optional(),
+  cluster: clusterSchema.optional(),
 });
 
 export const configSchema = z.strictObject({
@@ -345,6 +395,9 @@ export type AliasesConfig = z.infer<typeof aliasesSchema>;
 export type AuthConfig = z.infer<typeof authSchema>;
 export type GatewayApprovalsConfig = z.infer<typeof gatewayApprovalsSchema>;
 export type GatehouseConfig = z.infer<typeof configSchema>;
+export type RateLimitConfig = z.infer<typeof rateLimitSchema>;
+export type RateLimitRuleConfig = z.infer<typeof rateLimitRuleSchema>;
+export type ClusterConfig = z.infer<typeof clusterSchema>;
 
 export const DEFAULTS = {
   host: '127.0.0.1',
