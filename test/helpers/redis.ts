@@ -13,6 +13,9 @@ export interface RunningRedis {
   start(): Promise<void>;
   /** SIGKILL, as a crash would; waits until the process is gone. */
   kill(): Promise<void>;
+  /** SIGSTOP / SIGCONT: a Redis that holds its connections but answers nothing. */
+  pause(): void;
+  resume(): void;
   stop(): Promise<void>;
 }
 
@@ -66,9 +69,12 @@ export async function startRedis(): Promise<RunningRedis> {
     port,
     start,
     kill,
+    pause: () => child?.kill('SIGSTOP'),
+    resume: () => child?.kill('SIGCONT'),
     async stop() {
       if (child && !gone(child)) {
         const c = child;
+        c.kill('SIGCONT');
         c.kill('SIGTERM');
         const timer = setTimeout(() => c.kill('SIGKILL'), 5_000);
         await waitExit(c);

@@ -116,8 +116,7 @@ export class RateLimiter {
   }
 
   private unavailable(store: BucketStore | undefined, e: unknown): Verdict {
-    const where = store && 'endpoint' in store ? ` at ${String(store.endpoint)}` : '';
-    const reason = redactString(`Redis${where} failed a rate-limit check: ${errorMessage(e)}`);
+    const reason = redactString(`${store?.kind === 'redis' ? '' : 'The rate-limit store failed: '}${errorMessage(e)}`);
     const now = Date.now();
     if (!this.failing || now - this.degradedAt >= DEGRADED_EVERY_MS) {
       this.degradedAt = now;

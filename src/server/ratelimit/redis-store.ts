@@ -51,18 +51,34 @@ type TakeCommand = (numKeys: number, ...args: Array<string | number>) => Promise
 /** Buckets in Redis, shared by every gateway that points at it. */
 export class RedisBucketStore implements BucketStore {
   readonly kind = 'redis';
+  /** The last connection error, to say why Redis is not connected. */
+  private lastError?: string;
 
   constructor(
     private readonly redis: Redis,
     /** host:port, for messages (never the URL: it can carry a password). */
     readonly endpoint: string,
-  ) {}
+  ) {
+    // Failures reach the limiter through the commands; without a listener ioredis prints them itself.
+    redis.on('error', (e: Error) => {
+      this.lastError = e.message;
+    });
+  }
 
   async take(specs: readonly BucketSpec[]): Promise<TakeResult> {
+    // Refused at once while disconnected (no offline queue); say why in words, not ioredis's.
+    if (this.redis.status !== 'ready') throw new Error(`Redis at ${this.endpoint} is not connected${this.lastError ? ` (${this.lastError})` : ''}`);
     const args: Array<string | number> = [];
     for (const s of specs) args.push(KEY_PREFIX + s.key);
     for (const s of specs) args.push(s.capacity, s.refillPerMs);
-    const reply = await (this.redis as unknown as { gatehouseTake: TakeCommand }).gatehouseTake(specs.length, ...args);
+    let reply: number[];
+    try {
+      reply = await (this.redis as unknown as { gatehouseTake: TakeCommand }).gatehouseTake(specs.length, ...args);
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      if (/timed out/i.test(message)) throw new Error(`Redis at ${this.endpoint} did not answer within ${REDIS_COMMAND_TIMEOUT_MS} ms (command timed out)`);
+      throw new Error(`Redis at ${this.endpoint} failed: ${message}`);
+    }
     if (reply[0] === 1) return TAKEN;
     return { ok: false, index: Number(reply[1]) - 1, retryAfterMs: Number(reply[2]) };
   }
@@ -92,8 +108,6 @@ export async function openRedisStore(url: string): Promise<RedisBucketStore> {
     maxRetriesPerRequest: 0,
     retryStrategy: (times) => Math.min(100 * times, REDIS_RETRY_MAX_MS),
   });
-  // Failures reach the limiter through the commands; without a listener ioredis prints them itself.
-  redis.on('error', () => undefined);
   redis.defineCommand('gatehouseTake', { lua: TAKE_SCRIPT });
   const store = new RedisBucketStore(redis, endpointOf(url));
   let timer: NodeJS.Timeout | undefined;

@@ -9,6 +9,9 @@ import { ProtocolError } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runStatePath } from '../../../src/core/config/run-state.js';
 import type { GatewayState } from '../../../src/server/gateway.js';
+import { configSchema } from '../../../src/core/config/schema.js';
+import { EventBus } from '../../../src/core/events.js';
+import { RateLimiter } from '../../../src/server/ratelimit/limiter.js';
 import { openRedisStore, type RedisBucketStore } from '../../../src/server/ratelimit/redis-store.js';
 import { startRedis, type RunningRedis } from '../../helpers/redis.js';
 import { NODE, ROOT, closeAllClients, connectClient, everythingStdio, stopChild, tempDir, textOf, until, writeConfig, type TempDir, type TestClient } from '../helpers.js';
@@ -100,6 +103,54 @@ describe('the bucket script on a real Redis', () => {
   });
 });
 
+describe('a Redis that is down or stalled never holds a check', () => {
+  let redis: RunningRedis;
+  const stores: RedisBucketStore[] = [];
+  beforeAll(async () => {
+    redis = await startRedis();
+  }, 30_000);
+  afterAll(async () => {
+    await Promise.all(stores.map((s) => s.close()));
+    await redis?.stop();
+  });
+  const spec = { key: 'k', capacity: 5, refillPerMs: 1 / 60_000 };
+
+  it('a stalled Redis (SIGSTOP) fails the check by the command timeout instead of holding it, and works again once Redis answers', async () => {
+    const store = await openRedisStore(redis.url);
+    stores.push(store);
+    expect((await store.take([spec])).ok).toBe(true);
+    redis.pause();
+    try {
+      // Without the command timeout this would wait for as long as Redis stays stopped.
+      await expect(store.take([spec])).rejects.toThrow(`Redis at 127.0.0.1:${redis.port} did not answer within 1000 ms (command timed out)`);
+    } finally {
+      redis.resume();
+    }
+    await until(async () => (await store.take([spec]).then((r) => r.ok, () => false)), 15_000, 'checks to work again after SIGCONT');
+  });
+
+  it('a Redis that is not up at start: the store opens within its connect bound, checks fail at once, and it connects when Redis comes up', async () => {
+    await redis.kill();
+    const store = await openRedisStore(redis.url);
+    stores.push(store);
+    expect(store.connected).toBe(false);
+    await expect(store.take([spec])).rejects.toThrow(`Redis at 127.0.0.1:${redis.port} is not connected (connect ECONNREFUSED 127.0.0.1:${redis.port})`);
+    const bus = new EventBus();
+    const degraded: unknown[] = [];
+    bus.on('ratelimit.degraded', (e) => degraded.push(e));
+    const limiter = new RateLimiter({ bus });
+    limiter.apply({ ...(await limiter.prepare(configSchema.parse({ version: 1, gateway: { rateLimits: [{ rate: 1, per: '1h' }] }, backends: {} }))), redisUrl: redis.url, opened: store });
+    const facts = { client: 'c', roles: [], backend: 'b', tool: 'b_t', native: 't' };
+    for (let i = 0; i < 5; i++) expect(await limiter.check(facts)).toEqual({ ok: true });
+    expect(degraded).toEqual([expect.objectContaining({ failOpen: true, reason: `Redis at 127.0.0.1:${redis.port} is not connected (connect ECONNREFUSED 127.0.0.1:${redis.port})` })]);
+    await redis.start();
+    await until(async () => (await store.take([spec]).then((r) => r.ok, () => false)), 15_000, 'the store to connect once Redis is up');
+    // Shared again: the limit of one per hour holds.
+    expect(await limiter.check(facts)).toEqual({ ok: true });
+    expect(await limiter.check(facts)).toMatchObject({ ok: false, kind: 'limited' });
+  });
+});
+
 describe('two gatehouse serve processes sharing limits through Redis', () => {
   let redis: RunningRedis;
   let dir: TempDir;
@@ -155,11 +206,11 @@ describe('two gatehouse serve processes sharing limits through Redis', () => {
     await until(() => open.events().some((e) => e.type === 'ratelimit.degraded'), 10_000, 'ratelimit.degraded from the fail-open gateway');
     const warned = open.events().find((e) => e.type === 'ratelimit.degraded')!;
     expect(warned).toMatchObject({ level: 'warn', failOpen: true });
-    expect(String(warned.reason)).toContain(`Redis at 127.0.0.1:${redis.port} failed a rate-limit check`);
+    expect(String(warned.reason)).toMatch(new RegExp(`^Redis at 127\\.0\\.0\\.1:${redis.port} (is not connected|failed: Connection is closed)`));
 
     const refused = await callError(echo(viaClosed, 'closed'));
     expect(refused.code).toBe(-32029);
-    expect(refused.message).toContain(`Rate limits cannot be checked: Redis at 127.0.0.1:${redis.port} failed a rate-limit check`);
+    expect(refused.message).toMatch(new RegExp(`^Rate limits cannot be checked: Redis at 127\\.0\\.0\\.1:${redis.port} (is not connected|failed: Connection is closed)`));
     expect(refused.message).toContain('gateway.cluster.redisFailure is "closed", so calls are refused until Redis answers again; retry in 2 s.');
     expect(refused.data).toMatchObject({ step: 'ratelimit', reason: 'unavailable', retryAfterSeconds: 2 });
     await until(() => closed.events().some((e) => e.type === 'ratelimit.degraded'), 10_000, 'ratelimit.degraded from the fail-closed gateway');
