@@ -14,12 +14,12 @@ describe('dashboard: rate limits', () => {
     const message = 'Rate limit reached: gateway.rateLimits[0] {client=*}: 60 per 60s, burst 10 for client "claude-code". Retry in 4 s.';
     g.call('gh_search', 'gh', { outcome: 'error', error: message });
     bus.emit('ratelimit.limited', { backend: 'gh', tool: 'gh_search', limit: 'gateway.rateLimits[0] {client=*}: 60 per 60s, burst 10' });
-    bus.emit('ratelimit.degraded', { reason: 'Redis at 127.0.0.1:6379 failed a rate-limit check: Connection is closed.', failOpen: true });
+    bus.emit('ratelimit.degraded', { reason: 'Redis at 127.0.0.1:6379 is not connected (connect ECONNREFUSED 127.0.0.1:6379)', failOpen: true });
     const s = model.snapshot();
     expect(s.calls.at(-1)).toMatchObject({ name: 'gh_search', outcome: 'error', error: message });
     expect(s.errors.map((e) => [e.kind, e.summary])).toEqual([
       ['call', `gh_search error: ${message}`],
-      ['ratelimit', 'rate limits not enforced (fail open): Redis at 127.0.0.1:6379 failed a rate-limit check: Connection is closed.'],
+      ['ratelimit', 'rate limits not enforced (fail open): Redis at 127.0.0.1:6379 is not connected (connect ECONNREFUSED 127.0.0.1:6379)'],
     ]);
     expect(s.warnings.map((w) => w.kind)).toEqual(['ratelimit']);
     expect(errorsView.filterFields(s.errors[1]!)).toMatchObject({ kind: 'ratelimit' });

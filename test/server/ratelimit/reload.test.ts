@@ -74,3 +74,14 @@ describe('rate limits on reload', () => {
     expect(r.stderr).toMatch(/Export GATEHOUSE_TEST_NO_SUCH_VAR/);
   });
 });
+
+describe('config validate warnings for rate-limit sharing', () => {
+  it('warns about a password in the Redis URL and about redisFailure without Redis', async () => {
+    const { lintConfig } = await import('../../../src/core/config/lint.js');
+    const withPassword = lintConfig(cfg({ gateway: { cluster: { redis: 'redis://:hunter2@10.0.0.5:6379' } } }));
+    expect(withPassword).toEqual([{ path: ['gateway', 'cluster', 'redis'], message: expect.stringMatching(/carries a password.*secret:NAME/) }]);
+    expect(withPassword[0]!.message).not.toContain('hunter2');
+    expect(lintConfig(cfg({ gateway: { cluster: { redis: 'env:REDIS_URL', redisFailure: 'closed' } } }))).toEqual([]);
+    expect(lintConfig(cfg({ gateway: { cluster: { redisFailure: 'closed' } } }))).toEqual([{ path: ['gateway', 'cluster', 'redisFailure'], message: expect.stringMatching(/no effect without gateway\.cluster\.redis/) }]);
+  });
+});
