@@ -210,9 +210,10 @@ export class Gateway {
 
   async start(): Promise<void> {
     const gw = this.config.gateway ?? {};
+    // A Redis reference that does not resolve fails the start before anything is opened.
+    this.rateLimiter.apply(await this.rateLimiter.prepare(this.config));
     // Watch from the start, so a write while backends come up is not missed (it applies once they are up).
     await this.reloader?.start(this.config);
-    this.rateLimiter.apply(await this.rateLimiter.prepare(this.config));
     await this.createUpstreams();
     if (gw.aliases) this.aliases = await AliasTable.load(gw.aliases, this.opts.baseDir ?? process.cwd());
     if (this.opts.http !== false) {

@@ -1,9 +1,8 @@
 import type { GatehouseConfig } from '../../core/config/schema.js';
-import { errorMessage } from '../../core/errors.js';
+import { UserError, errorMessage } from '../../core/errors.js';
 import type { EventBus } from '../../core/events.js';
 import { redactString } from '../../core/log/redact.js';
 import { resolveValue, type SecretStore } from '../../core/secrets/resolve.js';
-import { UserError } from '../../core/errors.js';
 import { MemoryBucketStore, type BucketStore } from './bucket.js';
 import { LimitSet, type Applicable, type CallFacts } from './rules.js';
 import { REDIS_RETRY_MAX_MS } from './redis-store.js';
@@ -25,7 +24,7 @@ export interface PreparedLimits {
   /** The resolved Redis URL, when limits are shared. */
   redisUrl?: string;
   failOpen: boolean;
-  /** A store this configuration opened (a new Redis URL); closed if it is never applied. */
+  /** A store this configuration opened (a new Redis URL). */
   opened?: BucketStore;
 }
 
@@ -91,11 +90,6 @@ export class RateLimiter {
     if (old && old !== this.shared) void old.store.close().catch(() => undefined);
     this.limits = next.limits;
     this.failOpen = next.failOpen;
-  }
-
-  /** Drops a prepared configuration that will not be applied. */
-  async discard(next: PreparedLimits): Promise<void> {
-    if (next.opened) await next.opened.close().catch(() => undefined);
   }
 
   /** Takes a token from every limit that applies to the call, or says which one is empty. */

@@ -2,12 +2,16 @@
 // 2026-07-28 fixture server over stdio) and SDK clients of both eras over streamable HTTP. Limits are
 // per client (a glob), per tool and per backend; a limited call gets -32029 at once with the limit
 // and retryAfterSeconds, other clients keep working, and a reload changes limits without a restart.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ProtocolError } from '@modelcontextprotocol/client';
+import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfigText } from '../../../src/core/config/load.js';
 import { configSchema, type GatehouseConfig } from '../../../src/core/config/schema.js';
 import type { GatewayEvent } from '../../../src/core/events.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
-import { closeAllClients, connectClient, everythingStdio, modernStdio, textOf, type ClientMode, type TestClient } from '../helpers.js';
+import { closeAllClients, connectClient, everythingStdio, modernStdio, tempDir, textOf, type ClientMode, type TempDir, type TestClient } from '../helpers.js';
 
 async function callError(p: Promise<unknown>): Promise<ProtocolError> {
   const e = await p.then(
@@ -109,5 +113,50 @@ describe('rate limits through a gateway, clients of both eras', () => {
     // A changed limit is a new bucket: the raised limit applies at once.
     expect(textOf(await echo(clients.calmLegacy, 'mod_echo', 'after reload'))).toContain('after reload');
     expect(textOf(await echo(clients.calmModern, 'mod_echo', 'after reload 2'))).toContain('after reload 2');
+  });
+});
+
+describe('rate limits follow the config file', () => {
+  let gw: TestGateway;
+  let dir: TempDir;
+  let file: string;
+  let tc: TestClient;
+  const write = (gateway: Record<string, unknown>) => writeFileSync(file, stringify({ version: 1, gateway, backends: { ev: everythingStdio() } }));
+
+  beforeAll(async () => {
+    dir = tempDir('gatehouse-ratelimit-reload-');
+    file = join(dir.path, 'gatehouse.yaml');
+    write({ rateLimits: [{ rate: 1, per: '1h' }] });
+    gw = await startGateway(parseConfigText(readFileSync(file, 'utf8'), file), { configPath: file, watchConfig: false });
+    await gw.ready();
+    tc = await connectClient('http-modern', { url: gw.url }, { name: 'reloading-modern' });
+  }, 60_000);
+
+  afterAll(async () => {
+    await closeAllClients();
+    await gw?.stop();
+    dir?.remove();
+  });
+
+  it('applies new gateway limits on reload, and keeps the last good ones when the new file cannot be applied', async () => {
+    await echo(tc, 'ev_echo', 'first');
+    expect((await callError(echo(tc, 'ev_echo', 'second'))).code).toBe(-32029);
+
+    write({ rateLimits: [{ rate: 3, per: '1h' }] });
+    expect(await gw.gateway.reload('api')).toMatchObject({ applied: true, summary: { settings: ['gateway.rateLimits'], restarted: [] } });
+    for (let i = 0; i < 3; i++) expect(textOf(await echo(tc, 'ev_echo', `raised ${i}`))).toContain(`raised ${i}`);
+    expect((await callError(echo(tc, 'ev_echo', 'past the raised limit'))).message).toMatch(/^Rate limit reached: gateway\.rateLimits\[0\]: 3 per 1h, burst 3\./);
+
+    // A Redis reference that does not resolve: the reload is refused and says why; the limits in force stay.
+    write({ rateLimits: [{ rate: 100, per: '1h' }], cluster: { redis: 'env:GATEHOUSE_TEST_NO_SUCH_VAR' } });
+    const refused = await gw.gateway.reload('api');
+    expect(refused).toMatchObject({ applied: false, error: { message: 'Environment variable GATEHOUSE_TEST_NO_SUCH_VAR is not set (referenced as "env:GATEHOUSE_TEST_NO_SUCH_VAR").' } });
+    expect(gw.events.some((e) => e.type === 'config.invalid' && e.error.includes('GATEHOUSE_TEST_NO_SUCH_VAR'))).toBe(true);
+    expect((await callError(echo(tc, 'ev_echo', 'still limited'))).message).toMatch(/3 per 1h/);
+
+    // Limits removed: nothing is limited.
+    write({});
+    expect(await gw.gateway.reload('api')).toMatchObject({ applied: true });
+    for (let i = 0; i < 5; i++) await echo(tc, 'ev_echo', `free ${i}`);
   });
 });
