@@ -63,11 +63,14 @@ export class RedisBucketStore implements BucketStore {
     redis.on('error', (e: Error) => {
       this.lastError = e.message;
     });
+    redis.on('ready', () => {
+      this.lastError = undefined;
+    });
   }
 
   async take(specs: readonly BucketSpec[]): Promise<TakeResult> {
     // Refused at once while disconnected (no offline queue); say why in words, not ioredis's.
-    if (this.redis.status !== 'ready') throw new Error(`Redis at ${this.endpoint} is not connected${this.lastError ? ` (${this.lastError})` : ''}`);
+    if (this.redis.status !== 'ready') throw this.notConnected();
     const args: Array<string | number> = [];
     for (const s of specs) args.push(KEY_PREFIX + s.key);
     for (const s of specs) args.push(s.capacity, s.refillPerMs);
@@ -77,10 +80,17 @@ export class RedisBucketStore implements BucketStore {
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       if (/timed out/i.test(message)) throw new Error(`Redis at ${this.endpoint} did not answer within ${REDIS_COMMAND_TIMEOUT_MS} ms (command timed out)`);
+      // The connection dropped between the status check and the write, or under the command.
+      if (this.redis.status !== 'ready' || /Stream isn't writeable|Connection is closed/i.test(message)) throw this.notConnected('the connection closed');
       throw new Error(`Redis at ${this.endpoint} failed: ${message}`);
     }
     if (reply[0] === 1) return TAKEN;
     return { ok: false, index: Number(reply[1]) - 1, retryAfterMs: Number(reply[2]) };
+  }
+
+  private notConnected(fallback?: string): Error {
+    const why = this.lastError ?? fallback;
+    return new Error(`Redis at ${this.endpoint} is not connected${why ? ` (${why})` : ''}`);
   }
 
   /** Whether the connection is up now (commands are refused at once while it is not). */

@@ -206,11 +206,11 @@ describe('two gatehouse serve processes sharing limits through Redis', () => {
     await until(() => open.events().some((e) => e.type === 'ratelimit.degraded'), 10_000, 'ratelimit.degraded from the fail-open gateway');
     const warned = open.events().find((e) => e.type === 'ratelimit.degraded')!;
     expect(warned).toMatchObject({ level: 'warn', failOpen: true });
-    expect(String(warned.reason)).toMatch(new RegExp(`^Redis at 127\\.0\\.0\\.1:${redis.port} (is not connected|failed: Connection is closed)`));
+    expect(String(warned.reason)).toMatch(new RegExp(`^Redis at 127\\.0\\.0\\.1:${redis.port} is not connected`));
 
     const refused = await callError(echo(viaClosed, 'closed'));
     expect(refused.code).toBe(-32029);
-    expect(refused.message).toMatch(new RegExp(`^Rate limits cannot be checked: Redis at 127\\.0\\.0\\.1:${redis.port} (is not connected|failed: Connection is closed)`));
+    expect(refused.message).toMatch(new RegExp(`^Rate limits cannot be checked: Redis at 127\\.0\\.0\\.1:${redis.port} is not connected`));
     expect(refused.message).toContain('gateway.cluster.redisFailure is "closed", so calls are refused until Redis answers again; retry in 2 s.');
     expect(refused.data).toMatchObject({ step: 'ratelimit', reason: 'unavailable', retryAfterSeconds: 2 });
     await until(() => closed.events().some((e) => e.type === 'ratelimit.degraded'), 10_000, 'ratelimit.degraded from the fail-closed gateway');
@@ -221,7 +221,11 @@ describe('two gatehouse serve processes sharing limits through Redis', () => {
     // Redis comes back (empty: no persistence), the gateways reconnect on their own, limits apply again.
     await redis.start();
     await until(async () => (await echo(viaClosed, 'back').then(() => true, () => false)), 30_000, 'the fail-closed gateway to serve again');
-    for (let i = 0; i < 4; i++) await echo(viaOpen, `again ${i}`);
-    expect((await callError(echo(viaOpen, 'again 4'))).message).toMatch(/^Rate limit reached: gateway\.rateLimits\[0\]/);
+    // The fail-open gateway may reconnect a little later (its own backoff) and lets calls through
+    // until then; once it is back, the shared bucket fills up and it is limited again.
+    let n = 0;
+    await until(async () => echo(viaOpen, `again ${n++}`).then(() => false, (e: ProtocolError) => e.code === -32029 && /^Rate limit reached: gateway\.rateLimits\[0\]/.test(e.message)), 30_000, 'limits enforced again on the fail-open gateway');
+    // Counted in Redis, shared: the other gateway finds the bucket empty too.
+    expect((await callError(echo(viaClosed, 'after'))).message).toMatch(/^Rate limit reached: gateway\.rateLimits\[0\]: 5 per 1h/);
   });
 });
