@@ -42,9 +42,20 @@ export const gatewayApprovalsSchema = z.strictObject({
 // --- Rate limits (issue 11): token buckets per client, role, backend and tool (src/server/ratelimit/).
 /** A duration in config: seconds, or a number with a unit (`500ms`, `60s`, `5m`, `1h`, `1d`). */
 export const DURATION_RE = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
+const DURATION_UNIT_SECONDS = { ms: 0.001, s: 1, m: 60, h: 3_600, d: 86_400 } as const;
+/** Seconds in a config duration (a number of seconds, or `500ms`, `60s`, `5m`, `1h`, `1d`); NaN when it is neither. */
+export function durationSeconds(v: number | string): number {
+  if (typeof v === 'number') return v;
+  const m = DURATION_RE.exec(v);
+  return m ? Number(m[1]) * DURATION_UNIT_SECONDS[m[2] as keyof typeof DURATION_UNIT_SECONDS] : Number.NaN;
+}
+const MAX_DURATION_SECONDS = 30 * 86_400;
 const durationField = z.union([
-  z.number().positive().max(30 * 86_400),
-  z.string().regex(DURATION_RE, 'use seconds (60) or a duration such as 60s, 5m, 1h'),
+  z.number().positive().max(MAX_DURATION_SECONDS),
+  z
+    .string()
+    .regex(DURATION_RE, 'use seconds (60) or a duration such as 60s, 5m, 1h')
+    .refine((v) => durationSeconds(v) > 0 && durationSeconds(v) <= MAX_DURATION_SECONDS, 'must be more than 0 and at most 30d'),
 ]);
 /** `rate` calls every `per`, with up to `burst` at once (default: rate, at least 1). */
 export const rateLimitSchema = z.strictObject({
@@ -94,7 +105,7 @@ const common = {
   disabled: z.boolean().optional(),
   refreshInterval: z.number().min(0).max(86_400).optional().describe('seconds between re-lists when the backend does not announce list changes; 0 disables'),
   ...approvalFields,
-  ...rateLimitFields,
+  ...rateLimitFields, // rate limits (issue 11)
 };
 
 /** Which MCP protocol era to speak to an MCP backend: `auto` probes once and remembers the answer. */

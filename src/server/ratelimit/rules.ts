@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { DURATION_RE, type GatehouseConfig, type RateLimitConfig, type RateLimitRuleConfig } from '../../core/config/schema.js';
+import { durationSeconds, type GatehouseConfig, type RateLimitConfig, type RateLimitRuleConfig } from '../../core/config/schema.js';
 import type { BucketSpec } from './bucket.js';
 
 /** What a rule can match a tool call on. */
@@ -42,16 +42,6 @@ export interface Applicable {
   limit: Limit;
   spec: BucketSpec;
   values: Array<[Field, string]>;
-}
-
-/** Seconds in a config duration (a number of seconds, or `500ms`, `60s`, `5m`, `1h`, `1d`). */
-export function durationSeconds(v: number | string): number {
-  if (typeof v === 'number') return v;
-  const m = DURATION_RE.exec(v);
-  if (!m) throw new Error(`Not a duration: ${v}`);
-  const n = Number(m[1]);
-  const unit = { ms: 0.001, s: 1, m: 60, h: 3_600, d: 86_400 }[m[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
-  return n * unit;
 }
 
 /**

@@ -2,12 +2,12 @@
 // it costs nothing without limits. Buckets are in process with an injected clock.
 import { describe, expect, it } from 'vitest';
 import type { GatehouseConfig } from '../../../src/core/config/schema.js';
-import { configSchema } from '../../../src/core/config/schema.js';
+import { configSchema, durationSeconds } from '../../../src/core/config/schema.js';
 import type { Identity } from '../../../src/core/identity.js';
 import { CallDenied } from '../../../src/server/pipeline/errors.js';
 import { RATE_LIMITED, rateLimitStep } from '../../../src/server/pipeline/ratelimit.js';
 import { RateLimiter } from '../../../src/server/ratelimit/limiter.js';
-import { LimitSet, durationSeconds } from '../../../src/server/ratelimit/rules.js';
+import { LimitSet } from '../../../src/server/ratelimit/rules.js';
 import { MemoryUpstream, catalogOf, makeCall, recordingBus, recordingNext, stdioConfig, tool } from './support.js';
 
 const gh = new MemoryUpstream('gh', stdioConfig(), { tools: [tool('search'), tool('create')] });
@@ -49,6 +49,10 @@ describe('durations', () => {
     const r = configSchema.safeParse({ version: 1, gateway: { rateLimits: [{ rate: 1, per: '1 minute' }] }, backends: {} });
     expect(r.success).toBe(false);
     expect(JSON.stringify(r.error?.issues)).toMatch(/60s, 5m, 1h/);
+    for (const per of ['0s', '0', 0, '31d', 40 * 86_400]) {
+      const r0 = configSchema.safeParse({ version: 1, backends: { a: { type: 'stdio', command: 'x', rateLimit: { rate: 1, per } } } });
+      expect(r0.success, `per: ${per}`).toBe(false);
+    }
     const noPer = configSchema.safeParse({ version: 1, gateway: { rateLimits: [{ rate: 1 }] }, backends: {} });
     expect(noPer.success).toBe(false);
     const badRedis = configSchema.safeParse({ version: 1, gateway: { cluster: { redis: 'http://x' } }, backends: {} });
