@@ -1,7 +1,8 @@
 // Rate limits end to end: a real gateway with real backends (server-everything over stdio, the
 // 2026-07-28 fixture server over stdio) and SDK clients of both eras over streamable HTTP. Limits are
 // per client (a glob), per tool and per backend; a limited call gets -32029 at once with the limit
-// and retryAfterSeconds, other clients keep working, and a reload changes limits without a restart.
+// and retryAfterSeconds, other clients keep working, a reload changes limits without a restart, and
+// `serve --stdio` limits the same way.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProtocolError } from '@modelcontextprotocol/client';
@@ -158,5 +159,28 @@ describe('rate limits follow the config file', () => {
     write({});
     expect(await gw.gateway.reload('api')).toMatchObject({ applied: true });
     for (let i = 0; i < 5; i++) await echo(tc, 'ev_echo', `free ${i}`);
+  });
+});
+
+describe('rate limits over stdio (`gatehouse serve --stdio`)', () => {
+  let dir: TempDir;
+  afterAll(async () => {
+    await closeAllClients();
+    dir?.remove();
+  });
+
+  it('refuses a 2026-07-28 stdio client past its limit with the same error', async () => {
+    dir = tempDir('gatehouse-ratelimit-stdio-');
+    const file = join(dir.path, 'gatehouse.yaml');
+    writeFileSync(file, stringify({ version: 1, gateway: { rateLimits: [{ match: { tool: 'ev_echo' }, rate: 2, per: '1d' }] }, backends: { ev: everythingStdio() } }));
+    const tc = await connectClient('stdio-modern', { configFile: file, configDir: dir.path }, { name: 'stdio-modern' });
+    await echo(tc, 'ev_echo', 'one');
+    await echo(tc, 'ev_echo', 'two');
+    const err = await callError(echo(tc, 'ev_echo', 'three'));
+    expect(err.code).toBe(-32029);
+    expect(err.message).toMatch(/^Rate limit reached: gateway\.rateLimits\[0\] \{tool=ev_echo\}: 2 per 1d, burst 2\. Retry in \d+ s\.$/);
+    expect((err.data as { retryAfterSeconds: number }).retryAfterSeconds).toBeGreaterThan(40_000);
+    // Other tools of the backend are not limited by a rule on one tool.
+    expect(textOf(await tc.client.callTool({ name: 'ev_get-sum', arguments: { a: 2, b: 2 } }))).toContain('4');
   });
 });
