@@ -59,6 +59,11 @@ export interface GatewayEvents {
   'inbound.refused': { remote: string; limit: number };
   /** A plan of a guarded call changed state (created, approved, denied, expired, executing, done, failed); no arguments, only the redacted summary. */
   'approval.changed': { planId: string; state: string; backend: string; tool: string; digest: string; actor: string; summary: string };
+  // Rate limits (src/server/ratelimit/).
+  /** A tool call was refused by a rate limit; `tool` is the exposed name, `limit` a short description of the rule (configured text only, bounded). */
+  'ratelimit.limited': { backend: string; tool: string; limit: string };
+  /** The shared limit store (Redis) failed a check; with failOpen the call went through unlimited, else it was refused. Emitted on the first failure and at most every few seconds while it lasts. */
+  'ratelimit.degraded': { reason: string; failOpen: boolean };
 }
 
 export type GatewayEventName = keyof GatewayEvents;

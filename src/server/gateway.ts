@@ -13,6 +13,7 @@ import { applyBackendChanges, planReconcile, summarize } from './reconcile.js';
 import { HttpApp, type HttpAppOptions } from './inbound/http.js';
 import { Router, type RouterDeps } from './router.js';
 import { SessionRegistry } from './sessions.js';
+import { RateLimiter } from './ratelimit/limiter.js';
 import { McpUpstream } from './upstream/mcp.js';
 import { createUpstream, restSupport, wireUpstreamEvents, type RestSupport } from './upstream/factory.js';
 import { readiness, refresh, status, type GatewayView } from './gateway-status.js';
@@ -71,6 +72,8 @@ export class Gateway {
   /** Every client session of every transport; the dashboard, admin API and events read it. */
   readonly sessions: SessionRegistry;
   readonly approvals: Approvals;
+  /** Rate limits of the config being served (in process, or shared through Redis). */
+  readonly rateLimiter: RateLimiter;
   http?: HttpApp;
   url?: string;
   private readonly adminToken = randomBytes(24).toString('base64url');
@@ -106,8 +109,10 @@ export class Gateway {
     this.catalog = new Catalog(() => this.upstreams, this.naming);
     // Plans live beside the run state; without a state dir (embedded use) they last as long as the process.
     this.approvals = new Approvals({ config: gw.approvals, bus: this.bus, storeFile: storeLocation(gw.approvals?.store, opts.stateDir, opts.baseDir) });
+    this.rateLimiter = new RateLimiter({ bus: this.bus, secrets: opts.secrets });
     this.routerDeps = {
       approvals: this.approvals,
+      rateLimiter: this.rateLimiter,
       catalog: this.catalog,
       upstreams: () => this.upstreams,
       bus: this.bus,
@@ -205,6 +210,8 @@ export class Gateway {
 
   async start(): Promise<void> {
     const gw = this.config.gateway ?? {};
+    // A Redis reference that does not resolve fails the start before anything is opened.
+    this.rateLimiter.apply(await this.rateLimiter.prepare(this.config));
     // Watch from the start, so a write while backends come up is not missed (it applies once they are up).
     await this.reloader?.start(this.config);
     await this.createUpstreams();
@@ -264,6 +271,7 @@ export class Gateway {
     // Everything that can fail is done before anything changes, so a failed reload changes nothing.
     const aliases = plan.live.includes('aliases') ? (gw.aliases ? await AliasTable.load(gw.aliases, this.opts.baseDir ?? process.cwd()) : undefined) : this.aliases;
     const rest = await restSupport([...plan.start, ...plan.restart]);
+    this.rateLimiter.apply(await this.rateLimiter.prepare(next));
     const listedBefore = this.aliases?.listAliases ?? false;
     this.config = next;
     this.naming.mode = this.opts.prefixMode ?? gw.prefixMode ?? DEFAULTS.prefixMode;
@@ -351,6 +359,7 @@ export class Gateway {
     this.sessions.closeAll('shutdown');
     this.sessions.dispose();
     await this.approvals.close();
+    await this.rateLimiter.close();
     if (this.statePath) await rm(this.statePath, { force: true });
     this.bus.emit('gateway.stopped', {});
   }

@@ -4,7 +4,9 @@ import type { BackendConfig, GatehouseConfig, GatewayConfig } from '../core/conf
 import type { Upstream } from './upstream/types.js';
 
 /** Gateway settings the running gateway applies without a restart. */
-export const LIVE_SETTINGS = ['prefixMode', 'separator', 'aliases', 'callTimeout', 'refreshInterval', 'sessions'] as const;
+export const LIVE_SETTINGS = ['prefixMode', 'separator', 'aliases', 'callTimeout', 'refreshInterval', 'sessions', 'rateLimits', 'cluster'] as const;
+/** Backend fields the gateway reads per call, not when it builds the upstream: a change is applied without a restart. */
+export const LIVE_BACKEND_FIELDS = ['rateLimit', 'toolRateLimits'] as const;
 /**
  * Settings fixed when the gateway starts: the listener (host, port), the Host/Origin checks built
  * with it, and the inbound auth hook, which serve builds once from `gateway.auth` (bearer tokens
@@ -24,6 +26,8 @@ export interface ReconcilePlan {
   live: LiveSetting[];
   /** Dotted names (gateway.port) of changed settings that need a restart. */
   restartNeeded: string[];
+  /** Dotted names (backends.gh.rateLimit) of changed live backend fields on backends left running. */
+  liveBackend: string[];
 }
 
 /**
@@ -41,13 +45,16 @@ function builtWith(gw: GatewayConfig | undefined, bc: BackendConfig): unknown {
  * is exactly what the new file describes and is left alone.
  */
 export function planReconcile(current: GatehouseConfig, next: GatehouseConfig): ReconcilePlan {
-  const plan: ReconcilePlan = { start: [], stop: [], restart: [], unchanged: [], live: [], restartNeeded: [] };
+  const plan: ReconcilePlan = { start: [], stop: [], restart: [], unchanged: [], live: [], restartNeeded: [], liveBackend: [] };
   const cur = current.backends;
   for (const [name, bc] of Object.entries(next.backends)) {
     const was = cur[name];
     if (!was) plan.start.push([name, bc]);
-    else if (!isDeepStrictEqual(was, bc) || !isDeepStrictEqual(builtWith(current.gateway, was), builtWith(next.gateway, bc))) plan.restart.push([name, bc]);
-    else plan.unchanged.push(name);
+    else if (!isDeepStrictEqual(withoutLive(was), withoutLive(bc)) || !isDeepStrictEqual(builtWith(current.gateway, was), builtWith(next.gateway, bc))) plan.restart.push([name, bc]);
+    else {
+      plan.unchanged.push(name);
+      for (const k of LIVE_BACKEND_FIELDS) if (!isDeepStrictEqual(was[k], bc[k])) plan.liveBackend.push(`backends.${name}.${k}`);
+    }
   }
   for (const name of Object.keys(cur)) if (!(name in next.backends)) plan.stop.push(name);
   const a = current.gateway ?? {};
@@ -57,19 +64,26 @@ export function planReconcile(current: GatehouseConfig, next: GatehouseConfig): 
   return plan;
 }
 
+/** A backend block without the fields read per call (rate limits). */
+function withoutLive(bc: BackendConfig): Record<string, unknown> {
+  const copy: Record<string, unknown> = { ...bc };
+  for (const k of LIVE_BACKEND_FIELDS) delete copy[k];
+  return copy;
+}
+
 export function summarize(plan: ReconcilePlan): ReloadSummary {
   return {
     added: plan.start.map(([n]) => n),
     removed: [...plan.stop],
     restarted: plan.restart.map(([n]) => n),
     unchanged: [...plan.unchanged],
-    settings: plan.live.map((k) => `gateway.${k}`),
+    settings: [...plan.live.map((k) => `gateway.${k}`), ...plan.liveBackend],
     restartNeeded: [...plan.restartNeeded],
   };
 }
 
 export function isEmptyPlan(plan: ReconcilePlan): boolean {
-  return !plan.start.length && !plan.stop.length && !plan.restart.length && !plan.live.length && !plan.restartNeeded.length;
+  return !plan.start.length && !plan.stop.length && !plan.restart.length && !plan.live.length && !plan.restartNeeded.length && !plan.liveBackend.length;
 }
 
 /** The parts of the gateway a plan is carried out on. */

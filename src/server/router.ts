@@ -5,6 +5,7 @@ import type { Identity } from '../core/identity.js';
 import type { AliasTable } from './aliases.js';
 import type { Approvals } from './approvals/service.js';
 import type { Catalog } from './catalog.js';
+import type { RateLimiter } from './ratelimit/limiter.js';
 import { HeldCalls } from './era/held-call.js';
 import { Pipeline, defaultSteps, newCall, type CallMethod, type RelaySinks, type Result, type Step } from './pipeline/index.js';
 import { listTools } from './pipeline/resolve.js';
@@ -38,6 +39,8 @@ export interface RouterDeps {
   steps?: (defaults: Step[]) => Step[];
   /** Guarded writes (plans, the apply tool, constraints in tools/list). */
   approvals?: Approvals;
+  /** Rate limits (src/server/ratelimit/). */
+  rateLimiter?: RateLimiter;
 }
 
 /**

@@ -155,6 +155,9 @@ export class DashboardModel {
       case 'config.invalid':
         this.warn({ at: e.at, kind: 'config', message: `config not applied (${cleanLine(e.source)}): ${cleanLine(e.error)}` }, `${e.error}${e.hint ? `\n${e.hint}` : ''}`);
         break;
+      case 'ratelimit.degraded':
+        this.warn({ at: e.at, kind: 'ratelimit', message: `rate limits ${e.failOpen ? 'not enforced (fail open)' : 'refusing calls (fail closed)'}: ${cleanLine(e.reason)}` });
+        break;
       case 'auth.failed':
         this.warn({ at: e.at, kind: 'auth', message: `auth failed${e.remote ? ` from ${cleanLine(e.remote)}` : ''}: ${cleanLine(e.reason)}` });
         break;

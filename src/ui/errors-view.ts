@@ -6,7 +6,7 @@ type Key = 'time' | 'kind' | 'backend' | 'summary';
 
 export const errorsView: ListSpec<ErrorView, Key> = {
   title: 'Errors',
-  filterHint: 'kind (call, backend, naming, auth, relay), backend, text',
+  filterHint: 'kind (call, backend, naming, auth, relay, ratelimit), backend, text',
   emptyText: 'No errors or warnings so far.',
   follows: true,
   columns: [

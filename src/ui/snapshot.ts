@@ -74,7 +74,7 @@ export interface CallView {
   readonly result?: string;
 }
 
-export type WarningKind = 'naming' | 'relay' | 'auth' | 'backend' | 'config';
+export type WarningKind = 'naming' | 'relay' | 'auth' | 'backend' | 'config' | 'ratelimit';
 
 export interface WarningView {
   readonly at: number;

@@ -26,5 +26,19 @@ export function lintConfig(config: GatehouseConfig): ConfigWarning[] {
       });
     }
   }
+  warnings.push(...lintCluster(config));
   return warnings;
+}
+
+/** Rate-limit sharing (docs/rate-limits.md): a password written into the file, a setting with no effect. */
+function lintCluster(config: GatehouseConfig): ConfigWarning[] {
+  const cluster = config.gateway?.cluster;
+  const out: ConfigWarning[] = [];
+  if (cluster?.redis && /^rediss?:\/\/[^/@]*:[^/@]+@/.test(cluster.redis)) {
+    out.push({ path: ['gateway', 'cluster', 'redis'], message: 'the Redis URL carries a password in the config file; store it with `gatehouse secrets set` and write secret:NAME (or env:VAR) instead.' });
+  }
+  if (cluster?.redisFailure && !cluster.redis) {
+    out.push({ path: ['gateway', 'cluster', 'redisFailure'], message: 'redisFailure has no effect without gateway.cluster.redis; limits are kept in this process.' });
+  }
+  return out;
 }

@@ -39,6 +39,63 @@ export const gatewayApprovalsSchema = z.strictObject({
 });
 // --- end guarded writes
 
+// --- Rate limits (issue 11): token buckets per client, role, backend and tool (src/server/ratelimit/).
+/** A duration in config: seconds, or a number with a unit (`500ms`, `60s`, `5m`, `1h`, `1d`). */
+export const DURATION_RE = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
+const DURATION_UNIT_SECONDS = { ms: 0.001, s: 1, m: 60, h: 3_600, d: 86_400 } as const;
+/** Seconds in a config duration (a number of seconds, or `500ms`, `60s`, `5m`, `1h`, `1d`); NaN when it is neither. */
+export function durationSeconds(v: number | string): number {
+  if (typeof v === 'number') return v;
+  const m = DURATION_RE.exec(v);
+  return m ? Number(m[1]) * DURATION_UNIT_SECONDS[m[2] as keyof typeof DURATION_UNIT_SECONDS] : Number.NaN;
+}
+const MAX_DURATION_SECONDS = 30 * 86_400;
+const durationField = z.union([
+  z.number().positive().max(MAX_DURATION_SECONDS),
+  z
+    .string()
+    .regex(DURATION_RE, 'use seconds (60) or a duration such as 60s, 5m, 1h')
+    .refine((v) => durationSeconds(v) > 0 && durationSeconds(v) <= MAX_DURATION_SECONDS, 'must be more than 0 and at most 30d'),
+]);
+/** `rate` calls every `per`, with up to `burst` at once (default: rate, at least 1). */
+export const rateLimitSchema = z.strictObject({
+  rate: z.number().positive().max(1_000_000_000),
+  per: durationField,
+  burst: z.number().int().min(1).max(1_000_000_000).optional(),
+});
+const rateLimitMatchValue = z.string().min(1).max(256);
+/** A gateway-wide limit: one bucket for each distinct value of the fields `match` names (see docs/rate-limits.md). */
+export const rateLimitRuleSchema = rateLimitSchema.extend({
+  match: z
+    .strictObject({
+      /** The identity's client name, or a glob (`*`, `?`): with a glob, each client gets its own bucket. */
+      client: rateLimitMatchValue.optional(),
+      /** A role the identity carries (or a glob). */
+      role: rateLimitMatchValue.optional(),
+      /** A backend name (or a glob). */
+      backend: rateLimitMatchValue.optional(),
+      /** An exposed tool name (or a glob). */
+      tool: rateLimitMatchValue.optional(),
+    })
+    .optional(),
+});
+const rateLimitFields = {
+  /** One bucket for every tool call to this backend, shared by all clients. */
+  rateLimit: rateLimitSchema.optional(),
+  /** Per native tool name: one bucket for calls to that tool, shared by all clients. */
+  toolRateLimits: z.record(z.string(), rateLimitSchema).optional(),
+};
+/** Several gateways sharing state (the Redis URL may be an env: or secret: reference). */
+export const clusterSchema = z.strictObject({
+  redis: z
+    .string()
+    .refine((v) => /^(secret|env|file):.+$/.test(v) || /^rediss?:\/\/[^\s]+$/.test(v), 'use redis://host:port (or rediss://), or an env:/secret: reference')
+    .optional(),
+  /** When Redis cannot be reached: `open` (default) lets calls through unlimited, `closed` refuses them. */
+  redisFailure: z.enum(['open', 'closed']).optional(),
+});
+// --- end rate limits
+
 const common = {
   description: z.string().optional(),
   prefix: z.string().regex(PREFIX_RE, 'use letters, digits, "_" or "-" (up to 48)').optional(),
@@ -48,6 +105,7 @@ const common = {
   disabled: z.boolean().optional(),
   refreshInterval: z.number().min(0).max(86_400).optional().describe('seconds between re-lists when the backend does not announce list changes; 0 disables'),
   ...approvalFields,
+  ...rateLimitFields, // rate limits (issue 11)
 };
 
 /** Which MCP protocol era to speak to an MCP backend: `auto` probes once and remembers the answer. */
@@ -325,6 +383,9 @@ export const gatewaySchema = z.strictObject({
   sessions: sessionsSchema.optional(),
   inbound: inboundSchema.optional(),
   approvals: gatewayApprovalsSchema.optional(),
+  // Rate limits (issue 11)
+  rateLimits: z.array(rateLimitRuleSchema).optional(),
+  cluster: clusterSchema.optional(),
 });
 
 export const configSchema = z.strictObject({
@@ -345,6 +406,9 @@ export type AliasesConfig = z.infer<typeof aliasesSchema>;
 export type AuthConfig = z.infer<typeof authSchema>;
 export type GatewayApprovalsConfig = z.infer<typeof gatewayApprovalsSchema>;
 export type GatehouseConfig = z.infer<typeof configSchema>;
+export type RateLimitConfig = z.infer<typeof rateLimitSchema>;
+export type RateLimitRuleConfig = z.infer<typeof rateLimitRuleSchema>;
+export type ClusterConfig = z.infer<typeof clusterSchema>;
 
 export const DEFAULTS = {
   host: '127.0.0.1',

@@ -31,6 +31,8 @@ export function eventLevel(e: GatewayEvent): LogLevel {
     case 'backend.suppressed':
     case 'auth.failed':
     case 'config.restart_needed':
+    case 'ratelimit.limited':
+    case 'ratelimit.degraded':
       return 'warn';
     case 'config.invalid':
       return 'error';

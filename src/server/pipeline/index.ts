@@ -3,6 +3,7 @@ import type { AliasTable } from '../aliases.js';
 import type { Catalog } from '../catalog.js';
 import type { Approvals } from '../approvals/service.js';
 import type { HeldCalls } from '../era/held-call.js';
+import type { RateLimiter } from '../ratelimit/limiter.js';
 import type { Upstream } from '../upstream/types.js';
 import { approvalSteps } from './approval.js';
 import { forwardStep } from './forward.js';
@@ -11,6 +12,7 @@ import { limitsStep } from './limits.js';
 import { compose } from './pipeline.js';
 import { observeStep } from './observe.js';
 import { policyStep } from './policy.js';
+import { rateLimitStep } from './ratelimit.js';
 import { resolveStep } from './resolve.js';
 import type { Step } from './types.js';
 
@@ -29,6 +31,8 @@ export interface PipelineDeps {
   /** Guarded writes; without it no call is guarded and the apply tool does not exist. */
   approvals?: Approvals;
   upstreams?: () => Upstream[];
+  /** Rate limits; without it no call is limited. */
+  rateLimiter?: RateLimiter;
 }
 
 /**
@@ -39,8 +43,11 @@ export function defaultSteps(deps: PipelineDeps): Step[] {
   const policy = policyStep(deps);
   const observe = observeStep(deps.bus);
   const forward = forwardStep(deps);
-  if (!deps.approvals) return [limitsStep(), identityStep, resolveStep(deps), policy, observe, forward];
+  // Inside observe, so a limited call is observed as an error. An applied plan is not limited: a
+  // person approved it, and failing it here would fail the plan.
+  const ratelimit = rateLimitStep({ limiter: deps.rateLimiter, catalog: deps.catalog, bus: deps.bus });
+  if (!deps.approvals) return [limitsStep(), identityStep, resolveStep(deps), policy, observe, ratelimit, forward];
   // An applied plan skips resolve (its backend and native tool are stored) and the guard (it is approved).
   const { guard, apply } = approvalSteps({ approvals: deps.approvals, upstreams: deps.upstreams ?? (() => []) }, compose([policy, observe, forward]));
-  return [limitsStep(), identityStep, apply, resolveStep(deps), policy, guard, observe, forward];
+  return [limitsStep(), identityStep, apply, resolveStep(deps), policy, guard, observe, ratelimit, forward];
 }
