@@ -26,6 +26,9 @@ export interface GatewayEvents {
   'backend.state': { backend: string; state: BackendState; reason?: string; tools?: number; resources?: number; prompts?: number; protocolVersion?: string; serverName?: string; serverVersion?: string; retryInMs?: number };
   'backend.stderr': { backend: string; line: string };
   'catalog.changed': { kind: 'tools' | 'resources' | 'resourceTemplates' | 'prompts'; backend?: string; diff: CatalogDiff; total: number; entries?: CatalogEntryInfo[] };
+  /** Tool pinning: a pinned backend's tool changed (or is new under newTools: hold) and is withheld until accepted. */
+  'catalog.pin_held': { backend: string; tool: string; reason: 'changed' | 'new'; changes: string[] };
+  'catalog.pin_accepted': { backend: string; tool: string; by: string };
   'naming.warning': { message: string; backend?: string; name?: string };
   'session.opened': { sessionId: string; client: string; era: 'legacy' | 'modern'; transport: string; identity?: string };
   /** deleted: the client ended it; expired: idle past gateway.sessions.idleTimeout; evicted: made room at a cap; disconnected: its stream or process went away; shutdown: the gateway stopped. */

@@ -25,6 +25,8 @@ interface Snapshot {
 export interface CatalogOptions {
   mode: PrefixMode;
   separator: string;
+  /** Tool pinning: the tools of a backend that may be served (the rest are withheld until accepted). */
+  gate?: (upstream: Upstream, tools: UpstreamTool[]) => UpstreamTool[];
 }
 
 /**
@@ -121,7 +123,9 @@ export class Catalog {
 
   private build(): Snapshot {
     const ready = this.upstreams().filter((u) => u.state === 'ready');
-    const cats = new Map<Upstream, UpstreamCatalog>(ready.map((u) => [u, safeCatalog(u)]));
+    const gate = this.options.gate;
+    const gated = (u: Upstream, c: UpstreamCatalog): UpstreamCatalog => (gate ? { ...c, tools: gate(u, c.tools) } : c);
+    const cats = new Map<Upstream, UpstreamCatalog>(ready.map((u) => [u, gated(u, safeCatalog(u))]));
     const input = (pick: (c: UpstreamCatalog) => Array<{ name: string }>) =>
       ready.map((u) => ({
         backend: u.name,

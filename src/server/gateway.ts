@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { DEFAULTS, type BackendConfig, type GatehouseConfig, type HttpBackendConfig, type PrefixMode } from '../core/config/schema.js';
 import { EventBus } from '../core/events.js';
 import type { SecretStore } from '../core/secrets/resolve.js';
@@ -18,6 +19,8 @@ import { McpUpstream } from './upstream/mcp.js';
 import { createUpstream, restSupport, wireUpstreamEvents, type RestSupport } from './upstream/factory.js';
 import { readiness, refresh, status, type GatewayView } from './gateway-status.js';
 import { writeRunState } from '../core/config/run-state.js';
+import { Pins } from './pinning/pins.js';
+import { handlePinRoutes, pinPolicy } from './pinning/routes.js';
 import type { Upstream } from './upstream/types.js';
 
 export const VERSION = '0.1.0';
@@ -72,6 +75,8 @@ export class Gateway {
   /** Every client session of every transport; the dashboard, admin API and events read it. */
   readonly sessions: SessionRegistry;
   readonly approvals: Approvals;
+  /** Tool pinning: fingerprints of pinned backends' tools, and the changes held for acceptance. */
+  readonly pins: Pins;
   /** Rate limits of the config being served (in process, or shared through Redis). */
   readonly rateLimiter: RateLimiter;
   http?: HttpApp;
@@ -105,6 +110,11 @@ export class Gateway {
     this.naming = {
       mode: opts.prefixMode ?? gw.prefixMode ?? DEFAULTS.prefixMode,
       separator: gw.separator ?? DEFAULTS.separator,
+    };
+    this.pins = new Pins({ bus: this.bus, ...(opts.stateDir ? { file: join(opts.stateDir, 'pins.json') } : {}) });
+    this.naming.gate = (u, tools) => {
+      const pin = pinPolicy(this.config.backends[u.name]?.pin, this.config.gateway?.pin);
+      return pin ? this.pins.gate(u.name, tools, pin.newTools) : tools;
     };
     this.catalog = new Catalog(() => this.upstreams, this.naming);
     // Plans live beside the run state; without a state dir (embedded use) they last as long as the process.
@@ -232,7 +242,7 @@ export class Gateway {
         aliases: () => ({ aliases: this.aliases?.report() ?? [] }),
         ...(this.opts.configPath ? { reload: () => this.reload('admin') } : {}),
         adminToken: this.adminToken,
-        adminRoutes: (req, res, path, url) => handleApprovalRoutes(this.approvals, req, res, path, url),
+        adminRoutes: async (req, res, path, url) => (await handleApprovalRoutes(this.approvals, req, res, path, url)) || handlePinRoutes({ pins: this.pins, rebuild: () => this.queueRebuild() }, req, res, path, url),
         authenticate: this.opts.authenticate,
         wellKnown: this.opts.wellKnown,
       });
@@ -287,7 +297,10 @@ export class Gateway {
       upstreams: this.upstreams,
       create: (name, bc) => this.createUpstream(name, bc, rest),
       attach: (u) => this.attach(u),
-      forget: (name) => this.tried.delete(name),
+      forget: (name) => {
+        this.tried.delete(name);
+        this.pins.release(name);
+      },
       rebuild: () => this.queueRebuild(),
       drainMs: this.opts.reloadDrainMs ?? 10_000,
       order: Object.keys(next.backends),

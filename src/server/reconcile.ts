@@ -4,9 +4,9 @@ import type { BackendConfig, GatehouseConfig, GatewayConfig } from '../core/conf
 import type { Upstream } from './upstream/types.js';
 
 /** Gateway settings the running gateway applies without a restart. */
-export const LIVE_SETTINGS = ['prefixMode', 'separator', 'aliases', 'callTimeout', 'refreshInterval', 'sessions', 'rateLimits', 'cluster'] as const;
+export const LIVE_SETTINGS = ['prefixMode', 'separator', 'aliases', 'callTimeout', 'refreshInterval', 'sessions', 'rateLimits', 'cluster', 'pin'] as const;
 /** Backend fields the gateway reads per call, not when it builds the upstream: a change is applied without a restart. */
-export const LIVE_BACKEND_FIELDS = ['rateLimit', 'toolRateLimits'] as const;
+export const LIVE_BACKEND_FIELDS = ['rateLimit', 'toolRateLimits', 'pin'] as const;
 /**
  * Settings fixed when the gateway starts: the listener (host, port), the Host/Origin checks built
  * with it, and the inbound auth hook, which serve builds once from `gateway.auth` (bearer tokens

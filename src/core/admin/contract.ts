@@ -1,3 +1,4 @@
+import type { PinAcceptResponse, PinsResponse } from './pins.js';
 /**
  * The admin API contract: what each loopback /admin route takes and answers. The gateway's routes
  * (src/server/inbound/admin.ts) and the commands that call them (through ./client.ts) share these
@@ -111,6 +112,8 @@ export interface AdminRoutes {
   'GET /aliases': { query: Record<string, never>; response: AdminAliasesResult };
   'POST /refresh': { query: { backend?: string }; response: AdminRefreshResult };
   'POST /reload': { query: Record<string, never>; response: AdminReloadResult };
+  'GET /pins': { query: { backend?: string; tool?: string }; response: PinsResponse };
+  'POST /pins/accept': { query: { by: string; backend?: string; tool?: string }; response: PinAcceptResponse };
 }
 
 export type AdminRoute = keyof AdminRoutes;

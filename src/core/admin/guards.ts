@@ -24,11 +24,17 @@ const reload: Guard = (b) =>
   ((b.applied === true && isObj(b.summary) && ['added', 'removed', 'restarted', 'unchanged', 'settings', 'restartNeeded'].every((k) => isStrings((b.summary as Record<string, unknown>)[k]))) ||
     (b.applied === false && isObj(b.error) && typeof b.error.message === 'string'));
 
+const pinChange = (c: unknown): boolean => isObj(c) && typeof c.backend === 'string' && typeof c.tool === 'string' && typeof c.diff === 'string';
+const pins: Guard = (b) => isObj(b) && Array.isArray(b.held) && b.held.every(pinChange);
+const pinAccept: Guard = (b) => isObj(b) && Array.isArray(b.accepted) && b.accepted.every(pinChange);
+
 const GUARDS: { [R in AdminRoute]: Guard } = {
   'GET /status': status,
   'GET /aliases': aliases,
   'POST /refresh': refresh,
   'POST /reload': reload,
+  'GET /pins': pins,
+  'POST /pins/accept': pinAccept,
 };
 
 /** Narrows an answer to the route's response type, or says it does not fit. */

@@ -127,11 +127,15 @@ export async function readRunState(dir: string, url?: string): Promise<RunState>
 }
 
 /** Calls a running gateway's admin API; the token never leaves this machine. */
-export async function adminRequest(dir: string, method: 'GET' | 'POST', path: string, opts: { url?: string } = {}): Promise<unknown> {
+export async function adminRequest(dir: string, method: 'GET' | 'POST', path: string, opts: { url?: string; body?: unknown } = {}): Promise<unknown> {
   const state = await readRunState(dir, opts.url);
   let res: Response;
   try {
-    res = await fetch(`${state.adminUrl}${path}`, { method, headers: { authorization: `Bearer ${state.adminToken}` } });
+    res = await fetch(`${state.adminUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${state.adminToken}`, ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
+    });
   } catch {
     throw new UserError(`The gateway recorded at ${state.url} (pid ${state.pid}) does not answer.`, {
       code: 'gateway_not_running',

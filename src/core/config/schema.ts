@@ -96,6 +96,12 @@ export const clusterSchema = z.strictObject({
 });
 // --- end rate limits
 
+// --- tool pinning (issue 15)
+/** `true`, or how tools a pinned backend adds later are treated (default accept). */
+const pinSchema = z.union([z.boolean(), z.strictObject({ newTools: z.enum(['accept', 'hold']).optional() })]);
+export type PinSetting = z.infer<typeof pinSchema>;
+// --- end tool pinning
+
 const common = {
   description: z.string().optional(),
   prefix: z.string().regex(PREFIX_RE, 'use letters, digits, "_" or "-" (up to 48)').optional(),
@@ -106,6 +112,8 @@ const common = {
   refreshInterval: z.number().min(0).max(86_400).optional().describe('seconds between re-lists when the backend does not announce list changes; 0 disables'),
   ...approvalFields,
   ...rateLimitFields, // rate limits (issue 11)
+  /** Tool pinning: withhold a tool whose description, schemas or annotations change until accepted. */
+  pin: pinSchema.optional(),
 };
 
 /** Which MCP protocol era to speak to an MCP backend: `auto` probes once and remembers the answer. */
@@ -374,6 +382,8 @@ export const gatewaySchema = z.strictObject({
   prefixMode: z.enum(prefixModes).optional(),
   separator: z.enum(['_', '-', '__', '.']).optional(),
   refreshInterval: z.number().min(0).max(86_400).optional(),
+  /** Tool pinning for every backend (a backend's own `pin` wins). */
+  pin: pinSchema.optional(),
   allowedHosts: z.array(z.string()).optional(),
   allowedOrigins: z.array(z.string()).optional(),
   allowedNetworks: z.array(z.string()).optional(),

@@ -2,9 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { planView, type ApprovalDecisionRequest, type ApprovalDecisionResponse, type ApprovalShowResponse, type ApprovalsListResponse, type ApprovalsLogResponse } from '../../core/admin/approvals.js';
 import type { PlanState } from '../../core/approvals/plan.js';
 import { ApprovalError, type Approvals } from './service.js';
+import { readJsonObject, sendJson as send } from '../admin-io.js';
 
 const STATES: ReadonlySet<string> = new Set(['pending', 'approved', 'denied', 'expired', 'executing', 'done', 'failed']);
-const MAX_BODY = 64 * 1024;
 
 /**
  * The approval routes of the admin API (under /admin/approvals), behind the admin API's own
@@ -34,7 +34,7 @@ export async function handleApprovalRoutes(approvals: Approvals, req: IncomingMe
       return send(res, 200, body);
     }
     if (action && req.method === 'POST') {
-      const input = await readJson(req);
+      const input = await readJsonObject<ApprovalDecisionRequest>(req);
       if (!input || typeof input.approver !== 'string' || !input.approver.trim()) {
         return send(res, 400, { error: 'bad_request', message: 'The body must be JSON {"approver": "<who>", "reason"?: "<why>"}.' });
       }
@@ -51,26 +51,4 @@ export async function handleApprovalRoutes(approvals: Approvals, req: IncomingMe
     }
     return send(res, 500, { error: 'internal', message: e instanceof Error ? e.message : String(e) });
   }
-}
-
-async function readJson(req: IncomingMessage): Promise<Partial<ApprovalDecisionRequest> | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of req as AsyncIterable<Buffer>) {
-    size += c.length;
-    if (size > MAX_BODY) return undefined;
-    chunks.push(c);
-  }
-  try {
-    const v = JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
-    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Partial<ApprovalDecisionRequest>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Writes a JSON answer; true, since a route that sends has handled the request. */
-function send(res: ServerResponse, status: number, body: unknown): true {
-  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(body));
-  return true;
 }
