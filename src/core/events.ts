@@ -59,6 +59,13 @@ export interface GatewayEvents {
   'inbound.refused': { remote: string; limit: number };
   /** A plan of a guarded call changed state (created, approved, denied, expired, executing, done, failed); no arguments, only the redacted summary. */
   'approval.changed': { planId: string; state: string; backend: string; tool: string; digest: string; actor: string; summary: string };
+  // Traces (src/server/tracing/).
+  /** Tracing started: why (an OTLP endpoint, or gateway.tracing.enabled), where spans go, the sampler. */
+  'tracing.started': { why: string; endpoint: string; protocol: string; sampler: string };
+  /** Tracing stopped (turned off by a reload, or the gateway stopped). */
+  'tracing.stopped': { why: string };
+  /** The SDK could not export, or tracing could not start; calls go on either way. Redacted. */
+  'tracing.warning': { message: string };
 }
 
 export type GatewayEventName = keyof GatewayEvents;

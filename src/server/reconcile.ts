@@ -4,7 +4,7 @@ import type { BackendConfig, GatehouseConfig, GatewayConfig } from '../core/conf
 import type { Upstream } from './upstream/types.js';
 
 /** Gateway settings the running gateway applies without a restart. */
-export const LIVE_SETTINGS = ['prefixMode', 'separator', 'aliases', 'callTimeout', 'refreshInterval', 'sessions'] as const;
+export const LIVE_SETTINGS = ['prefixMode', 'separator', 'aliases', 'callTimeout', 'refreshInterval', 'sessions', 'tracing'] as const;
 /**
  * Settings fixed when the gateway starts: the listener (host, port), the Host/Origin checks built
  * with it, and the inbound auth hook, which serve builds once from `gateway.auth` (bearer tokens

@@ -325,6 +325,8 @@ export const gatewaySchema = z.strictObject({
   sessions: sessionsSchema.optional(),
   inbound: inboundSchema.optional(),
   approvals: gatewayApprovalsSchema.optional(),
+  // Traces (src/server/tracing/): on with an OTLP endpoint in OTEL_* or `enabled: true`; false forces off.
+  tracing: z.strictObject({ enabled: z.boolean().optional() }).optional(),
 });
 
 export const configSchema = z.strictObject({
@@ -341,6 +343,7 @@ export type RestBackendConfig = z.infer<typeof restBackendSchema>;
 export type RestToolConfig = z.infer<typeof restToolSchema>;
 export type BackendConfig = z.infer<typeof backendSchema>;
 export type GatewayConfig = z.infer<typeof gatewaySchema>;
+export type TracingConfig = NonNullable<GatewayConfig['tracing']>;
 export type AliasesConfig = z.infer<typeof aliasesSchema>;
 export type AuthConfig = z.infer<typeof authSchema>;
 export type GatewayApprovalsConfig = z.infer<typeof gatewayApprovalsSchema>;

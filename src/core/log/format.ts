@@ -31,6 +31,7 @@ export function eventLevel(e: GatewayEvent): LogLevel {
     case 'backend.suppressed':
     case 'auth.failed':
     case 'config.restart_needed':
+    case 'tracing.warning':
       return 'warn';
     case 'config.invalid':
       return 'error';

@@ -29,6 +29,8 @@ export interface PipelineDeps {
   /** Guarded writes; without it no call is guarded and the apply tool does not exist. */
   approvals?: Approvals;
   upstreams?: () => Upstream[];
+  /** Tracing (src/server/tracing/), only while it is on: a server span first, a span around each step. */
+  tracing?: { server: Step; wrap(step: Step): Step };
 }
 
 /**
@@ -36,11 +38,18 @@ export interface PipelineDeps {
  * docs/architecture.md); transports and the router do not change.
  */
 export function defaultSteps(deps: PipelineDeps): Step[] {
-  const policy = policyStep(deps);
-  const observe = observeStep(deps.bus);
-  const forward = forwardStep(deps);
-  if (!deps.approvals) return [limitsStep(), identityStep, resolveStep(deps), policy, observe, forward];
+  // Wrapped here too, so the steps an applied plan runs (the tail below) are traced as well.
+  const w = deps.tracing?.wrap ?? ((s: Step) => s);
+  const policy = w(policyStep(deps));
+  const observe = w(observeStep(deps.bus));
+  const forward = w(forwardStep(deps));
+  if (!deps.approvals) return traced(deps, [limitsStep(), identityStep, resolveStep(deps), policy, observe, forward]);
   // An applied plan skips resolve (its backend and native tool are stored) and the guard (it is approved).
   const { guard, apply } = approvalSteps({ approvals: deps.approvals, upstreams: deps.upstreams ?? (() => []) }, compose([policy, observe, forward]));
-  return [limitsStep(), identityStep, apply, resolveStep(deps), policy, guard, observe, forward];
+  return traced(deps, [limitsStep(), identityStep, apply, resolveStep(deps), policy, guard, observe, forward]);
+}
+
+/** Without tracing the list as it is; with it, the server span step first and every step in its span. */
+function traced(deps: PipelineDeps, steps: Step[]): Step[] {
+  return deps.tracing ? [deps.tracing.server, ...steps.map(deps.tracing.wrap)] : steps;
 }
