@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
-import { closeAllClients, connectClient, httpBackend, NODE, probeStdio, stopChild } from '../helpers.js';
+import { restBackendSchema } from '../../../src/core/config/schema.js';
+import { closeAllClients, connectClient, httpBackend, NODE, probeStdio, startTinyHttp, stopChild } from '../helpers.js';
 import { SpanKindOtlp, startCollector, type Collector, type SpanRecord } from './collector.js';
 
 const TRACE_ECHO = fileURLToPath(new URL('../fixtures/trace-echo-server.mjs', import.meta.url));
@@ -18,6 +19,9 @@ const OTEL_ENV = ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_PROTOCOL', 
 let collector: Collector;
 let echo: { child: ChildProcess; url: string };
 let gw: TestGateway;
+/** A REST API the gateway serves as tools; it records the trace headers of each request. */
+let api: Awaited<ReturnType<typeof startTinyHttp>>;
+const apiSaw: Array<{ traceparent?: string; tracestate?: string }> = [];
 const savedEnv: Record<string, string | undefined> = {};
 
 async function startTraceEcho(): Promise<{ child: ChildProcess; url: string }> {
@@ -46,6 +50,10 @@ async function startTraceEcho(): Promise<{ child: ChildProcess; url: string }> {
 beforeAll(async () => {
   collector = await startCollector();
   echo = await startTraceEcho();
+  api = await startTinyHttp((req, res) => {
+    apiSaw.push({ traceparent: req.headers.traceparent as string | undefined, tracestate: req.headers.tracestate as string | undefined });
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{"items":[1,2]}');
+  });
   for (const k of OTEL_ENV) savedEnv[k] = process.env[k];
   Object.assign(process.env, {
     OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
@@ -54,7 +62,9 @@ beforeAll(async () => {
     OTEL_BSP_SCHEDULE_DELAY: '50',
     OTEL_TRACES_SAMPLER: 'always_on',
   });
-  gw = await startGateway({ backends: { echo: httpBackend(echo.url), probe: probeStdio('legacy') } });
+  gw = await startGateway({
+    backends: { echo: httpBackend(echo.url), probe: probeStdio('legacy'), api: restBackendSchema.parse({ type: 'rest', baseUrl: api.url, tools: [{ name: 'items', path: '/items' }] }) },
+  });
   await gw.ready();
 });
 
@@ -66,6 +76,7 @@ afterAll(async () => {
     else process.env[k] = savedEnv[k];
   }
   if (echo) await stopChild(echo.child);
+  await api?.close();
   await collector?.close();
 });
 
@@ -206,6 +217,20 @@ describe('traces', () => {
     const failed = await traceOf('tools/call echo_fail');
     expect(failed.server.attributes['error.type']).toBe('tool_error');
     expect(failed.spans.find((s) => s.kind === SpanKindOtlp.CLIENT)!.attributes['error.type']).toBe('tool_error');
+  });
+
+  it('a REST backend gets the CLIENT span as a traceparent header', async () => {
+    const tc = await connectClient('http-legacy', { url: gw.url }, { name: 'rest' });
+    const before = apiSaw.length;
+    const res = await tc.client.callTool({ name: 'api_items', arguments: {} });
+    expect(res.isError).toBeFalsy();
+    const saw = apiSaw[before]!;
+    expect(saw.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    const [, traceId, parentId] = saw.traceparent!.split('-');
+    const { spans } = await traceOf('tools/call api_items', traceId);
+    const client = spans.find((s) => s.kind === SpanKindOtlp.CLIENT)!;
+    expect(client.spanId).toBe(parentId);
+    expect(client.attributes).toMatchObject({ 'gatehouse.backend': 'api', 'gen_ai.tool.name': 'items', 'server.address': '127.0.0.1', 'server.port': api.port });
   });
 
   it('call.started carries the trace id for logs', async () => {
