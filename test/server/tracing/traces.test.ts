@@ -10,7 +10,7 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
 import { restBackendSchema } from '../../../src/core/config/schema.js';
-import { closeAllClients, connectClient, httpBackend, NODE, probeStdio, startTinyHttp, stopChild } from '../helpers.js';
+import { closeAllClients, connectClient, httpBackend, NODE, probeStdio, startTinyHttp, stopChild, tempDir, writeConfig, type TempDir } from '../helpers.js';
 import { SpanKindOtlp, startCollector, type Collector, type SpanRecord } from './collector.js';
 
 const TRACE_ECHO = fileURLToPath(new URL('../fixtures/trace-echo-server.mjs', import.meta.url));
@@ -22,6 +22,7 @@ let gw: TestGateway;
 /** A REST API the gateway serves as tools; it records the trace headers of each request. */
 let api: Awaited<ReturnType<typeof startTinyHttp>>;
 const apiSaw: Array<{ traceparent?: string; tracestate?: string }> = [];
+let dir: TempDir | undefined;
 const savedEnv: Record<string, string | undefined> = {};
 
 async function startTraceEcho(): Promise<{ child: ChildProcess; url: string }> {
@@ -77,6 +78,7 @@ afterAll(async () => {
   }
   if (echo) await stopChild(echo.child);
   await api?.close();
+  dir?.remove();
   await collector?.close();
 });
 
@@ -231,6 +233,23 @@ describe('traces', () => {
     const client = spans.find((s) => s.kind === SpanKindOtlp.CLIENT)!;
     expect(client.spanId).toBe(parentId);
     expect(client.attributes).toMatchObject({ 'gatehouse.backend': 'api', 'gen_ai.tool.name': 'items', 'server.address': '127.0.0.1', 'server.port': api.port });
+  });
+
+  it('serve --stdio (its own process, the same OTEL_* environment) continues a _meta.traceparent and exports its spans', async () => {
+    dir = tempDir('gatehouse-trace-stdio-');
+    const configFile = writeConfig(dir.path, { probe: probeStdio('legacy') });
+    const tc = await connectClient('stdio-legacy', { configFile, configDir: dir.path }, { name: 'stdio-client' });
+    const traceId = hex(32);
+    const callerSpan = hex(16);
+    const res = await tc.client.callTool({ name: 'probe_meta', arguments: {}, _meta: { traceparent: `00-${traceId}-${callerSpan}-01` } });
+    const received = (res.structuredContent as { meta: Record<string, unknown> }).meta;
+    await tc.close();
+    const { server, spans } = await traceOf('tools/call probe_meta', traceId);
+    expect(server.parentSpanId).toBe(callerSpan);
+    expect(server.attributes['network.transport']).toBe('pipe');
+    expect(server.attributes['network.protocol.name']).toBeUndefined();
+    const client = spans.find((s) => s.kind === SpanKindOtlp.CLIENT)!;
+    expect(received.traceparent).toBe(`00-${traceId}-${client.spanId}-01`);
   });
 
   it('call.started carries the trace id for logs', async () => {
