@@ -11,8 +11,12 @@ export interface PipelineTracing {
   wrap(step: Step): Step;
 }
 
-/** Steps that get no span of their own: observe only records; forward becomes the CLIENT span. */
-const NO_STEP_SPAN = new Set(['observe', 'metrics']);
+/**
+ * Steps that get no span of their own: limits and identity only bound and label the call, observe
+ * and metrics only record it (each span costs about 7 µs of CPU with its export). Forward becomes
+ * the CLIENT span.
+ */
+const NO_STEP_SPAN = new Set(['limits', 'identity', 'observe', 'metrics']);
 /** Client-chosen text in span names and attributes is bounded. */
 const MAX_TEXT = 200;
 
