@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HeldCalls } from '../../../src/server/era/held-call.js';
 import { Pipeline, defaultSteps, type PipelineDeps } from '../../../src/server/pipeline/index.js';
 import { pipelineTracing } from '../../../src/server/tracing/spans.js';
-import { tracingDecision } from '../../../src/server/tracing/settings.js';
+import { GatewayTracing } from '../../../src/server/tracing/index.js';
+import { exportTarget, tracingDecision } from '../../../src/server/tracing/settings.js';
 import { MemoryUpstream, catalogOf, makeCall, recordingBus, stdioConfig, tool } from '../pipeline/support.js';
 
 const exporter = new tracing.InMemorySpanExporter();
@@ -123,5 +124,23 @@ describe('tracingDecision', () => {
     const d = tracingDecision(config, env as NodeJS.ProcessEnv);
     expect(d.on).toBe(on);
     expect(d.why).toMatch(why);
+  });
+});
+
+describe('where spans go, as reported', () => {
+  it('the traces endpoint wins; credentials and query never appear in the event', () => {
+    expect(exportTarget({ OTEL_EXPORTER_OTLP_ENDPOINT: 'https://user:s3cret@collector.example:4318/', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' })).toEqual({ endpoint: 'https://collector.example:4318/v1/traces', protocol: 'http/json' });
+    expect(exportTarget({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://c:4318/custom?key=abc', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://other' })).toEqual({ endpoint: 'http://c:4318/custom', protocol: 'http/protobuf' });
+    expect(exportTarget({})).toEqual({ endpoint: 'http://localhost:4318/v1/traces', protocol: 'http/protobuf' });
+  });
+
+  it('serve --stdio refuses the console exporter (stdout carries MCP) and stays untraced', async () => {
+    const { bus, events } = recordingBus();
+    const installed: unknown[] = [];
+    const t = new GatewayTracing({ bus, version: 't', install: (x) => installed.push(x), stdoutIsProtocol: true });
+    await t.apply({ enabled: true }, { OTEL_TRACES_EXPORTER: 'console' });
+    expect(t.active).toBe(false);
+    expect(installed).toEqual([]);
+    expect(events.find((e) => e.type === 'tracing.warning')).toMatchObject({ message: expect.stringContaining('serve --stdio') });
   });
 });
