@@ -6,7 +6,7 @@
 // backend received the trace id and parent of the gateway's CLIENT span.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { Client, SSEClientTransport, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
 import { restBackendSchema } from '../../../src/core/config/schema.js';
@@ -177,6 +177,21 @@ describe('traces', () => {
       expect(http.traceparent).toBe(`00-${traceId}-${httpClient.spanId}-01`);
       expect(http.meta.traceparent).toBe(http.traceparent);
       expect(stdio.traceparent).toBe(`00-${traceId}-${stdioClient.spanId}-01`);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('legacy SSE: the traceparent header of the POST to /messages is continued', async () => {
+    const traceId = hex(32);
+    const callerSpan = hex(16);
+    const client = new Client({ name: 'sse-client', version: '1.0.0' });
+    await client.connect(new SSEClientTransport(new URL(gw.url.replace(/\/mcp$/, '/sse')), { requestInit: { headers: { traceparent: `00-${traceId}-${callerSpan}-01` } } }));
+    try {
+      const seen = (await client.callTool({ name: 'echo_get', arguments: {} })).structuredContent as { traceparent: string };
+      const { server, spans } = await traceOf('tools/call echo_get', traceId);
+      expect(server.parentSpanId).toBe(callerSpan);
+      expect(seen.traceparent).toBe(`00-${traceId}-${spans.find((s) => s.kind === SpanKindOtlp.CLIENT)!.spanId}-01`);
     } finally {
       await client.close();
     }
