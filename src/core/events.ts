@@ -67,6 +67,13 @@ export interface GatewayEvents {
   'ratelimit.limited': { backend: string; tool: string; limit: string };
   /** The shared limit store (Redis) failed a check; with failOpen the call went through unlimited, else it was refused. Emitted on the first failure and at most every few seconds while it lasts. */
   'ratelimit.degraded': { reason: string; failOpen: boolean };
+  // Traces (src/server/tracing/).
+  /** Tracing started: why (an OTLP endpoint, or gateway.tracing.enabled), where spans go, the sampler. */
+  'tracing.started': { why: string; endpoint: string; protocol: string; sampler: string };
+  /** Tracing stopped (turned off by a reload, or the gateway stopped). */
+  'tracing.stopped': { why: string };
+  /** The SDK could not export, or tracing could not start; calls go on either way. Redacted. */
+  'tracing.warning': { message: string };
 }
 
 export type GatewayEventName = keyof GatewayEvents;

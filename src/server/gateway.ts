@@ -18,6 +18,7 @@ import { RateLimiter } from './ratelimit/limiter.js';
 import { McpUpstream } from './upstream/mcp.js';
 import { createUpstream, restSupport, wireUpstreamEvents, type RestSupport } from './upstream/factory.js';
 import { readiness, refresh, status, type GatewayView } from './gateway-status.js';
+import { GatewayTracing } from './tracing/index.js';
 import { writeRunState } from '../core/config/run-state.js';
 import { Pins } from './pinning/pins.js';
 import { handlePinRoutes, pinPolicy } from './pinning/routes.js';
@@ -96,6 +97,8 @@ export class Gateway {
   private readonly naming: CatalogOptions;
   private readonly routerDeps: RouterDeps;
   private readonly reloader?: ConfigReloader;
+  /** OpenTelemetry traces; the SDK is loaded only while tracing is on. */
+  private readonly tracing: GatewayTracing;
 
   constructor(private readonly opts: GatewayOptions) {
     this.bus = opts.bus ?? new EventBus();
@@ -139,6 +142,7 @@ export class Gateway {
       track: (p) => this.track(p),
     };
     this.router = new Router(this.routerDeps);
+    this.tracing = new GatewayTracing({ bus: this.bus, version: VERSION, install: (t) => this.router.setTracing(t), stdoutIsProtocol: opts.http === false });
     if (opts.configPath) {
       this.reloader = new ConfigReloader({
         path: opts.configPath,
@@ -224,6 +228,8 @@ export class Gateway {
     this.rateLimiter.apply(await this.rateLimiter.prepare(this.config));
     // Watch from the start, so a write while backends come up is not missed (it applies once they are up).
     await this.reloader?.start(this.config);
+    // Before any client can call, so the first call is traced too.
+    await this.tracing.apply(gw.tracing);
     await this.createUpstreams();
     if (gw.aliases) this.aliases = await AliasTable.load(gw.aliases, this.opts.baseDir ?? process.cwd());
     if (this.opts.http !== false) {
@@ -290,6 +296,7 @@ export class Gateway {
     this.aliases = aliases;
     // New bounds hold for the next admission and expiry sweep; open sessions stay open.
     if (plan.live.includes('sessions')) this.sessions.configure(gw.sessions ?? {});
+    if (plan.live.includes('tracing')) await this.tracing.apply(gw.tracing);
     if (plan.live.includes('refreshInterval')) {
       for (const u of this.upstreams) if (u instanceof McpUpstream) u.setRefreshInterval((gw.refreshInterval ?? DEFAULTS.refreshInterval) * 1000);
     }
@@ -373,6 +380,9 @@ export class Gateway {
     this.sessions.dispose();
     await this.approvals.close();
     await this.rateLimiter.close();
+    await this.pins.flush();
+    // After the last calls ended, so their spans are in the final flush.
+    await this.tracing.stop();
     if (this.statePath) await rm(this.statePath, { force: true });
     this.bus.emit('gateway.stopped', {});
   }

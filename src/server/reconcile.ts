@@ -4,7 +4,7 @@ import type { BackendConfig, GatehouseConfig, GatewayConfig } from '../core/conf
 import type { Upstream } from './upstream/types.js';
 
 /** Gateway settings the running gateway applies without a restart. */
-export const LIVE_SETTINGS = ['prefixMode', 'separator', 'aliases', 'callTimeout', 'refreshInterval', 'sessions', 'rateLimits', 'cluster', 'pin'] as const;
+export const LIVE_SETTINGS = ['prefixMode', 'separator', 'aliases', 'callTimeout', 'refreshInterval', 'sessions', 'rateLimits', 'cluster', 'pin', 'tracing'] as const;
 /** Backend fields the gateway reads per call, not when it builds the upstream: a change is applied without a restart. */
 export const LIVE_BACKEND_FIELDS = ['rateLimit', 'toolRateLimits', 'pin'] as const;
 /**

@@ -1,4 +1,4 @@
-import { CLIENT_CAPABILITIES_META_KEY, ProtocolError, Server } from '@modelcontextprotocol/server';
+import { CLIENT_CAPABILITIES_META_KEY, PROTOCOL_VERSION_META_KEY, ProtocolError, Server } from '@modelcontextprotocol/server';
 import type { ServerContext } from '@modelcontextprotocol/server';
 import type { EventBus } from '../core/events.js';
 import type { Identity } from '../core/identity.js';
@@ -7,8 +7,9 @@ import type { Approvals } from './approvals/service.js';
 import type { Catalog } from './catalog.js';
 import type { RateLimiter } from './ratelimit/limiter.js';
 import { HeldCalls } from './era/held-call.js';
-import { Pipeline, defaultSteps, newCall, type CallMethod, type RelaySinks, type Result, type Step } from './pipeline/index.js';
+import { Pipeline, defaultSteps, newCall, type CallMethod, type PipelineDeps, type RelaySinks, type Result, type Step } from './pipeline/index.js';
 import { listTools } from './pipeline/resolve.js';
+import { inboundTraceHeaders } from './tracing/outbound.js';
 import { ErrorCodes, type ReverseRequest, type Upstream } from './upstream/types.js';
 
 export interface InboundInfo {
@@ -41,6 +42,8 @@ export interface RouterDeps {
   approvals?: Approvals;
   /** Rate limits (src/server/ratelimit/). */
   rateLimiter?: RateLimiter;
+  /** Set through setTracing while tracing is on. */
+  tracing?: PipelineDeps['tracing'];
 }
 
 /**
@@ -53,6 +56,11 @@ export class Router {
   readonly pipeline: Pipeline;
 
   constructor(private readonly deps: RouterDeps) {
+    this.pipeline = new Pipeline(this.buildSteps());
+  }
+
+  private buildSteps(): Step[] {
+    const deps = this.deps;
     // Settings a reload changes in place (the default timeout) are read through, not copied.
     const steps = defaultSteps({
       ...deps,
@@ -61,7 +69,13 @@ export class Router {
         return deps.defaultTimeoutMs;
       },
     });
-    this.pipeline = new Pipeline(deps.steps ? deps.steps(steps) : steps);
+    return deps.steps ? deps.steps(steps) : steps;
+  }
+
+  /** Tracing on (its steps) or off (undefined), for the calls that start from now on. */
+  setTracing(tracing: PipelineDeps['tracing']): void {
+    this.deps.tracing = tracing;
+    this.pipeline.replaceSteps(this.buildSteps());
   }
 
   createServer(info: InboundInfo): Server {
@@ -180,6 +194,9 @@ function toCall(method: CallMethod, params: Record<string, unknown>, info: Inbou
     clientCapabilities: legacy ? (server.getClientCapabilities() as Record<string, unknown> | undefined) : envelopeObject(envelope, CLIENT_CAPABILITIES_META_KEY),
     logLevel: legacy ? undefined : envelopeLogLevel(envelope),
     sinks: new SdkSinks(ctx),
+    requestId: req.id,
+    protocolVersion: (envelope?.[PROTOCOL_VERSION_META_KEY] as string | undefined) ?? server.getNegotiatedProtocolVersion(),
+    httpTrace: inboundTraceHeaders(ctx.http?.req?.headers),
   });
 }
 

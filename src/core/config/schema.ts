@@ -396,6 +396,8 @@ export const gatewaySchema = z.strictObject({
   // Rate limits (issue 11)
   rateLimits: z.array(rateLimitRuleSchema).optional(),
   cluster: clusterSchema.optional(),
+  // Traces (src/server/tracing/): on with an OTLP endpoint in OTEL_* or `enabled: true`; false forces off.
+  tracing: z.strictObject({ enabled: z.boolean().optional() }).optional(),
 });
 
 export const configSchema = z.strictObject({
@@ -412,6 +414,7 @@ export type RestBackendConfig = z.infer<typeof restBackendSchema>;
 export type RestToolConfig = z.infer<typeof restToolSchema>;
 export type BackendConfig = z.infer<typeof backendSchema>;
 export type GatewayConfig = z.infer<typeof gatewaySchema>;
+export type TracingConfig = NonNullable<GatewayConfig['tracing']>;
 export type AliasesConfig = z.infer<typeof aliasesSchema>;
 export type AuthConfig = z.infer<typeof authSchema>;
 export type GatewayApprovalsConfig = z.infer<typeof gatewayApprovalsSchema>;

@@ -33,6 +33,7 @@ export function eventLevel(e: GatewayEvent): LogLevel {
     case 'config.restart_needed':
     case 'ratelimit.limited':
     case 'ratelimit.degraded':
+    case 'tracing.warning':
       return 'warn';
     case 'config.invalid':
       return 'error';

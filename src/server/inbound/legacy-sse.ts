@@ -2,7 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { anonymousIdentity, type Identity } from '../../core/identity.js';
 import type { Session } from '../sessions.js';
 import { sameCaller, streamBound, type InboundContext } from './context.js';
-import { exemptFromTimeouts, readBody, rpcError, sendJson, sendTooLarge } from './guards.js';
+import { exemptFromTimeouts, header, readBody, rpcError, sendJson, sendTooLarge } from './guards.js';
+import { inboundTraceHeaders } from '../tracing/outbound.js';
 import { validateMessages } from './jsonrpc.js';
 import { trackSessionTransport } from './session-transport.js';
 import { SseServerTransport } from './sse.js';
@@ -57,5 +58,6 @@ export async function postSseMessages(ctx: InboundContext, req: IncomingMessage,
   const checked = validateMessages(body.json);
   if (!checked.ok) return sendJson(res, 400, rpcError(-32600, checked.message));
   res.writeHead(202).end('Accepted');
-  for (const m of checked.messages) transport.receive(m);
+  const trace = inboundTraceHeaders({ get: (name) => header(req, name) ?? null });
+  for (const m of checked.messages) transport.receive(m, trace);
 }

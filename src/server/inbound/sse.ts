@@ -19,7 +19,7 @@ export class SseServerTransport implements Transport {
   readonly sessionId = randomUUID();
   onclose?: () => void;
   onerror?: (error: Error) => void;
-  onmessage?: (message: JSONRPCMessage, extra?: { authInfo?: unknown }) => void;
+  onmessage?: (message: JSONRPCMessage, extra?: { authInfo?: unknown; request?: Request }) => void;
   private closed = false;
   private keepAlive?: NodeJS.Timeout;
   private readonly keepAliveMs: number;
@@ -47,9 +47,12 @@ export class SseServerTransport implements Transport {
     }
   }
 
-  /** Called by the HTTP app for each POST to the messages endpoint. */
-  receive(message: JSONRPCMessage): void {
-    this.onmessage?.(message);
+  /**
+   * Called by the HTTP app for each POST to the messages endpoint. The W3C trace headers of that POST,
+   * when it carried any, reach the request handler as its HTTP request (as on streamable HTTP).
+   */
+  receive(message: JSONRPCMessage, traceHeaders?: Record<string, string>): void {
+    this.onmessage?.(message, traceHeaders ? { request: new Request('http://gatehouse.local/messages', { method: 'POST', headers: traceHeaders }) } : undefined);
   }
 
   async send(message: JSONRPCMessage): Promise<void> {

@@ -127,6 +127,11 @@ export class Pins {
     this.held.delete(backend);
   }
 
+  /** Resolves when every write queued so far is on disk (the gateway waits for it when it stops). */
+  flush(): Promise<void> {
+    return this.writing;
+  }
+
   /** Writes are queued one after another; each re-reads nothing (this process owns its view). */
   private persist(): Promise<void> {
     const file = this.opts.file;

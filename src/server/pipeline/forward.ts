@@ -60,6 +60,7 @@ async function forward(bridge: HeldCalls, call: CallContext): Promise<Result> {
     client,
     timeoutMs: call.timeoutMs!,
     meta,
+    trace: call.outboundTrace,
     // 2025 clients filter by their logging/setLevel (the session's log sink applies it); modern clients ask per request.
     logLevel: call.era === 'legacy' ? 'debug' : call.logLevel,
   };

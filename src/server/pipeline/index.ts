@@ -33,6 +33,8 @@ export interface PipelineDeps {
   upstreams?: () => Upstream[];
   /** Rate limits; without it no call is limited. */
   rateLimiter?: RateLimiter;
+  /** Tracing (src/server/tracing/), only while it is on: a server span first, a span around each step. */
+  tracing?: { server: Step; wrap(step: Step): Step };
 }
 
 /**
@@ -40,14 +42,21 @@ export interface PipelineDeps {
  * docs/architecture.md); transports and the router do not change.
  */
 export function defaultSteps(deps: PipelineDeps): Step[] {
-  const policy = policyStep(deps);
-  const observe = observeStep(deps.bus);
-  const forward = forwardStep(deps);
+  // Wrapped here too, so the steps an applied plan runs (the tail below) are traced as well.
+  const w = deps.tracing?.wrap ?? ((s: Step) => s);
+  const policy = w(policyStep(deps));
+  const observe = w(observeStep(deps.bus));
+  const forward = w(forwardStep(deps));
   // Inside observe, so a limited call is observed as an error. An applied plan is not limited: a
   // person approved it, and failing it here would fail the plan.
   const ratelimit = rateLimitStep({ limiter: deps.rateLimiter, catalog: deps.catalog, bus: deps.bus });
-  if (!deps.approvals) return [limitsStep(), identityStep, resolveStep(deps), policy, observe, ratelimit, forward];
+  if (!deps.approvals) return traced(deps, [limitsStep(), identityStep, resolveStep(deps), policy, observe, ratelimit, forward]);
   // An applied plan skips resolve (its backend and native tool are stored) and the guard (it is approved).
   const { guard, apply } = approvalSteps({ approvals: deps.approvals, upstreams: deps.upstreams ?? (() => []) }, compose([policy, observe, forward]));
-  return [limitsStep(), identityStep, apply, resolveStep(deps), policy, guard, observe, ratelimit, forward];
+  return traced(deps, [limitsStep(), identityStep, apply, resolveStep(deps), policy, guard, observe, ratelimit, forward]);
+}
+
+/** Without tracing the list as it is; with it, the server span step first and every step in its span. */
+function traced(deps: PipelineDeps, steps: Step[]): Step[] {
+  return deps.tracing ? [deps.tracing.server, ...steps.map(deps.tracing.wrap)] : steps;
 }

@@ -16,7 +16,7 @@ export function observeStep(bus: EventBus): Step {
       const client = clientOf(call);
       const backend = call.route?.upstream.name;
       const { callId = '', sessionId, method, exposedName: name } = call;
-      bus.emit('call.started', { callId, client, sessionId, method, name, backend, requestBytes: approxBytes(call.params) });
+      bus.emit('call.started', { callId, client, sessionId, method, name, backend, requestBytes: approxBytes(call.params), traceId: call.traceId });
       let outcome: CallOutcome = 'ok';
       let error: string | undefined;
       let result: Result | undefined;

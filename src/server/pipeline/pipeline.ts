@@ -6,10 +6,22 @@ import type { CallContext, Handler, Result, Step } from './types.js';
  * chain is composed once, so a call costs one function hop per step and no closures of its own.
  */
 export class Pipeline {
-  private readonly chain: Handler;
+  private chain: Handler;
+  private current: readonly Step[];
   private seq = 0;
 
-  constructor(readonly steps: readonly Step[]) {
+  constructor(steps: readonly Step[]) {
+    this.current = steps;
+    this.chain = compose(steps);
+  }
+
+  get steps(): readonly Step[] {
+    return this.current;
+  }
+
+  /** A new list (tracing turned on or off); calls under way finish on the chain they started on. */
+  replaceSteps(steps: readonly Step[]): void {
+    this.current = steps;
     this.chain = compose(steps);
   }
 

@@ -87,6 +87,18 @@ export interface CallContext {
   decisions: Decision[];
   /** Checked in order for each request the backend makes to the client during this call. */
   reverseGuards: ReverseGuard[];
+
+  // Tracing (src/server/tracing/): what the inbound adapter knows of the request, and the trace it joins.
+  /** The JSON-RPC id of the client's request. */
+  requestId?: string | number;
+  /** The MCP protocol version of the session (2025) or of this request (2026-07-28). */
+  protocolVersion?: string;
+  /** The W3C trace context headers (traceparent, tracestate, baggage) of the inbound HTTP request. */
+  httpTrace?: Record<string, string>;
+  /** Set by tracing: the trace this request belongs to (32 hex digits); logs carry it. */
+  traceId?: string;
+  /** Set by tracing: the context the upstream request carries (HTTP headers, and `_meta` per SEP-414). */
+  outboundTrace?: Readonly<Record<string, string>>;
 }
 
 export type Handler = (call: CallContext) => Promise<Result>;

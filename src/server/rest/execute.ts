@@ -40,6 +40,8 @@ export interface ExecuteOutcome {
 export interface ExecuteOptions {
   signal?: AbortSignal;
   timeoutMs: number;
+  /** W3C trace context of a traced call (traceparent, tracestate, baggage), sent as headers. */
+  traceHeaders?: Readonly<Record<string, string>>;
 }
 
 function textResult(text: string, isError = false): ToolResult {
@@ -107,6 +109,7 @@ export function prepareRequest(
  */
 export async function executeRestTool(rt: RestRuntime, tool: CompiledRestTool, rawArgs: unknown, opts: ExecuteOptions): Promise<ExecuteOutcome> {
   const req = prepareRequest(rt, tool, rawArgs);
+  if (opts.traceHeaders) req.headers = { ...req.headers, ...opts.traceHeaders };
   const cfg = tool.config;
   const cap = cfg.maxResponseBytes ?? rt.maxResponseBytes;
   const controller = new AbortController();

@@ -7,6 +7,7 @@ import { trackChild } from './children.js';
 import { BoundedReadBuffer, installBoundedFraming } from './framing.js';
 import { passthroughSchema } from './passthrough.js';
 import { StderrTail } from './stderr-tail.js';
+import { withTraceHeaders } from '../tracing/outbound.js';
 import type { McpBackendConfig, McpTransport, TransportDeps } from './transports.js';
 import { checkList, checkResult, type ListKind } from './validate.js';
 import { ErrorCodes, UpstreamError, type CallContext, type UpstreamCatalog, type UpstreamInfo } from './types.js';
@@ -229,18 +230,27 @@ export class McpConnection {
     const outParams: Record<string, unknown> = { ...params };
     const meta: Record<string, unknown> = { ...(ctx.meta ?? {}) };
     if (ctx.logLevel && this.info.era === 'modern') meta[LOG_LEVEL_META_KEY] = ctx.logLevel;
+    // A traced call carries the gateway's span, not the client's: SEP-414 keys, unprefixed.
+    if (ctx.trace) {
+      delete meta.traceparent;
+      delete meta.tracestate;
+      Object.assign(meta, ctx.trace);
+    }
     if (Object.keys(meta).length) outParams._meta = meta;
     else delete outParams._meta;
     this.inFlight.set(ctx.callId, ctx);
     let result: Record<string, unknown>;
     try {
-      result = await client.request({ method, params: outParams } as never, passthroughSchema, {
-        signal: ctx.signal,
-        timeout: ctx.timeoutMs,
-        resetTimeoutOnProgress: true,
-        onprogress: ctx.onProgress ? (p: { progress: number; total?: number; message?: string }) => void ctx.onProgress!(p) : undefined,
-        allowInputRequired: true,
-      } as never);
+      const send = () =>
+        client.request({ method, params: outParams } as never, passthroughSchema, {
+          signal: ctx.signal,
+          timeout: ctx.timeoutMs,
+          resetTimeoutOnProgress: true,
+          onprogress: ctx.onProgress ? (p: { progress: number; total?: number; message?: string }) => void ctx.onProgress!(p) : undefined,
+          allowInputRequired: true,
+        } as never);
+      // HTTP backends also get it as headers, which the backend's fetch reads (transports.ts).
+      result = await (ctx.trace && this.owner.config.type === 'http' ? withTraceHeaders(ctx.trace, send) : send());
     } catch (e) {
       const lost = this.connectionLost(e);
       if (lost) this.markLost(lost);

@@ -266,7 +266,7 @@ export class RestUpstream implements Upstream {
     }
     const toolTimeout = this.config.toolTimeouts?.[tool.config.name] ? undefined : tool.config.timeout;
     const timeoutMs = toolTimeout ? toolTimeout * 1000 : ctx.timeoutMs || this.deps.defaultTimeoutMs || 60_000;
-    const run = executeRestTool(rt, tool, params.arguments, { signal: ctx.signal, timeoutMs });
+    const run = executeRestTool(rt, tool, params.arguments, { signal: ctx.signal, timeoutMs, ...(ctx.trace ? { traceHeaders: ctx.trace } : {}) });
     this.inFlight.add(run);
     try {
       const outcome = await run;

@@ -5,6 +5,7 @@ import { isSensitiveKey } from '../../core/log/redact.js';
 import { registerSecretValue } from '../../core/log/secret-values.js';
 import type { BackendFetch } from './http-fetch.js';
 import { guardSseResponses } from './sse-guard.js';
+import { traceHeaders } from '../tracing/outbound.js';
 
 export type McpBackendConfig = StdioBackendConfig | HttpBackendConfig;
 export type McpTransport = Transport & { stderr?: NodeJS.ReadableStream | null; pid?: number | null };
@@ -28,7 +29,7 @@ export async function createMcpTransport(c: McpBackendConfig, deps: TransportDep
   // Credentials in headers (Cloudflare Access id and secret included) are scrubbed from every text we emit.
   for (const [k, v] of Object.entries(headers)) if (isSensitiveKey(k) || /^cf-access-/i.test(k)) registerSecretValue(v);
   const url = new URL(c.url);
-  const pooled = (await deps.httpFetch()).fetch;
+  const pooled = withOutboundTrace((await deps.httpFetch()).fetch);
   const backendFetch = deps.onSseEnded ? guardSseResponses(pooled, deps.onSseEnded) : pooled;
   if ((kind ?? 'streamable-http') === 'sse') {
     return new SSEClientTransport(url, {
@@ -66,4 +67,15 @@ export interface McpUpstreamDeps {
   backoff?: { initialMs: number; maxMs: number; resetAfterMs: number };
   /** Rate limit for stderr lines and unattributed log messages, per backend. */
   logLimit?: { windowMs: number; burst: number };
+}
+
+/** A traced call's trace context rides as HTTP headers on the request that carries it. */
+function withOutboundTrace(fetch: BackendFetch['fetch']): BackendFetch['fetch'] {
+  return (input, init) => {
+    const trace = traceHeaders();
+    if (!trace) return fetch(input, init);
+    const headers = new Headers(init?.headers);
+    for (const [k, v] of Object.entries(trace)) headers.set(k, v);
+    return fetch(input, { ...init, headers });
+  };
 }

@@ -53,6 +53,11 @@ export interface CallContext {
   logLevel?: string;
   /** Client `_meta` to forward, without the progress token (the upstream maps its own). */
   meta?: Record<string, unknown>;
+  /**
+   * W3C trace context for this request (traceparent, tracestate, baggage), when the call is traced:
+   * MCP backends get it in `_meta` (SEP-414), HTTP and REST backends as headers too.
+   */
+  trace?: Readonly<Record<string, string>>;
   /** Set when the client asked for progress; the upstream calls it for each progress notification. */
   onProgress?: (progress: { progress: number; total?: number; message?: string }) => unknown;
   /** Notifications the backend sent for this call (logging messages and others). */

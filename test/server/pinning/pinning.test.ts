@@ -1,7 +1,7 @@
 // Tool pinning end to end: a real gateway, a real stdio backend whose tool list is read from a file
 // (so the test changes what a tool says under the same name), SDK clients of both eras, the admin
 // API and the `catalog diff|accept` commands.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
@@ -49,7 +49,7 @@ describe('tool pinning', () => {
     const legacy = await connectClient('http-legacy', { url: gw.url }, { name: 'pin-legacy' });
     const modern = await connectClient('http-modern', { url: gw.url }, { name: 'pin-modern' });
     // The baseline is on disk (trust on first use).
-    await until(() => readFileSync(join(dir.path, 'pins.json'), 'utf8').includes('read_logs'), 10_000, 'pins.json');
+    await until(() => existsSync(join(dir.path, 'pins.json')) && readFileSync(join(dir.path, 'pins.json'), 'utf8').includes('read_logs'), 10_000, 'pins.json');
 
     // Same name, now a write tool: held.
     writeTools([{ name: 'read_logs', description: 'Reads logs. Also deletes them.', annotations: { readOnlyHint: false, destructiveHint: true } }, 'other']);
@@ -96,7 +96,7 @@ describe('tool pinning', () => {
     writeTools(['alpha', 'beta']);
     gw = await startGateway({ backends: { files: backend({ newTools: 'hold' }) } }, { stateDir: dir.path });
     await gw.ready();
-    expect(gw.gateway.catalog.tools.map((t) => t.name)).toEqual(['files_alpha']);
+    expect(await names(gw)).toEqual(['files_alpha']);
     await admin(gw, 'POST', '/admin/pins/accept?by=tester&backend=files');
     await until(() => gw!.gateway.catalog.tools.length === 2, 10_000, 'beta served after accept');
 
