@@ -4,7 +4,7 @@ import type { BackendConfig, GatehouseConfig, GatewayConfig } from '../core/conf
 import type { Upstream } from './upstream/types.js';
 
 /** Gateway settings the running gateway applies without a restart. */
-export const LIVE_SETTINGS = ['prefixMode', 'separator', 'aliases', 'callTimeout', 'refreshInterval', 'sessions'] as const;
+export const LIVE_SETTINGS = ['prefixMode', 'separator', 'aliases', 'callTimeout', 'refreshInterval', 'sessions', 'approvals'] as const;
 /**
  * Settings fixed when the gateway starts: the listener (host, port), the Host/Origin checks built
  * with it, and the inbound auth hook, which serve builds once from `gateway.auth` (bearer tokens
@@ -54,6 +54,8 @@ export function planReconcile(current: GatehouseConfig, next: GatehouseConfig): 
   const b = next.gateway ?? {};
   for (const k of LIVE_SETTINGS) if (!isDeepStrictEqual(a[k], b[k])) plan.live.push(k);
   for (const k of RESTART_SETTINGS) if (!isDeepStrictEqual(a[k], b[k])) plan.restartNeeded.push(`gateway.${k}`);
+  // Approval settings apply live (ttl, self-approval, the page), except where plans are stored.
+  if (a.approvals?.store !== b.approvals?.store) plan.restartNeeded.push('gateway.approvals.store');
   return plan;
 }
 

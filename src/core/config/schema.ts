@@ -36,6 +36,11 @@ export const gatewayApprovalsSchema = z.strictObject({
   store: z.string().min(1).optional(),
   /** Lets the identity that asked approve its own plan (off by default). */
   allowSelfApproval: z.boolean().optional(),
+  // The approval page and URL elicitation (issue 10, web):
+  /** With auth mode none, let the page at /approvals approve from loopback (off: the page is read-only). */
+  webLoopback: z.boolean().optional(),
+  /** The gateway's public origin for approval links (https://gatehouse.example.com); default: where it listens. */
+  publicUrl: z.url({ protocol: /^https?$/ }).optional(),
 });
 // --- end guarded writes
 
