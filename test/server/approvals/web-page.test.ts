@@ -264,6 +264,19 @@ describe('the approval page in headless Chromium (cloudflare-access)', () => {
     expect(await page.textContent('#message')).toMatch(/"carol@example\.com" asked for plan .* cannot approve it/);
     expect(await page.textContent('#state')).toBe('pending');
     expect(await stateOf(gw, id)).toBe('pending');
+
+    // allowSelfApproval is a live setting: after a reload the same click approves.
+    const base = { version: 1 as const, backends: { k8s: gw.gateway.upstreams[0]!.config } };
+    const summary = await gw.gateway.reconcile({ ...base, gateway: { approvals: { allowSelfApproval: true } } });
+    expect(summary.settings).toEqual(['gateway.approvals']);
+    try {
+      await page.goto(`${origin}/approvals/${id}`);
+      await Promise.all([page.waitForResponse((r) => r.url().endsWith('/approve')), page.click('#approve')]);
+      await page.waitForSelector('#decided');
+      expect(await page.textContent('#state')).toBe('approved');
+    } finally {
+      await gw.gateway.reconcile(base);
+    }
   });
 });
 
