@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { DEFAULTS, type AuthMode, type BackendConfig, type GatehouseConfig, type HttpBackendConfig, type PrefixMode } from '../core/config/schema.js';
 import { EventBus } from '../core/events.js';
-import type { SecretStore } from '../core/secrets/resolve.js';
+import { resolveValue, type SecretStore } from '../core/secrets/resolve.js';
 import type { AdminRefreshResult, AdminReloadResult, AdminStatus, ConfigHealth, ReloadSummary, ReloadTrigger } from '../core/admin/contract.js';
 import { AliasTable } from './aliases.js';
 import { Approvals, storeLocation } from './approvals/service.js';
@@ -235,8 +235,7 @@ export class Gateway {
         ...(this.opts.configPath ? { reload: () => this.reload('admin') } : {}),
         adminToken: this.adminToken,
         adminRoutes: (req, res, path, url) => handleApprovalRoutes(this.approvals, req, res, path, url),
-        approvalPages: async (req, res, path) =>
-          (await import('./approvals/web/routes.js')).handleApprovalPage({ approvals: this.approvals, bus: this.bus, authMode: this.opts.authMode ?? 'none', authenticate: this.opts.authenticate }, req, res, path),
+        approvalPages: async (req, res, path, url) => (await import('./approvals/web/routes.js')).handleApprovalPage(this.pageDeps(), req, res, path, url),
         authenticate: this.opts.authenticate,
         wellKnown: this.opts.wellKnown,
       });
@@ -248,6 +247,18 @@ export class Gateway {
     // Backends start in parallel; each one failing is isolated and retried on its own.
     await Promise.all(this.upstreams.map((u) => u.start()));
     this.reloader?.open();
+  }
+
+  /** What the approval page needs (read per request, so a reload's approvals settings apply). */
+  private pageDeps(): import('./approvals/web/routes.js').ApprovalPageDeps {
+    return {
+      approvals: this.approvals,
+      bus: this.bus,
+      authMode: this.opts.authMode ?? 'none',
+      authenticate: this.opts.authenticate,
+      jwt: () => this.config.gateway?.auth?.jwt,
+      resolveSecret: (ref) => resolveValue(ref, { store: this.opts.secrets }),
+    };
   }
 
   /** Re-reads the config file and applies it (SIGHUP, `gatehouse config reload`). */

@@ -41,6 +41,17 @@ export const gatewayApprovalsSchema = z.strictObject({
   webLoopback: z.boolean().optional(),
   /** The gateway's public origin for approval links (https://gatehouse.example.com); default: where it listens. */
   publicUrl: z.url({ protocol: /^https?$/ }).optional(),
+  /** Auth mode jwt: browser sign-in on the page (OAuth 2 authorization code + PKCE at gateway.auth.jwt.issuer). */
+  login: z
+    .strictObject({
+      /** The OAuth client registered for the page; its redirect URI is <publicUrl>/approvals/oauth/callback. */
+      clientId: z.string().min(1),
+      /** For a confidential client (a literal or a secret:/env: reference); public clients use PKCE alone. */
+      clientSecret: valueOrRef.optional(),
+      /** Scopes asked for (default: gateway.auth.jwt.scopes); the token must satisfy the gateway's own checks. */
+      scopes: z.array(z.string().min(1)).optional(),
+    })
+    .optional(),
 });
 // --- end guarded writes
 

@@ -14,6 +14,8 @@ export const PLAN_STATE_PREFIX = 'gatehouse-plan:';
 export class ApprovalKeys {
   readonly state: Buffer;
   readonly csrf: Buffer;
+  /** Signs the page's sign-in cookies (the OAuth login in progress, the signed-in session). */
+  readonly session: Buffer;
   readonly shared: boolean;
 
   constructor(secret?: string) {
@@ -22,6 +24,7 @@ export class ApprovalKeys {
     const derive = (info: string) => Buffer.from(hkdfSync('sha256', ikm, Buffer.alloc(0), info, 32));
     this.state = derive('gatehouse approvals requestState v1');
     this.csrf = derive('gatehouse approvals csrf v1');
+    this.session = derive('gatehouse approvals session v1');
   }
 }
 
@@ -101,4 +104,26 @@ export function csrfValid(keys: ApprovalKeys, nonce: string, identity: Identity 
   const want = Buffer.from(csrfToken(keys, nonce, identity, planId), 'base64url');
   const got = Buffer.from(token, 'base64url');
   return got.length === want.length && timingSafeEqual(got, want);
+}
+
+/** A small signed value for a cookie: `<body>.<mac>`, the body a JSON object with `e` (expiry, unix seconds). */
+export function signValue(key: Buffer, label: string, value: Record<string, unknown> & { e: number }): string {
+  const body = b64(Buffer.from(JSON.stringify(value)));
+  return `${body}.${b64(mac(key, label, body))}`;
+}
+
+/** The value when the MAC matches and it has not expired; undefined otherwise. */
+export function openValue(key: Buffer, label: string, signed: string | undefined, nowMs: number): Record<string, unknown> | undefined {
+  if (!signed || signed.length > 4096) return undefined;
+  const [body, tag, extra] = signed.split('.');
+  if (!body || !tag || extra !== undefined) return undefined;
+  const want = mac(key, label, body);
+  const got = Buffer.from(tag, 'base64url');
+  if (got.length !== want.length || !timingSafeEqual(got, want)) return undefined;
+  try {
+    const v = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Record<string, unknown>;
+    return typeof v.e === 'number' && nowMs < v.e * 1000 ? v : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -8,6 +8,7 @@ import type { AuthOutcome } from '../../inbound/http.js';
 import { header, isLoopback } from '../../inbound/guards.js';
 import { csrfToken, csrfValid } from '../seal.js';
 import { ApprovalError, type Approvals } from '../service.js';
+import { CALLBACK_PATH, SESSION_COOKIE, finishLogin, sessionIdentity, startLogin, type LoginDeps } from './login.js';
 import { PAGE_HEADERS, listPage, messagePage, planPage, type PlanPageOptions } from './page.js';
 
 export interface ApprovalPageDeps {
@@ -17,6 +18,10 @@ export interface ApprovalPageDeps {
   authMode: AuthMode;
   /** Inbound auth; without it the page is read-only unless approvals.webLoopback (loopback browsers only). */
   authenticate?: (req: IncomingMessage) => Promise<AuthOutcome>;
+  /** Auth mode jwt: the issuer and scopes of gateway.auth.jwt (browser sign-in with approvals.login). */
+  jwt?: () => { issuer: string; scopes?: string[] } | undefined;
+  /** Resolves approvals.login.clientSecret when it is a reference. */
+  resolveSecret?: (ref: string) => Promise<string>;
 }
 
 const CSRF_COOKIE = 'gatehouse_csrf';
@@ -24,7 +29,7 @@ const MAX_FORM_BYTES = 8 * 1024;
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** Who is looking at the page, and whether they may decide. */
-type Viewer = { ok: true; name: string; identity?: Identity; mayDecide: boolean; why?: string } | { ok: false; status: number; title: string; text: string };
+type Viewer = { ok: true; name: string; identity?: Identity; mayDecide: boolean; why?: string } | { ok: false; status: number; title: string; text: string; login?: boolean };
 
 /**
  * The approval page at /approvals (list) and /approvals/<id> (one plan), on the gateway's main
@@ -32,8 +37,9 @@ type Viewer = { ok: true; name: string; identity?: Identity; mayDecide: boolean;
  * (Origin, else Sec-Fetch-Site), with a CSRF token that is an HMAC of the browser's SameSite=Strict
  * cookie nonce, the signed-in identity and the plan id. Answers true when the path was its own.
  */
-export async function handleApprovalPage(deps: ApprovalPageDeps, req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> {
+export async function handleApprovalPage(deps: ApprovalPageDeps, req: IncomingMessage, res: ServerResponse, path: string, url: URL): Promise<boolean> {
   if (path !== '/approvals' && !path.startsWith('/approvals/')) return false;
+  if (path === CALLBACK_PATH) return callback(deps, req, res, url);
   const m = /^\/approvals(?:\/([^/]+)(?:\/(approve|deny))?)?\/?$/.exec(path);
   if (!m || (m[1] !== undefined && !ID.test(m[1]))) return send(res, 404, messagePage('Not found', `No approval page at ${path}.`));
   const [, id, action] = m;
@@ -44,7 +50,14 @@ export async function handleApprovalPage(deps: ApprovalPageDeps, req: IncomingMe
   }
   if (method !== 'GET' && method !== 'HEAD') return send(res, 405, messagePage('Method not allowed', `${method} is not served at ${path}.`), { Allow: 'GET, HEAD' });
   const viewer = await viewerOf(deps, req);
-  if (!viewer.ok) return send(res, viewer.status, messagePage(viewer.title, viewer.text));
+  if (!viewer.ok) {
+    const login = viewer.login ? await loginDeps(deps) : undefined;
+    if (login) {
+      await startLogin(login, req, res, path);
+      return true;
+    }
+    return send(res, viewer.status, messagePage(viewer.title, viewer.text));
+  }
   if (!id) return send(res, 200, listPage((await deps.approvals.list()).map(planView), viewer.name));
   return showPlan(deps, req, res, id, viewer);
 }
@@ -133,6 +146,19 @@ async function viewerOf(deps: ApprovalPageDeps, req: IncomingMessage): Promise<V
         : 'This gateway runs without inbound auth, so this page is read-only. Approve with `gatehouse approvals approve <id>`, or set gateway.approvals.webLoopback: true to approve here from this machine (any local process could then approve).',
     };
   }
+  // jwt mode: a browser signed in on this page (approvals.login) carries a session, not a token.
+  if (deps.authMode === 'jwt' && !header(req, 'authorization')) {
+    const identity = sessionIdentity(await deps.approvals.keys(), cookie(header(req, 'cookie'), SESSION_COOKIE));
+    if (identity) return { ok: true, name: identity.client, identity, mayDecide: true };
+    const can = Boolean(deps.approvals.config.login && deps.jwt?.());
+    return {
+      ok: false,
+      status: 401,
+      title: 'Sign-in required',
+      text: can ? 'Not signed in: open the plan page to sign in.' : 'Not signed in: browser sign-in needs gateway.approvals.login (an OAuth client at the issuer); meanwhile approve with `gatehouse approvals approve <id>`.',
+      login: can,
+    };
+  }
   const outcome = await deps.authenticate(req);
   if (!outcome.ok) {
     deps.bus.emit('auth.failed', { reason: outcome.reason, remote: req.socket.remoteAddress });
@@ -140,7 +166,7 @@ async function viewerOf(deps: ApprovalPageDeps, req: IncomingMessage): Promise<V
       deps.authMode === 'cloudflare-access'
         ? 'Open this page through Cloudflare Access and sign in.'
         : deps.authMode === 'jwt'
-          ? 'This page needs an OAuth access token (Authorization: Bearer); browser sign-in is not built yet, so approve with `gatehouse approvals approve <id>`.'
+          ? 'The access token was not accepted.'
           : 'Client tokens belong to agents; approve with `gatehouse approvals approve <id>`.';
     return { ok: false, status: outcome.status === 503 ? 503 : outcome.status === 401 ? 401 : 403, title: 'Sign-in required', text: `Not signed in: ${signIn}` };
   }
@@ -148,6 +174,36 @@ async function viewerOf(deps: ApprovalPageDeps, req: IncomingMessage): Promise<V
   // A client token is an agent's credential: it may read plans, never decide them.
   if (identity.via === 'bearer') return { ok: true, name: identity.client, identity, mayDecide: false, why: 'Client tokens belong to agents and cannot decide plans. Approve with `gatehouse approvals approve <id>`.' };
   return { ok: true, name: identity.client, identity, mayDecide: true };
+}
+
+async function loginDeps(deps: ApprovalPageDeps): Promise<LoginDeps | undefined> {
+  const cfg = deps.approvals.config.login;
+  const jwt = deps.jwt?.();
+  if (deps.authMode !== 'jwt' || !cfg || !jwt || !deps.authenticate) return undefined;
+  const ref = cfg.clientSecret;
+  return {
+    issuer: jwt.issuer,
+    clientId: cfg.clientId,
+    ...(ref ? { clientSecret: async () => (deps.resolveSecret ? deps.resolveSecret(ref) : ref) } : {}),
+    scopes: cfg.scopes ?? jwt.scopes ?? [],
+    ...(deps.approvals.config.publicUrl ? { publicUrl: deps.approvals.config.publicUrl } : {}),
+    keys: await deps.approvals.keys(),
+    authenticate: deps.authenticate,
+  };
+}
+
+/** The issuer's redirect back to the page (GET only: it carries no decision). */
+async function callback(deps: ApprovalPageDeps, req: IncomingMessage, res: ServerResponse, url: URL): Promise<true> {
+  if (req.method !== 'GET') return send(res, 405, messagePage('Method not allowed', 'The sign-in callback is a GET.'), { Allow: 'GET' });
+  const login = await loginDeps(deps);
+  if (!login) return send(res, 404, messagePage('Not found', 'Browser sign-in is not configured on this gateway (auth mode jwt with gateway.approvals.login).'));
+  const r = await finishLogin(login, req, url, (name) => cookie(header(req, 'cookie'), name));
+  if (!r.ok) {
+    deps.bus.emit('auth.failed', { reason: `approval page sign-in: ${r.text}`, remote: req.socket.remoteAddress });
+    return send(res, r.status, messagePage('Sign-in failed', r.text));
+  }
+  res.writeHead(303, { ...PAGE_HEADERS, Location: r.next, 'Set-Cookie': r.cookies }).end();
+  return true;
 }
 
 async function readForm(req: IncomingMessage): Promise<URLSearchParams | undefined> {
