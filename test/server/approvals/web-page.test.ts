@@ -239,6 +239,25 @@ describe('the approval page in headless Chromium (cloudflare-access)', () => {
     }
   });
 
+  it('an Access service token (an agent) may read a plan but never decide one', async () => {
+    const client = await agent();
+    const { id } = await plan(client, 2);
+    const assertion = await edge.signJwt({ common_name: 'svc-other-agent.access', sub: '' });
+    const page = await fetch(`${origin}/approvals/${id}`, { headers: { 'cf-access-jwt-assertion': assertion } });
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toMatch(/service tokens belong to machines/);
+    expect(html).not.toContain('name="csrf"');
+    const nonce = /gatehouse_csrf=([^;]+)/.exec(page.headers.get('set-cookie') ?? '')![1];
+    const r = await fetch(`${origin}/approvals/${id}/approve`, {
+      method: 'POST',
+      headers: { origin, 'content-type': 'application/x-www-form-urlencoded', 'cf-access-jwt-assertion': assertion, cookie: `gatehouse_csrf=${nonce}` },
+      body: 'csrf=x',
+    });
+    expect(r.status).toBe(403);
+    expect(await stateOf(gw, id)).toBe('pending');
+  });
+
   it('GET never changes state', async () => {
     const client = await agent();
     const { id } = await plan(client, 1);

@@ -173,6 +173,10 @@ async function viewerOf(deps: ApprovalPageDeps, req: IncomingMessage): Promise<V
   const identity = outcome.identity;
   // A client token is an agent's credential: it may read plans, never decide them.
   if (identity.via === 'bearer') return { ok: true, name: identity.client, identity, mayDecide: false, why: 'Client tokens belong to agents and cannot decide plans. Approve with `gatehouse approvals approve <id>`.' };
+  // An Access service token (common_name, no user subject) is a machine's credential, like a client token.
+  if (identity.via === 'cloudflare-access' && !identity.subject) {
+    return { ok: true, name: identity.client, identity, mayDecide: false, why: 'Cloudflare Access service tokens belong to machines and cannot decide plans; a person signs in through Access.' };
+  }
   return { ok: true, name: identity.client, identity, mayDecide: true };
 }
 
