@@ -93,6 +93,7 @@ In a terminal it shows a live dashboard; otherwise (or with --no-tui) it logs on
       secrets: openSecrets({ dir: configDir() }),
       baseDir: explicit ? dirname(resolve(this.store.path)) : process.cwd(),
       authenticate: inbound?.authenticate,
+      authMode: inbound?.mode ?? 'none',
       wellKnown: inbound?.wellKnown,
       // The file this gateway serves is followed live: edits, `backends add`, a ConfigMap swap.
       configPath: resolve(this.store.path),

@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DEFAULTS, type BackendConfig, type GatehouseConfig, type HttpBackendConfig, type PrefixMode } from '../core/config/schema.js';
+import { DEFAULTS, type AuthMode, type BackendConfig, type GatehouseConfig, type HttpBackendConfig, type PrefixMode } from '../core/config/schema.js';
 import { EventBus } from '../core/events.js';
-import type { SecretStore } from '../core/secrets/resolve.js';
+import { resolveValue, type SecretStore } from '../core/secrets/resolve.js';
 import type { AdminRefreshResult, AdminReloadResult, AdminStatus, ConfigHealth, ReloadSummary, ReloadTrigger } from '../core/admin/contract.js';
 import { AliasTable } from './aliases.js';
 import { Approvals, storeLocation } from './approvals/service.js';
 import { handleApprovalRoutes } from './approvals/routes.js';
+import { clusterSecret } from './approvals/seal.js';
 import { Catalog, isEmptyDiff, type CatalogOptions } from './catalog.js';
 import { ConfigReloader } from './config-reload.js';
 import { applyBackendChanges, planReconcile, summarize } from './reconcile.js';
@@ -43,6 +44,8 @@ export interface GatewayOptions {
   upstreamFactory?: (name: string, config: BackendConfig, bus: EventBus) => Upstream | undefined;
   /** Inbound auth hook (src/server/inbound/auth.ts builds it from config). */
   authenticate?: HttpAppOptions['authenticate'];
+  /** The mode `authenticate` implements (the approval page decides who may approve by it); default none. */
+  authMode?: AuthMode;
   wellKnown?: HttpAppOptions['wellKnown'];
   /** Folder that relative paths in the config (REST toolsFile) are resolved against. */
   baseDir?: string;
@@ -121,7 +124,13 @@ export class Gateway {
     };
     this.catalog = new Catalog(() => this.upstreams, this.naming);
     // Plans live beside the run state; without a state dir (embedded use) they last as long as the process.
-    this.approvals = new Approvals({ config: gw.approvals, bus: this.bus, storeFile: storeLocation(gw.approvals?.store, opts.stateDir, opts.baseDir) });
+    this.approvals = new Approvals({
+      config: gw.approvals,
+      bus: this.bus,
+      storeFile: storeLocation(gw.approvals?.store, opts.stateDir, opts.baseDir),
+      secret: () => clusterSecret(this.config, opts.secrets),
+      origin: () => (this.url ? new URL(this.url).origin : undefined),
+    });
     this.rateLimiter = new RateLimiter({ bus: this.bus, secrets: opts.secrets });
     this.routerDeps = {
       approvals: this.approvals,
@@ -249,6 +258,7 @@ export class Gateway {
         ...(this.opts.configPath ? { reload: () => this.reload('admin') } : {}),
         adminToken: this.adminToken,
         adminRoutes: async (req, res, path, url) => (await handleApprovalRoutes(this.approvals, req, res, path, url)) || handlePinRoutes({ pins: this.pins, rebuild: () => this.queueRebuild() }, req, res, path, url),
+        approvalPages: async (req, res, path, url) => (await import('./approvals/web/routes.js')).handleApprovalPage(this.pageDeps(), req, res, path, url),
         authenticate: this.opts.authenticate,
         wellKnown: this.opts.wellKnown,
       });
@@ -260,6 +270,18 @@ export class Gateway {
     // Backends start in parallel; each one failing is isolated and retried on its own.
     await Promise.all(this.upstreams.map((u) => u.start()));
     this.reloader?.open();
+  }
+
+  /** What the approval page needs (read per request, so a reload's approvals settings apply). */
+  private pageDeps(): import('./approvals/web/routes.js').ApprovalPageDeps {
+    return {
+      approvals: this.approvals,
+      bus: this.bus,
+      authMode: this.opts.authMode ?? 'none',
+      authenticate: this.opts.authenticate,
+      jwt: () => this.config.gateway?.auth?.jwt,
+      resolveSecret: (ref) => resolveValue(ref, { store: this.opts.secrets }),
+    };
   }
 
   /** Re-reads the config file and applies it (SIGHUP, `gatehouse config reload`). */
@@ -297,6 +319,7 @@ export class Gateway {
     // New bounds hold for the next admission and expiry sweep; open sessions stay open.
     if (plan.live.includes('sessions')) this.sessions.configure(gw.sessions ?? {});
     if (plan.live.includes('tracing')) await this.tracing.apply(gw.tracing);
+    if (plan.live.includes('approvals')) this.approvals.configure(gw.approvals);
     if (plan.live.includes('refreshInterval')) {
       for (const u of this.upstreams) if (u instanceof McpUpstream) u.setRefreshInterval((gw.refreshInterval ?? DEFAULTS.refreshInterval) * 1000);
     }

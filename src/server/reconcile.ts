@@ -4,7 +4,7 @@ import type { BackendConfig, GatehouseConfig, GatewayConfig } from '../core/conf
 import type { Upstream } from './upstream/types.js';
 
 /** Gateway settings the running gateway applies without a restart. */
-export const LIVE_SETTINGS = ['prefixMode', 'separator', 'aliases', 'callTimeout', 'refreshInterval', 'sessions', 'rateLimits', 'cluster', 'pin', 'tracing'] as const;
+export const LIVE_SETTINGS = ['prefixMode', 'separator', 'aliases', 'callTimeout', 'refreshInterval', 'sessions', 'rateLimits', 'cluster', 'pin', 'tracing', 'approvals'] as const;
 /** Backend fields the gateway reads per call, not when it builds the upstream: a change is applied without a restart. */
 export const LIVE_BACKEND_FIELDS = ['rateLimit', 'toolRateLimits', 'pin'] as const;
 /**
@@ -61,6 +61,8 @@ export function planReconcile(current: GatehouseConfig, next: GatehouseConfig): 
   const b = next.gateway ?? {};
   for (const k of LIVE_SETTINGS) if (!isDeepStrictEqual(a[k], b[k])) plan.live.push(k);
   for (const k of RESTART_SETTINGS) if (!isDeepStrictEqual(a[k], b[k])) plan.restartNeeded.push(`gateway.${k}`);
+  // Approval settings apply live (ttl, self-approval, the page), except where plans are stored.
+  if (a.approvals?.store !== b.approvals?.store) plan.restartNeeded.push('gateway.approvals.store');
   return plan;
 }
 

@@ -36,6 +36,22 @@ export const gatewayApprovalsSchema = z.strictObject({
   store: z.string().min(1).optional(),
   /** Lets the identity that asked approve its own plan (off by default). */
   allowSelfApproval: z.boolean().optional(),
+  // The approval page and URL elicitation (issue 10, web):
+  /** With auth mode none, let the page at /approvals approve from loopback (off: the page is read-only). */
+  webLoopback: z.boolean().optional(),
+  /** The gateway's public origin for approval links (https://gatehouse.example.com); default: where it listens. */
+  publicUrl: z.url({ protocol: /^https?$/ }).optional(),
+  /** Auth mode jwt: browser sign-in on the page (OAuth 2 authorization code + PKCE at gateway.auth.jwt.issuer). */
+  login: z
+    .strictObject({
+      /** The OAuth client registered for the page; its redirect URI is <publicUrl>/approvals/oauth/callback. */
+      clientId: z.string().min(1),
+      /** For a confidential client (a literal or a secret:/env: reference); public clients use PKCE alone. */
+      clientSecret: valueOrRef.optional(),
+      /** Scopes asked for (default: gateway.auth.jwt.scopes); the token must satisfy the gateway's own checks. */
+      scopes: z.array(z.string().min(1)).optional(),
+    })
+    .optional(),
 });
 // --- end guarded writes
 

@@ -8,6 +8,7 @@ import { isSelfApproval, planDigest, planSummary, type Plan, type PlanState } fr
 import { constrainedSchema, constraintSchema } from '../../core/approvals/constraints.js';
 import type { Upstream, UpstreamTool } from '../upstream/types.js';
 import type { AuditRecord, PlanStore } from './store.js';
+import { ApprovalKeys } from './seal.js';
 
 /** The gateway tool an agent applies an approved plan with; listed when any guarded tool exists. */
 export const APPLY_TOOL = 'gatehouse_apply_plan';
@@ -33,6 +34,10 @@ export interface ApprovalsOptions {
   bus?: EventBus;
   /** Builds the store (tests, and later PostgreSQL); SQLite by default. */
   openStore?: (file: string) => Promise<PlanStore>;
+  /** The shared secret the requestState and CSRF keys derive from (gateway.cluster.secret); random per process without it. */
+  secret?: () => Promise<string | undefined>;
+  /** The gateway's own origin (http://127.0.0.1:7420), for approval page links when approvals.publicUrl is not set. */
+  origin?: () => string | undefined;
 }
 
 /** Where plans live: the configured SQLite path (relative to the config), else the state dir, else memory. */
@@ -54,9 +59,31 @@ export class Approvals {
   private readonly validators = new WeakMap<BackendConfig, Map<string, Validate | null>>();
   private readonly verdicts = new WeakMap<readonly UpstreamTool[], Map<string, GuardVerdict>>();
   private readonly now: () => Date;
+  private keyring?: Promise<ApprovalKeys>;
 
   constructor(private readonly opts: ApprovalsOptions) {
     this.now = opts.now ?? (() => new Date());
+  }
+
+  /** A reload's gateway.approvals: ttl, self-approval, the page settings apply to what comes next (the store needs a restart). */
+  configure(config: GatewayApprovalsConfig | undefined): void {
+    this.opts.config = config;
+  }
+
+  get config(): GatewayApprovalsConfig {
+    return this.opts.config ?? {};
+  }
+
+  /** The keys that seal requestState and sign the page's CSRF tokens (derived once). */
+  keys(): Promise<ApprovalKeys> {
+    this.keyring ??= (async () => new ApprovalKeys(await this.opts.secret?.()))();
+    return this.keyring;
+  }
+
+  /** Where a person approves a plan in a browser: approvals.publicUrl, else the gateway's own origin. */
+  pageUrl(id: string): string | undefined {
+    const base = this.opts.config?.publicUrl ?? this.opts.origin?.();
+    return base ? `${base.replace(/\/+$/, '')}/approvals/${encodeURIComponent(id)}` : undefined;
   }
 
   get ttlSeconds(): number {
@@ -170,11 +197,13 @@ export class Approvals {
     return (await this.open()).audit(filter);
   }
 
-  async decide(id: string, verdict: 'approved' | 'denied', approver: string, reason?: string): Promise<Plan> {
+  /** `approverSubject`: the approver's authenticated subject (the web page), compared with the requester too. */
+  async decide(id: string, verdict: 'approved' | 'denied', approver: string, reason?: string, approverSubject?: string): Promise<Plan> {
     const store = await this.open();
     const plan = await store.get(id);
     if (!plan) throw new ApprovalError('unknown', `No plan "${id}". List plans with \`gatehouse approvals list\`.`);
-    if (verdict === 'approved' && !this.opts.config?.allowSelfApproval && isSelfApproval(plan.requester, approver)) {
+    const self = isSelfApproval(plan.requester, approver) || (approverSubject !== undefined && isSelfApproval(plan.requester, approverSubject));
+    if (verdict === 'approved' && !this.opts.config?.allowSelfApproval && self) {
       throw new ApprovalError('self-approval', `"${approver}" asked for plan ${id} and cannot approve it; another person must (or set gateway.approvals.allowSelfApproval).`);
     }
     const r = await store.decide(id, verdict, approver, reason, this.now());

@@ -20,6 +20,8 @@ export { MAX_BODY_BYTES } from './guards.js';
 const CLOSE_GRACE_MS = 3_000;
 
 export interface HttpAppOptions extends AdminHandlers {
+  /** The approval page (/approvals, /approvals/<id>); answers true when it handled the path. Does its own auth. */
+  approvalPages?: (req: IncomingMessage, res: ServerResponse, path: string, url: URL) => Promise<boolean>;
   /** More admin routes (approvals); answers true when it handled the path. Runs after the admin checks. */
   adminRoutes?: (req: IncomingMessage, res: ServerResponse, path: string, url: URL) => Promise<boolean>;
   host: string;
@@ -149,6 +151,7 @@ export class HttpApp {
         return void res.end(JSON.stringify(doc.body));
       }
     }
+    if ((path === '/approvals' || path.startsWith('/approvals/')) && this.opts.approvalPages && (await this.opts.approvalPages(req, res, path, url))) return;
     const isMcpPath = path === '/mcp' || path === '/sse' || path === '/messages';
     if (!isMcpPath) return sendJson(res, 404, { error: 'not_found', message: `No route for ${req.method} ${path}. MCP is served at /mcp (streamable HTTP) and /sse (legacy SSE).` });
     // A preflight carries no credentials, so it is answered before auth.

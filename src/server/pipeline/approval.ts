@@ -3,6 +3,7 @@ import { APPLY_TOOL, ApprovalError, type Approvals } from '../approvals/service.
 import type { Upstream } from '../upstream/types.js';
 import { ErrorCodes } from '../upstream/types.js';
 import { deny } from './errors.js';
+import { firstRound, ownsPlanState, resumeRound, wantsUrlElicitation } from './approval-url.js';
 import type { CallContext, Handler, Result, Step } from './types.js';
 
 export interface ApprovalDeps {
@@ -35,9 +36,15 @@ export function approvalSteps(deps: ApprovalDeps, tail: Handler): { guard: Step;
     if (problems) throw deny(call, 'approval', ErrorCodes.InvalidParams, `Arguments outside the allowed constraints for ${call.exposedName}: ${problems}. Nothing was sent.`, { constraint: true });
     const verdict = approvals.verdict(upstream, tool);
     if (!verdict.guarded) return next(call);
+    // A 2026-07-28 client's retry of an approval round (URL elicitation): its state names the plan.
+    if (call.era === 'modern' && ownsPlanState(call.requestState)) {
+      return resumeRound(approvals, call as CallContext & { requestState: string }, next, upstream, tool, args, (p, note) => planResult(p, approvals.pageUrl(p.id), note));
+    }
     const plan = await approvals.createPlan({ backend: upstream.name, tool, exposedName: call.exposedName ?? tool, arguments: args, identity: call.identity });
     call.decisions.push({ step: 'approval', verdict: 'deny', reason: `guarded (${verdict.reason}); plan ${plan.id} created`, data: { planId: plan.id } });
-    return planResult(plan);
+    const url = approvals.pageUrl(plan.id);
+    if (url && wantsUrlElicitation(call)) return firstRound(approvals, plan, url, call);
+    return planResult(plan, url);
   };
   const apply: Step = {
     name: 'approval-apply',
@@ -68,18 +75,19 @@ export function approvalSteps(deps: ApprovalDeps, tail: Handler): { guard: Step;
 }
 
 /** What the agent gets instead of the backend's answer: a plan, and what happens next. */
-function planResult(plan: Plan): Result {
+function planResult(plan: Plan, pageUrl?: string, note?: string): Result {
   const text = [
+    ...(note ? [note] : []),
     `Not executed: ${plan.exposedName} is a guarded tool, so the gateway stored a plan instead of calling the backend.`,
     `Plan: ${plan.id}`,
     `Will ${planSummary(plan)}`,
     `Digest: ${plan.digest}`,
     `Expires: ${plan.expiresAt}`,
-    `A person approves it out of band: \`gatehouse approvals approve ${plan.id}\` (or denies it with \`gatehouse approvals deny ${plan.id}\`).`,
+    `A person approves it out of band: \`gatehouse approvals approve ${plan.id}\` (or denies it with \`gatehouse approvals deny ${plan.id}\`)${pageUrl ? `, or on ${pageUrl}` : ''}.`,
     `After approval, apply it by calling ${APPLY_TOOL} with {"planId": "${plan.id}"}; it runs exactly once, with exactly these arguments.`,
   ].join('\n');
   return {
     content: [{ type: 'text', text }],
-    _meta: { 'gatehouse/plan': { id: plan.id, state: plan.state, digest: plan.digest, expiresAt: plan.expiresAt, applyTool: APPLY_TOOL } },
+    _meta: { 'gatehouse/plan': { id: plan.id, state: plan.state, digest: plan.digest, expiresAt: plan.expiresAt, applyTool: APPLY_TOOL, ...(pageUrl ? { approvalUrl: pageUrl } : {}) } },
   };
 }

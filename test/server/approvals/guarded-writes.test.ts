@@ -159,7 +159,9 @@ describe('guarded writes through a real gateway', () => {
 
   it('denied, self-approved, expired and tampered plans are refused and never reach the backend', async () => {
     const dir = makeTempDir();
-    const gw = await gatewayAt(dir, { approvals: { ttl: 2 } });
+    // The short ttl only for the plan that must expire (a live approvals setting): CLI runs on a
+    // loaded machine can take longer than it, and the other plans must not expire under them.
+    const gw = await gatewayAt(dir);
     const me = userInfo().username;
     const tc = await connectClient('http-legacy', { url: gw.url }, { name: me });
     const w0 = writes();
@@ -183,6 +185,7 @@ describe('guarded writes through a real gateway', () => {
     db.close();
     await expect(tc.client.callTool({ name: 'gatehouse_apply_plan', arguments: { planId: tampered } })).rejects.toThrow(/digest no longer matches/);
 
+    gw.gateway.approvals.configure({ ttl: 2 });
     const expiring = await plan(tc);
     const expiresAt = Date.parse((await admin.get(`/approvals/${expiring}`)).plan.expiresAt as string);
     for (let i = 0; i < 100 && Date.now() <= expiresAt; i++) await new Promise((r) => setTimeout(r, 50));

@@ -34,6 +34,14 @@ describe('planReconcile', () => {
     expect(plan.unchanged).toEqual(['a']);
   });
 
+  it('applies approval settings live; where plans are stored needs a restart', () => {
+    const live = planReconcile(cfg({ a: stdio('a') }), cfg({ a: stdio('a') }, { approvals: { ttl: 60, allowSelfApproval: true, webLoopback: true, publicUrl: 'https://gh.example' } }));
+    expect(summarize(live).settings).toEqual(['gateway.approvals']);
+    expect(live.restartNeeded).toEqual([]);
+    const moved = planReconcile(cfg({ a: stdio('a') }, { approvals: { store: 'a.db' } }), cfg({ a: stdio('a') }, { approvals: { store: 'b.db' } }));
+    expect(moved.restartNeeded).toEqual(['gateway.approvals.store']);
+  });
+
   it('restarts REST backends when the networks they were built with change, and leaves MCP backends alone', () => {
     const plan = planReconcile(cfg({ api: rest, a: stdio('a') } as GatehouseConfig['backends']), cfg({ api: rest, a: stdio('a') } as GatehouseConfig['backends'], { allowedNetworks: ['10.0.0.0/8'] }));
     expect(plan.restart.map(([n]) => n)).toEqual(['api']);
