@@ -7,7 +7,7 @@ export const PREFIX_RE = /^[A-Za-z0-9_-]{0,48}$/;
 export const prefixModes = ['always', 'conditional', 'never'] as const;
 export type PrefixMode = (typeof prefixModes)[number];
 
-/** A value in config that may be literal or a reference: `secret:<name>` or `env:<VAR>`. */
+/** A value in config that may be literal or a reference: `secret:<name>`, `env:<VAR>` or `file:/path`. */
 const valueOrRef = z.string();
 
 // --- Guarded writes (issue 10): which calls need an approved plan, and what arguments may carry at all.
@@ -325,6 +325,17 @@ export const gatewaySchema = z.strictObject({
   sessions: sessionsSchema.optional(),
   inbound: inboundSchema.optional(),
   approvals: gatewayApprovalsSchema.optional(),
+  // --- Deploy and scale (issue 12): several replicas. Accepted and documented (docs/deploy.md); the
+  // replica work gives them effect. Both may be references (secret:, env:, file:).
+  cluster: z
+    .strictObject({
+      /** Redis URL shared by the replicas (forwarding, pub/sub, shared rate limits), e.g. redis://gatehouse-redis:6379. */
+      redis: valueOrRef.optional(),
+      /** The cluster key that seals state clients carry back (requestState, session ids, plan handles). */
+      secret: valueOrRef.optional(),
+    })
+    .optional(),
+  // --- end deploy and scale
 });
 
 export const configSchema = z.strictObject({
