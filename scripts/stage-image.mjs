@@ -108,6 +108,8 @@ for (const entry of walk(out)) {
 // The state directory's seed: empty, owned by the runtime user in the image (see Containerfile).
 // Its parents come root-owned with the app, so only the directory itself gets the runtime owner.
 mkdirSync(join(out, 'var', 'lib'), { recursive: true, mode: 0o755 });
+// The config volume's mount point, so a read-only root needs nothing created at start.
+mkdirSync(join(out, 'etc', 'gatehouse'), { recursive: true, mode: 0o755 });
 mkdirSync(join(out, '..', 'state'), { recursive: true, mode: 0o755 });
 process.stdout.write(`staged ${packages.size} production packages in ${app}\n`);
 

@@ -4,8 +4,9 @@
  * the CLI inside it with `buildah run` and reads its configuration with `buildah inspect`.
  * Everything lives under one temp dir, removed in afterAll.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, copyFileSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,6 +28,7 @@ let work: string;
 let storage: string[];
 let container: string | undefined;
 let mountPoint: string | undefined;
+let served: ChildProcess | undefined;
 
 function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
@@ -69,6 +71,10 @@ describe('container image (buildah)', () => {
   }, 360_000);
 
   afterAll(async () => {
+    if (served && served.exitCode === null && served.signalCode === null) {
+      served.kill('SIGKILL');
+      await new Promise((r) => served!.once('close', r));
+    }
     if (!work) return;
     if (container) {
       await buildah(['umount', container]);
@@ -144,4 +150,74 @@ describe('container image (buildah)', () => {
     }
     expect(lstatSync(join(root, 'var/lib/gatehouse')).uid).toBe(RUNTIME_UID);
   });
+
+  it('serves on a read-only root as 65532 with only its volumes writable, and drains and exits 0 on SIGTERM', async () => {
+    // buildah run cannot make the root read-only, so the image's root is bind-mounted read-only in a
+    // private mount namespace (gone when the process exits) and entered with chroot as 65532, as the
+    // kubelet runs it with readOnlyRootFilesystem: emptyDirs for state and /tmp, the config read-only.
+    const cfg = join(work, 'serve-config');
+    mkdirSync(cfg, { mode: 0o755 });
+    writeFileSync(join(cfg, 'gatehouse.yaml'), 'version: 1\ngateway:\n  auth:\n    mode: none\nbackends: {}\n', { mode: 0o644 });
+    const port = await freePort();
+    const script = [
+      'set -e',
+      'root=$1; cfg=$2; port=$3',
+      // The kernel's mount points; the runtime makes these in a real pod.
+      'mkdir -p "$root/dev" "$root/proc"',
+      'mount --bind "$root" "$root"',
+      'mount -o remount,bind,ro "$root"',
+      'mount --bind /dev "$root/dev"',
+      'mount -t proc proc "$root/proc"',
+      'mount -t tmpfs -o mode=0755,uid=65532,gid=65532 state "$root/var/lib/gatehouse"',
+      'mount -t tmpfs -o mode=1777 tmp "$root/tmp"',
+      'mount --bind "$cfg" "$root/etc/gatehouse"',
+      'mount -o remount,bind,ro "$root/etc/gatehouse"',
+      'ch=$(command -v chroot)',
+      'echo "pid $$"',
+      'exec env -i PATH=/usr/local/bin:/nodejs/bin NODE_ENV=production GATEHOUSE_CONFIG_DIR=/var/lib/gatehouse HOME=/var/lib/gatehouse \\',
+      '  "$ch" --userspec=65532:65532 "$root" gatehouse serve --config /etc/gatehouse/gatehouse.yaml --host 127.0.0.1 --port "$port" --log-format json',
+    ].join('\n');
+    served = spawn('unshare', ['--mount', '--propagation', 'private', '--fork', 'sh', '-c', script, 'sh', mountPoint!, cfg, String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    served.stdout!.on('data', (d) => (out += d));
+    served.stderr!.on('data', (d) => (err += d));
+    let closed = false;
+    const exited = new Promise<number | null>((r) => served!.once('close', (code) => ((closed = true), r(code))));
+    const alive = () => {
+      if (closed) throw new Error(`serve exited early:\n${out}\n${err}`);
+    };
+    const pid = await waitFor(() => Number(/^pid (\d+)$/m.exec(out)?.[1]) || undefined, 30_000, () => `the serve script to start:\n${out}\n${err}`);
+    await waitFor(async () => (alive(), await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.ok || undefined, 90_000, () => `/healthz on ${port}:\n${out}\n${err}`);
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(out).toContain('gateway.listening');
+    // Nothing complained about a read-only file system on the way up.
+    expect(`${out}${err}`).not.toMatch(/EROFS|read-only file system|EACCES/i);
+    process.kill(pid, 'SIGTERM');
+    expect(await exited).toBe(0);
+    served = undefined;
+  }, 180_000);
 });
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Polls `probe` until it returns a value; fails with `what()` after `timeoutMs`. */
+async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs: number, what: () => string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
