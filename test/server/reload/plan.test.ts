@@ -34,6 +34,12 @@ describe('planReconcile', () => {
     expect(plan.unchanged).toEqual(['a']);
   });
 
+  it('says a changed gateway.cluster needs a restart (a replica joins its cluster at start)', () => {
+    const plan = planReconcile(cfg({ a: stdio('a') }), cfg({ a: stdio('a') }, { cluster: { redis: 'redis://127.0.0.1:6379', secret: 'file:/run/secrets/cluster-key' } }));
+    expect(plan.restartNeeded).toEqual(['gateway.cluster']);
+    expect(plan.live).toEqual([]);
+  });
+
   it('restarts REST backends when the networks they were built with change, and leaves MCP backends alone', () => {
     const plan = planReconcile(cfg({ api: rest, a: stdio('a') } as GatehouseConfig['backends']), cfg({ api: rest, a: stdio('a') } as GatehouseConfig['backends'], { allowedNetworks: ['10.0.0.0/8'] }));
     expect(plan.restart.map(([n]) => n)).toEqual(['api']);
