@@ -6,6 +6,9 @@ import { UserError } from '../errors.js';
 import { registerSecretValue } from '../log/secret-values.js';
 
 /**
+ * Messages quote the path: a file named like `api-token` followed by a word would otherwise read as
+ * a `--flag value` pair to the redaction rules, and lose that word.
+ *
  * `file:/path` references: a secret read from a mounted file, the way Kubernetes Secret volumes and
  * the 1Password operator deliver them (one file per key, often ending in a newline). The file is
  * read whenever the value is resolved (a backend's start, restart or refresh), and a reload restarts
@@ -38,25 +41,25 @@ function checkPath(path: string, ref: string): void {
 
 function readProblem(path: string, ref: string, e: NodeJS.ErrnoException): UserError {
   if (e.code === 'ENOENT' || e.code === 'ENOTDIR') {
-    return new UserError(`Secret file ${path} does not exist (referenced as "${ref}").`, {
+    return new UserError(`Secret file "${path}" does not exist (referenced as "${ref}").`, {
       code: 'secret_missing',
       hint: 'Mount the secret at that path (in Kubernetes, a Secret volume whose key is the file name), or correct the path in the config.',
     });
   }
   if (e.code === 'EACCES' || e.code === 'EPERM') {
     const uid = typeof process.getuid === 'function' ? ` (uid ${process.getuid()})` : '';
-    return new UserError(`Secret file ${path} is not readable by the gateway's user${uid} (referenced as "${ref}").`, {
+    return new UserError(`Secret file "${path}" is not readable by the gateway's user${uid} (referenced as "${ref}").`, {
       code: 'secret_unreadable',
       hint: "Make it readable by that user or its group: in Kubernetes, the Secret volume's defaultMode 0440 with the pod's fsGroup.",
     });
   }
   if (e.code === 'EISDIR') {
-    return new UserError(`Secret file ${path} is a directory (referenced as "${ref}").`, {
+    return new UserError(`Secret file "${path}" is a directory (referenced as "${ref}").`, {
       code: 'secret_ref_invalid',
       hint: `A file: reference names one key's file: file:${path.replace(/\/$/, '')}/<key>.`,
     });
   }
-  return new UserError(`Cannot read secret file ${path} (referenced as "${ref}"): ${e.message}`, {
+  return new UserError(`Cannot read secret file "${path}" (referenced as "${ref}"): ${e.message}`, {
     code: 'secret_unreadable',
     hint: 'Check that the file is mounted and readable by the gateway.',
   });
@@ -64,14 +67,14 @@ function readProblem(path: string, ref: string, e: NodeJS.ErrnoException): UserE
 
 function accept(path: string, ref: string, text: string): string {
   if (Buffer.byteLength(text) > MAX_SECRET_FILE_BYTES) {
-    throw new UserError(`Secret file ${path} is larger than ${MAX_SECRET_FILE_BYTES / 1024} KiB (referenced as "${ref}").`, {
+    throw new UserError(`Secret file "${path}" is larger than ${MAX_SECRET_FILE_BYTES / 1024} KiB (referenced as "${ref}").`, {
       code: 'secret_ref_invalid',
       hint: 'A file: reference reads one secret value; point it at the file of a single key.',
     });
   }
   const value = trimOneNewline(text);
   if (value === '') {
-    throw new UserError(`Secret file ${path} is empty (referenced as "${ref}").`, {
+    throw new UserError(`Secret file "${path}" is empty (referenced as "${ref}").`, {
       code: 'secret_missing',
       hint: 'Put the secret in the file (in Kubernetes, set the key in the Secret), or remove the reference.',
     });

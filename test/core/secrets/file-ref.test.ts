@@ -48,9 +48,9 @@ describe('file: references', () => {
     await expect(resolveValue(`file:${missing}`)).rejects.toMatchObject({ code: 'secret_missing', message: expect.stringContaining(missing), hint: expect.stringContaining('Mount the secret') });
     const sub = join(dir, 'keys');
     mkdirSync(sub);
-    await expect(resolveValue(`file:${sub}`)).rejects.toMatchObject({ code: 'secret_ref_invalid', message: expect.stringContaining(`${sub} is a directory`), hint: `A file: reference names one key's file: file:${sub}/<key>.` });
+    await expect(resolveValue(`file:${sub}`)).rejects.toMatchObject({ code: 'secret_ref_invalid', message: expect.stringContaining(`"${sub}" is a directory`), hint: `A file: reference names one key's file: file:${sub}/<key>.` });
     const empty = put('empty', '\n');
-    await expect(resolveValue(`file:${empty}`)).rejects.toMatchObject({ code: 'secret_missing', message: expect.stringContaining(`${empty} is empty`) });
+    await expect(resolveValue(`file:${empty}`)).rejects.toMatchObject({ code: 'secret_missing', message: expect.stringContaining(`"${empty}" is empty`) });
     await expect(resolveValue('file:run/secrets/token')).rejects.toMatchObject({ code: 'secret_ref_invalid', message: '"file:run/secrets/token" must name an absolute path.' });
     await expect(resolveValue(`file:${put('big', 'x'.repeat(70_000))}`)).rejects.toMatchObject({ code: 'secret_ref_invalid', message: expect.stringContaining('larger than 64 KiB') });
   });
