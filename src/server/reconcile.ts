@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { ReloadSummary } from '../core/admin/contract.js';
 import type { BackendConfig, GatehouseConfig, GatewayConfig } from '../core/config/schema.js';
+import { fileRefsChanged } from '../core/secrets/file-ref.js';
 import type { Upstream } from './upstream/types.js';
 
 /** Gateway settings the running gateway applies without a restart. */
@@ -42,7 +43,8 @@ function builtWith(gw: GatewayConfig | undefined, bc: BackendConfig): unknown {
 /**
  * Diffs two validated configs. Backends are compared by their whole block (a disabled flag, a new
  * arg, a header: anything the upstream was built from), so "unchanged" means the running upstream
- * is exactly what the new file describes and is left alone.
+ * is exactly what the new file describes and is left alone. A backend whose `file:` references now
+ * hold other values (a rotated Kubernetes Secret) restarts too, so a reload re-reads them.
  */
 export function planReconcile(current: GatehouseConfig, next: GatehouseConfig): ReconcilePlan {
   const plan: ReconcilePlan = { start: [], stop: [], restart: [], unchanged: [], live: [], restartNeeded: [], liveBackend: [] };
@@ -50,7 +52,7 @@ export function planReconcile(current: GatehouseConfig, next: GatehouseConfig): 
   for (const [name, bc] of Object.entries(next.backends)) {
     const was = cur[name];
     if (!was) plan.start.push([name, bc]);
-    else if (!isDeepStrictEqual(withoutLive(was), withoutLive(bc)) || !isDeepStrictEqual(builtWith(current.gateway, was), builtWith(next.gateway, bc))) plan.restart.push([name, bc]);
+    else if (!isDeepStrictEqual(withoutLive(was), withoutLive(bc)) || !isDeepStrictEqual(builtWith(current.gateway, was), builtWith(next.gateway, bc)) || fileRefsChanged(bc)) plan.restart.push([name, bc]);
     else {
       plan.unchanged.push(name);
       for (const k of LIVE_BACKEND_FIELDS) if (!isDeepStrictEqual(was[k], bc[k])) plan.liveBackend.push(`backends.${name}.${k}`);

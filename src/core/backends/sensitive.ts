@@ -218,7 +218,7 @@ export function assertFlagValueIsReference(flag: '--header' | '--env', name: str
   if (!isLiteralSecret(name, value)) return;
   const ref = suggestSecretName(backend, { name });
   const example = flag === '--header' ? `--header "${name}: secret:${ref}"` : `--env ${name}=secret:${ref}`;
-  const bearer = /^(bearer|basic|token)\s+(secret|env):/i.test(value);
+  const bearer = /^(bearer|basic|token)\s+(secret|env|file):/i.test(value);
   throw new UserError(`${flag} ${name} looks like a secret given literally; Gatehouse never stores secrets in its config file.`, {
     code: 'literal_secret',
     exit: ExitCode.usage,

@@ -7,7 +7,7 @@ export const PREFIX_RE = /^[A-Za-z0-9_-]{0,48}$/;
 export const prefixModes = ['always', 'conditional', 'never'] as const;
 export type PrefixMode = (typeof prefixModes)[number];
 
-/** A value in config that may be literal or a reference: `secret:<name>` or `env:<VAR>`. */
+/** A value in config that may be literal or a reference: `secret:<name>`, `env:<VAR>` or `file:/path`. */
 const valueOrRef = z.string();
 
 // --- Guarded writes (issue 10): which calls need an approved plan, and what arguments may carry at all.
@@ -109,6 +109,8 @@ export const clusterSchema = z.strictObject({
     .optional(),
   /** When Redis cannot be reached: `open` (default) lets calls through unlimited, `closed` refuses them. */
   redisFailure: z.enum(['open', 'closed']).optional(),
+  /** The cluster key that seals state clients carry back (requestState, plan handles); a reference (secret:, env:, file:). */
+  secret: z.string().optional(),
 });
 // --- end rate limits
 

@@ -5,7 +5,7 @@ const HEADER = [
   ' Gatehouse configuration.',
   ' `gatehouse serve` serves this file; `gatehouse backends add|update|remove` edit it in place,',
   ' keeping comments. Check it with `gatehouse config validate <file>`.',
-  ' Secrets are references only: secret:<name> (OS keychain) or env:<VAR>.',
+  ' Secrets are references only: secret:<name> (OS keychain), env:<VAR> or file:/path (a mounted file).',
 ].join('\n');
 
 /** YAML for a fresh file, with a short header comment. */

@@ -1,5 +1,6 @@
 import { UserError } from '../errors.js';
 import { registerSecretValue } from '../log/secret-values.js';
+import { readFileRef } from './file-ref.js';
 import { CF_ACCESS_PREFIX } from './names.js';
 
 /**
@@ -14,7 +15,8 @@ export interface SecretStore {
   list(): Promise<Array<{ name: string; updatedAt?: string }>>;
 }
 
-export const SECRET_REF_RE = /^(secret|env):([A-Za-z0-9_.\-/]+)$/;
+/** `secret:<name>` (SecretStore), `env:<VAR>` (environment), `file:/path` (a mounted file, core/secrets/file-ref.ts). */
+export const SECRET_REF_RE = /^(secret|env|file):([A-Za-z0-9_.\-/]+)$/;
 
 export function isSecretRef(value: string): boolean {
   return SECRET_REF_RE.test(value);
@@ -28,13 +30,14 @@ export interface ResolveOptions {
 
 /**
  * Resolves a config value: `env:NAME` from the environment, `secret:name` from the SecretStore,
- * anything else is a literal. Values are resolved at connect time and only go into the outbound
+ * `file:/path` from a mounted file, anything else is a literal. Values are resolved at connect time and only go into the outbound
  * request that needs them.
  */
 export async function resolveValue(value: string, opts: ResolveOptions = {}): Promise<string> {
   const m = SECRET_REF_RE.exec(value);
   if (!m) return value;
   const [, kind, name] = m;
+  if (kind === 'file') return readFileRef(name!, value);
   if (kind === 'env') {
     const v = (opts.env ?? process.env)[name!];
     if (v === undefined) {

@@ -42,6 +42,12 @@ describe('planReconcile', () => {
     expect(moved.restartNeeded).toEqual(['gateway.approvals.store']);
   });
 
+  it('applies gateway.cluster live (the rate limiter reconnects; the cluster key is read per seal)', () => {
+    const plan = planReconcile(cfg({ a: stdio('a') }), cfg({ a: stdio('a') }, { cluster: { redis: 'redis://127.0.0.1:6379', secret: 'file:/run/secrets/cluster-key' } }));
+    expect(plan.restartNeeded).toEqual([]);
+    expect(plan.live).toEqual(['cluster']);
+  });
+
   it('restarts REST backends when the networks they were built with change, and leaves MCP backends alone', () => {
     const plan = planReconcile(cfg({ api: rest, a: stdio('a') } as GatehouseConfig['backends']), cfg({ api: rest, a: stdio('a') } as GatehouseConfig['backends'], { allowedNetworks: ['10.0.0.0/8'] }));
     expect(plan.restart.map(([n]) => n)).toEqual(['api']);
