@@ -105,7 +105,7 @@ export class Gateway {
     };
     this.catalog = new Catalog(() => this.upstreams, this.naming);
     // Plans live beside the run state; without a state dir (embedded use) they last as long as the process.
-    this.approvals = new Approvals({ config: gw.approvals, bus: this.bus, storeFile: storeLocation(gw.approvals?.store, opts.stateDir, opts.baseDir) });
+    this.approvals = new Approvals({ config: gw.approvals, bus: this.bus, storeFile: storeLocation(gw.approvals?.store, opts.stateDir, opts.baseDir), secrets: opts.secrets, baseDir: opts.baseDir });
     this.routerDeps = {
       approvals: this.approvals,
       catalog: this.catalog,
