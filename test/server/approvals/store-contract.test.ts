@@ -232,6 +232,36 @@ describe('PostgreSQL store specifics', () => {
     expect(await pg!.query('SELECT count(*)::int AS n FROM gatehouse_schema', [], url)).toEqual([{ n: 1 }]);
   });
 
+  it('two claims released at the same instant from a locked row: exactly one wins', async () => {
+    const url = await pg!.createDatabase('locked_row');
+    const [a, b] = [await PgPlanStore.open(url), await PgPlanStore.open(url)];
+    opened.push(a, b);
+    await a.create(plan('p1'));
+    await a.decide('p1', 'approved', 'alice', undefined, new Date());
+    // A third session holds the row, so both claims are certain to be in flight together when it lets go.
+    const { default: pgLib } = await import('pg');
+    const holder = new pgLib.Client({ connectionString: url });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM gatehouse_plans WHERE id = $1 FOR UPDATE', ['p1']);
+      const claims = Promise.all([a.claim('p1', new Date(), digestOf), b.claim('p1', new Date(), digestOf)]);
+      const waiting = async () => (await pg!.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = 'locked_row' AND wait_event_type = 'Lock'"))[0]!.n;
+      const deadline = Date.now() + 20_000;
+      while ((await waiting()) < 2) {
+        if (Date.now() > deadline) throw new Error('the two claims never both waited on the row');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await holder.query('COMMIT');
+      const [ca, cb] = await claims;
+      expect([ca.claimed, cb.claimed].sort()).toEqual([false, true]);
+      expect((ca.claimed ? cb : ca) as unknown).toMatchObject({ why: 'state', plan: { state: 'executing' } });
+      expect((await a.audit({ planId: 'p1' })).map((r) => r.event)).toEqual(['created', 'approved', 'executing']);
+    } finally {
+      await holder.end();
+    }
+  });
+
   it("fails the claim of its predecessor with the same host name and pid (a container restarted in place), not its own", async () => {
     const url = await pg!.createDatabase('same_pid');
     const s = await PgPlanStore.open(url);
