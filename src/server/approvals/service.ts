@@ -6,6 +6,7 @@ import type { Identity } from '../../core/identity.js';
 import { guardVerdict, guardedNote, type GuardVerdict } from '../../core/approvals/policy.js';
 import { isSelfApproval, planDigest, planSummary, type Plan, type PlanState } from '../../core/approvals/plan.js';
 import { constrainedSchema, constraintSchema } from '../../core/approvals/constraints.js';
+import { effectiveConstraints } from '../../core/approvals/effective.js';
 import type { Upstream, UpstreamTool } from '../upstream/types.js';
 import type { AuditRecord, PlanStore } from './store.js';
 import type { SecretStore } from '../../core/secrets/resolve.js';
@@ -111,7 +112,7 @@ export class Approvals {
     const out = tools.map((t) => {
       const r = route(t.name);
       if (!r) return t;
-      const c = r.upstream.config.constraints?.[r.original];
+      const c = effectiveConstraints(r.upstream.config)?.[r.original];
       const v = guardVerdict(r.upstream.config, { name: r.original, annotations: t.annotations });
       if (!v.guarded && !c) return t;
       const view: UpstreamTool = { ...t };
@@ -130,7 +131,7 @@ export class Approvals {
 
   /** Checks a call's arguments against the tool's constraints; undefined when they pass. */
   async violations(upstream: Upstream, nativeTool: string, args: Record<string, unknown>): Promise<string | undefined> {
-    const fragments = upstream.config.constraints?.[nativeTool];
+    const fragments = effectiveConstraints(upstream.config)?.[nativeTool];
     if (!fragments) return undefined;
     let perTool = this.validators.get(upstream.config);
     if (!perTool) this.validators.set(upstream.config, (perTool = new Map()));
