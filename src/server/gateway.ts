@@ -310,7 +310,7 @@ export class Gateway {
 
   /** What readiness, status and refresh read (gateway-status.ts). */
   private view(): GatewayView {
-    return { upstreams: this.upstreams, catalog: this.catalog, sessions: this.sessions, tried: this.tried, url: this.url, startedAt: this.startedAt, inFlight: this.inFlight.size, config: this.configHealth };
+    return { upstreams: this.upstreams, catalog: this.catalog, sessions: this.sessions, tried: this.tried, url: this.url, startedAt: this.startedAt, inFlight: this.inFlight.size, config: this.configHealth, policy: (u) => this.approvals.policy(u) };
   }
 
   readiness(): ReturnType<typeof readiness> {

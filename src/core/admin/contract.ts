@@ -4,6 +4,10 @@
  * types, so a change to an answer is a compile error on both sides rather than a runtime surprise.
  */
 import type { BackendState } from '../events.js';
+import type { ToolPolicy } from '../approvals/visibility.js';
+
+/** One tool's approval policy: guarded or not and why, and the constraints the gateway enforces. */
+export type AdminToolPolicy = ToolPolicy;
 
 export interface AdminBackendStatus {
   name: string;
@@ -19,6 +23,8 @@ export interface AdminBackendStatus {
   serverVersion?: string;
   protocolVersion?: string;
   era?: 'legacy' | 'modern';
+  /** Guarded writes: each listed tool's policy (absent from gateways older than this field). */
+  policy?: AdminToolPolicy[];
 }
 
 export interface AdminStatus {

@@ -7,6 +7,7 @@ import { guardVerdict, guardedNote, type GuardVerdict } from '../../core/approva
 import { isSelfApproval, planDigest, planSummary, type Plan, type PlanState } from '../../core/approvals/plan.js';
 import { constrainedSchema, constraintSchema } from '../../core/approvals/constraints.js';
 import { effectiveConstraints } from '../../core/approvals/effective.js';
+import { toolPolicies, type ToolPolicy } from '../../core/approvals/visibility.js';
 import type { Upstream, UpstreamTool } from '../upstream/types.js';
 import type { AuditRecord, PlanStore } from './store.js';
 import type { SecretStore } from '../../core/secrets/resolve.js';
@@ -128,6 +129,11 @@ export class Approvals {
     this.views.set(tools, out);
     return out;
   };
+
+  /** Each listed tool's policy, for the admin status and the dashboard. */
+  policy(upstream: Upstream): ToolPolicy[] {
+    return toolPolicies(upstream.config, upstream.catalog().tools);
+  }
 
   /** Checks a call's arguments against the tool's constraints; undefined when they pass. */
   async violations(upstream: Upstream, nativeTool: string, args: Record<string, unknown>): Promise<string | undefined> {
