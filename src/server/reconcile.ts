@@ -9,8 +9,9 @@ export const LIVE_SETTINGS = ['prefixMode', 'separator', 'aliases', 'callTimeout
  * Settings fixed when the gateway starts: the listener (host, port), the Host/Origin checks built
  * with it, and the inbound auth hook, which serve builds once from `gateway.auth` (bearer tokens
  * themselves are re-read by the verifier whenever the token file changes, so they need no reload).
+ * `approvals` too: the plan store is opened once, and switching it under live plans would strand them.
  */
-export const RESTART_SETTINGS = ['host', 'port', 'allowedHosts', 'allowedOrigins', 'auth', 'inbound'] as const;
+export const RESTART_SETTINGS = ['host', 'port', 'allowedHosts', 'allowedOrigins', 'auth', 'inbound', 'approvals'] as const;
 
 type LiveSetting = (typeof LIVE_SETTINGS)[number];
 

@@ -34,6 +34,11 @@ describe('planReconcile', () => {
     expect(plan.unchanged).toEqual(['a']);
   });
 
+  it('a changed plan store (or any approvals setting) is reported as needing a restart, not silently ignored', () => {
+    const plan = planReconcile(cfg({ a: stdio('a') }), cfg({ a: stdio('a') }, { approvals: { store: 'env:PLANS_URL' } }));
+    expect(plan.restartNeeded).toEqual(['gateway.approvals']);
+  });
+
   it('restarts REST backends when the networks they were built with change, and leaves MCP backends alone', () => {
     const plan = planReconcile(cfg({ api: rest, a: stdio('a') } as GatehouseConfig['backends']), cfg({ api: rest, a: stdio('a') } as GatehouseConfig['backends'], { allowedNetworks: ['10.0.0.0/8'] }));
     expect(plan.restart.map(([n]) => n)).toEqual(['api']);
