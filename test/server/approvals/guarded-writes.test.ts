@@ -159,7 +159,9 @@ describe('guarded writes through a real gateway', () => {
 
   it('denied, self-approved, expired and tampered plans are refused and never reach the backend', async () => {
     const dir = makeTempDir();
-    const gw = await gatewayAt(dir, { approvals: { ttl: 2 } });
+    // Only the expiring plan gets a short TTL (its own gateway): on a loaded machine one CLI run can take
+    // longer than 2 s, and the other plans must not expire while they are denied or approved.
+    const gw = await gatewayAt(dir);
     const me = userInfo().username;
     const tc = await connectClient('http-legacy', { url: gw.url }, { name: me });
     const w0 = writes();
@@ -183,7 +185,10 @@ describe('guarded writes through a real gateway', () => {
     db.close();
     await expect(tc.client.callTool({ name: 'gatehouse_apply_plan', arguments: { planId: tampered } })).rejects.toThrow(/digest no longer matches/);
 
-    const expiring = await plan(tc);
+    const shortDir = makeTempDir();
+    const short = await gatewayAt(shortDir, { approvals: { ttl: 2, store: join(dir, 'approvals.db') } });
+    const stc = await connectClient('http-legacy', { url: short.url }, { name: me });
+    const expiring = await plan(stc);
     const expiresAt = Date.parse((await admin.get(`/approvals/${expiring}`)).plan.expiresAt as string);
     for (let i = 0; i < 100 && Date.now() <= expiresAt; i++) await new Promise((r) => setTimeout(r, 50));
     expect((await admin.post(`/approvals/${expiring}/approve`, { approver: 'another-person' })).status).toBe(409);
