@@ -31,8 +31,8 @@ export function policyRules(config: BackendConfig): string[] {
   if (config.approvals?.tools?.length) out.push(`guarded by name: ${config.approvals.tools.join(', ')}`);
   if (config.approvals?.annotations && config.approvals.annotations !== 'none') out.push(`guarded by annotation: ${config.approvals.annotations}`);
   for (const [tool, mode] of Object.entries(config.toolApprovals ?? {})) out.push(`${tool}: ${mode === 'required' ? 'guarded' : 'not guarded'} (toolApprovals)`);
-  for (const [tool, c] of Object.entries(effectiveConstraints(config) ?? {})) out.push(`${tool} constraints: ${describeConstraints(c)}`);
   if (!out.length) out.push(config.type === 'rest' ? 'REST writes are guarded (the default)' : 'no tool is guarded (MCP tools are guarded only when the backend asks for it)');
+  for (const [tool, c] of Object.entries(effectiveConstraints(config) ?? {})) out.push(`${tool} constraints: ${describeConstraints(c)}`);
   return out;
 }
 

@@ -30,3 +30,13 @@ describe('narrow', () => {
     expect(narrow({ exclusiveMinimum: 0 }, { exclusiveMinimum: 3, const: 4 })).toEqual({ exclusiveMinimum: 3, const: 4 });
   });
 });
+
+describe('policyRules', () => {
+  it('names the default, then the constraints, when a backend sets no approval rules', async () => {
+    const { policyRules } = await import('../../../src/core/approvals/visibility.js');
+    expect(policyRules(k8s({ scale_deployment: { namespace: { enum: ['shop'] } } }))).toEqual([
+      'REST writes are guarded (the default)',
+      'scale_deployment constraints: replicas {"minimum":0,"maximum":5}, namespace {"enum":["shop"]}',
+    ]);
+  });
+});

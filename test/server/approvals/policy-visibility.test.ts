@@ -64,6 +64,7 @@ describe('policy visibility', () => {
     expect(text.stdout).toContain('scale: guarded (it is a REST write (guarded by default)); constraints: namespace {"enum":["demo"]}');
     expect(text.stdout).toContain('status: not guarded (no approval policy applies)');
     expect(text.stdout).toContain('flush: not guarded (toolApprovals.flush is none)');
+    expect(json.json().policy.rules).toEqual(['flush: not guarded (toolApprovals)', 'scale constraints: namespace {"enum":["demo"]}']);
     expect(json.code, json.stderr).toBe(0);
     expect(json.json().policy).toMatchObject({
       source: 'config',
