@@ -173,6 +173,36 @@ describe('gateways sharing a plan store', () => {
     fx.requests.length = 0;
   });
 
+  it('a gateway killed while applying leaves the plan failed (outcome unknown) on PostgreSQL when it starts again, never run twice', async () => {
+    const db = await pg.createDatabase('killed');
+    const dir = makeTempDir();
+    let gw = await serve(dir, config(db));
+    const tc = await connectClient('http-legacy', { url: gw.state.url }, { name: 'agent' });
+    const id = await plan(tc, 2);
+    await approve(dir, id);
+    let release!: () => void;
+    hold = new Promise<void>((r) => (release = r));
+    const before = writes().length;
+    const pending = apply(tc, id).catch((e: Error) => e);
+    await until(() => writes().length === before + 1, 30_000, 'the write to reach the backend');
+    gw.child.kill('SIGKILL');
+    await until(() => gw.child.exitCode !== null || gw.child.signalCode !== null, 10_000, 'the gateway to die');
+    children.splice(children.indexOf(gw.child), 1);
+    // Not awaited: the SDK client only gives up on the cut-off call at its request timeout (60 s).
+    void pending;
+    release();
+    expect(await pg.query('SELECT state FROM gatehouse_plans WHERE id = $1', [id], db)).toEqual([{ state: 'executing' }]);
+
+    await closeAllClients();
+    gw = await serve(dir, config(db));
+    const again = await connectClient('http-modern', { url: gw.state.url }, { name: 'agent' });
+    // The store opens on first use; this apply opens it, which fails the dead process's claim first.
+    await expect(apply(again, id)).rejects.toThrow(/applied once and failed: interrupted/);
+    expect(writes().length).toBe(before + 1);
+    const log = await runCli(['approvals', 'log', '--json'], { configDir: dir });
+    expect(log.json().records.filter((r: { planId: string }) => r.planId === id).map((r: { event: string }) => r.event)).toEqual(['created', 'approved', 'executing', 'interrupted']);
+  });
+
   describe.each(['SQLite', 'PostgreSQL'] as const)('%s', (kind) => {
     it('a restart of the gateway process between approval and apply keeps the plan, and it runs once', async () => {
       const dir = makeTempDir();
