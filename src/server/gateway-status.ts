@@ -1,4 +1,4 @@
-import type { AdminRefreshResult, AdminStatus, ConfigHealth } from '../core/admin/contract.js';
+import type { AdminRefreshResult, AdminStatus, AdminToolPolicy, ConfigHealth } from '../core/admin/contract.js';
 import { redactString } from '../core/log/redact.js';
 import type { Catalog } from './catalog.js';
 import type { SessionRegistry } from './sessions.js';
@@ -15,6 +15,8 @@ export interface GatewayView {
   startedAt: number;
   inFlight: number;
   config: ConfigHealth;
+  /** Each listed tool's approval policy (the approvals service knows it). */
+  policy?: (u: Upstream) => AdminToolPolicy[];
 }
 
 /**
@@ -63,6 +65,7 @@ export function status(g: GatewayView): AdminStatus {
       serverVersion: u.info.serverVersion,
       protocolVersion: u.info.protocolVersion,
       era: u.info.era,
+      ...(g.policy ? { policy: g.policy(u) } : {}),
     })),
     config: g.config,
   };

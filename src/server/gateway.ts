@@ -130,6 +130,8 @@ export class Gateway {
       storeFile: storeLocation(gw.approvals?.store, opts.stateDir, opts.baseDir),
       secret: () => clusterSecret(this.config, opts.secrets),
       origin: () => (this.url ? new URL(this.url).origin : undefined),
+      secrets: opts.secrets,
+      baseDir: opts.baseDir,
     });
     this.rateLimiter = new RateLimiter({ bus: this.bus, secrets: opts.secrets });
     this.routerDeps = {
@@ -361,7 +363,7 @@ export class Gateway {
 
   /** What readiness, status and refresh read (gateway-status.ts). */
   private view(): GatewayView {
-    return { upstreams: this.upstreams, catalog: this.catalog, sessions: this.sessions, tried: this.tried, url: this.url, startedAt: this.startedAt, inFlight: this.inFlight.size, config: this.configHealth };
+    return { upstreams: this.upstreams, catalog: this.catalog, sessions: this.sessions, tried: this.tried, url: this.url, startedAt: this.startedAt, inFlight: this.inFlight.size, config: this.configHealth, policy: (u) => this.approvals.policy(u) };
   }
 
   readiness(): ReturnType<typeof readiness> {

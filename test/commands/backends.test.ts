@@ -214,6 +214,11 @@ describe('backends list, show, enable, disable, remove', () => {
       state: 'enabled',
       transport: 'auto',
       config: { type: 'http', url: 'https://z.example/mcp', headers: { Authorization: 'secret:zeta-token' }, prefix: 'z' },
+      policy: {
+        source: 'rules',
+        rules: ['no tool is guarded (MCP tools are guarded only when the backend asks for it)'],
+        note: "Each tool's policy shows once a gateway lists the backend's tools (`gatehouse serve`).",
+      },
     });
 
     const disable = await sb.run(['backends', 'disable', 'zeta', '--json']);

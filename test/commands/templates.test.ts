@@ -16,7 +16,8 @@ describe('templates list', () => {
     const r = await runCli(['templates', 'list', '--json']);
     expect(r.code).toBe(0);
     const rows = r.json<Array<{ name: string; tools: number; secrets: string[] }>>();
-    expect(rows.find((t) => t.name === 'kubernetes')).toMatchObject({ tools: 7, secrets: ['TOKEN'] });
+    expect(rows.find((t) => t.name === 'kubernetes')).toMatchObject({ tools: 10, writeTools: 3, secrets: ['TOKEN'] });
+    expect(rows.find((t) => t.name === 'prometheus')).toMatchObject({ tools: 7, writeTools: 0 });
   });
 });
 
@@ -28,6 +29,17 @@ describe('templates show', () => {
     expect(r.stdout).toMatch(/TOKEN \(required\): ServiceAccount bearer token/);
     expect(r.stdout).toMatch(/list_pods\s+GET\s+\/api\/v1\/namespaces\/\{namespace\}\/pods\s+namespace \[labelSelector\] \[fieldSelector\] \[limit\] \[continue\]/);
     expect(r.stdout).toContain('Add it: gatehouse backends add kubernetes --template kubernetes --url https://kubernetes.default.svc --secret TOKEN=env:K8S_TOKEN');
+    expect(r.stdout).toMatch(/scale_deployment\s+PATCH\s+\/apis\/apps\/v1\/namespaces\/\{namespace\}\/deployments\/\{name\}\/scale/);
+    expect(r.stdout.replace(/\s+/g, ' ')).toContain('Write tools (loaded only on a backend with allowWrites; guarded: each call is a plan a person approves): scale_deployment, restart_deployment, set_image.');
+    expect(r.stdout).toContain('default constraints of scale_deployment: {"replicas":{"minimum":0,"maximum":5}}');
+  });
+
+  it('--json marks the write tools and carries their default constraints', async () => {
+    const r = await runCli(['templates', 'show', 'argocd', '--json']);
+    expect(r.code).toBe(0);
+    const t = r.json<{ tools: Array<{ name: string; readOnly: boolean }> }>();
+    expect(t.tools.filter((x) => !x.readOnly).map((x) => x.name)).toEqual(['sync_application']);
+    expect(t.tools.find((x) => x.name === 'list_applications')!.readOnly).toBe(true);
   });
 
   it('--json includes each tool\'s arguments', async () => {

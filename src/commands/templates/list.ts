@@ -1,12 +1,15 @@
 import { BaseCommand } from '../../base-command.js';
 import { renderTable } from '../../core/backends/render.js';
 import { listTemplates } from '../../core/templates/index.js';
+import { writeIssue } from '../../core/config/schema.js';
 
 export interface TemplateSummary {
   name: string;
   title: string;
   description: string;
   tools: number;
+  /** How many of them write (loaded only with allowWrites, and guarded). */
+  writeTools: number;
   secrets: string[];
   url: string;
 }
@@ -23,6 +26,7 @@ export default class TemplatesList extends BaseCommand {
       title: t.title,
       description: firstSentence(t.description),
       tools: t.tools.length,
+      writeTools: t.tools.filter((tool) => writeIssue(tool, false)).length,
       secrets: Object.keys(t.secrets ?? {}),
       url: t.url,
     }));
@@ -30,7 +34,7 @@ export default class TemplatesList extends BaseCommand {
       renderTable(
         [
           { header: 'TEMPLATE', get: (r: TemplateSummary) => r.name },
-          { header: 'TOOLS', get: (r: TemplateSummary) => String(r.tools) },
+          { header: 'TOOLS', get: (r: TemplateSummary) => (r.writeTools ? `${r.tools} (${r.writeTools} write)` : String(r.tools)) },
           { header: 'DESCRIPTION', get: (r: TemplateSummary) => r.description, shrink: true },
         ],
         rows,

@@ -3,6 +3,7 @@ import { BaseCommand } from '../../base-command.js';
 import { renderTable } from '../../core/backends/render.js';
 import { loadTemplate } from '../../core/templates/index.js';
 import { effectiveArguments } from '../../core/templates/input-schema.js';
+import { writeIssue } from '../../core/config/schema.js';
 
 interface ToolRow {
   name: string;
@@ -22,6 +23,8 @@ export interface TemplateDetail {
   notes?: string;
   secrets: Array<{ name: string; required: boolean; description: string; example?: string }>;
   tools: ToolRow[];
+  /** Default argument constraints per write tool; a backend's own constraints narrow them. */
+  constraints?: Record<string, unknown>;
   usage: string;
 }
 
@@ -47,8 +50,9 @@ export default class TemplatesShow extends BaseCommand {
       path: tool.path,
       ...(tool.description ? { description: tool.description.trim() } : {}),
       arguments: effectiveArguments(tool),
-      readOnly: true,
+      readOnly: !writeIssue(tool, false),
     }));
+    const writes = tools.filter((r) => !r.readOnly).map((r) => r.name);
     const out: string[] = [`${t.title} (${t.name})`, '', wrap(t.description), ''];
     if (t.docs) out.push(`API docs: ${t.docs}`);
     out.push(`Example URL: ${t.url}`, '');
@@ -71,6 +75,10 @@ export default class TemplatesShow extends BaseCommand {
       '',
     );
     for (const tool of tools) out.push(`${tool.name}: ${wrap(tool.description ?? '', '  ').trimStart()}`);
+    if (writes.length) {
+      out.push('', wrap(`Write tools (loaded only on a backend with allowWrites; guarded: each call is a plan a person approves): ${writes.join(', ')}.`));
+      for (const [tool, args] of Object.entries(t.constraints ?? {})) out.push(`  default constraints of ${tool}: ${JSON.stringify(args)} (narrow them with the backend's constraints)`);
+    }
     if (t.notes) out.push('', `Notes: ${wrap(t.notes)}`);
     out.push('', `Add it: ${usage}`);
     this.log(out.join('\n'));
@@ -83,6 +91,7 @@ export default class TemplatesShow extends BaseCommand {
       ...(t.notes ? { notes: t.notes } : {}),
       secrets,
       tools,
+      ...(t.constraints ? { constraints: t.constraints } : {}),
       usage,
     };
   }

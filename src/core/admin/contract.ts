@@ -5,6 +5,10 @@ import type { PinAcceptResponse, PinsResponse } from './pins.js';
  * types, so a change to an answer is a compile error on both sides rather than a runtime surprise.
  */
 import type { BackendState } from '../events.js';
+import type { ToolPolicy } from '../approvals/visibility.js';
+
+/** One tool's approval policy: guarded or not and why, and the constraints the gateway enforces. */
+export type AdminToolPolicy = ToolPolicy;
 
 export interface AdminBackendStatus {
   name: string;
@@ -20,6 +24,8 @@ export interface AdminBackendStatus {
   serverVersion?: string;
   protocolVersion?: string;
   era?: 'legacy' | 'modern';
+  /** Guarded writes: each listed tool's policy (absent from gateways older than this field). */
+  policy?: AdminToolPolicy[];
 }
 
 export interface AdminStatus {

@@ -32,8 +32,15 @@ const approvalFields = {
 export const gatewayApprovalsSchema = z.strictObject({
   /** Seconds a plan stays approvable and appliable (default 3600). */
   ttl: z.number().int().positive().max(30 * 86_400).optional(),
-  /** Where plans live: a SQLite file path (default <state dir>/approvals.db). */
-  store: z.string().min(1).optional(),
+  /**
+   * Where plans live: a SQLite file path (default <state dir>/approvals.db), or PostgreSQL for several
+   * replicas: postgres://... without a password, or a secret:, env: or file: reference to the URL.
+   */
+  store: z
+    .string()
+    .min(1)
+    .refine((s) => !/^postgres(?:ql)?:\/\/[^/@]*:[^/@]*@/i.test(s), 'a postgres:// URL with a password must not be written in the config; store it and reference it (secret:name, env:VAR or file:/path)')
+    .optional(),
   /** Lets the identity that asked approve its own plan (off by default). */
   allowSelfApproval: z.boolean().optional(),
   // The approval page and URL elicitation (issue 10, web):

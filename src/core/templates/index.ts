@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 import { UserError } from '../errors.js';
 import { formatIssues } from '../config/load.js';
-import { restBackendBaseSchema, restToolSchema, writeIssue, type RestBackendConfig, type RestToolConfig } from '../config/schema.js';
+import { restBackendBaseSchema, restToolSchema, type RestBackendConfig, type RestToolConfig } from '../config/schema.js';
 import { SECRET_REF_RE } from '../secrets/resolve.js';
 
 /** templates/backends/ in the package (the same relative path from src/ and dist/). */
@@ -32,6 +32,11 @@ export const templateSchema = z.strictObject({
   backend: templateBackendSchema.optional(),
   notes: z.string().optional(),
   tools: z.array(restToolSchema).min(1),
+  /**
+   * Default argument constraints per tool (JSON Schema fragments, as a backend's `constraints`); the
+   * operator's constraints on the backend narrow them, never widen them.
+   */
+  constraints: z.record(z.string(), z.record(z.string(), z.record(z.string(), z.unknown()))).optional(),
 });
 
 export type BackendTemplate = z.infer<typeof templateSchema> & { source: string };
@@ -53,7 +58,7 @@ export function listTemplates(dir = defaultTemplatesDir()): BackendTemplate[] {
   return listTemplateNames(dir).map((n) => loadTemplate(n, dir));
 }
 
-/** Loads and validates one template; shipped templates are read-only, so a write tool in one is a bug. */
+/** Loads and validates one template. Its write tools load only on a backend with allowWrites (rest-tools.ts). */
 export function loadTemplate(name: string, dir = defaultTemplatesDir()): BackendTemplate {
   const file = join(dir, `${name}.yaml`);
   const cached = cache.get(file);
@@ -75,8 +80,9 @@ export function loadTemplate(name: string, dir = defaultTemplatesDir()): Backend
   if (!result.success) {
     throw new UserError(`Invalid template ${file}:\n${formatIssues(file, result.error.issues)}`, { code: 'template_invalid' });
   }
-  const writes = result.data.tools.map((t) => writeIssue(t, false)).filter(Boolean);
-  if (writes.length) throw new UserError(`Template ${file} has write tools: ${writes.join('; ')}`, { code: 'template_invalid' });
+  const names = new Set(result.data.tools.map((t) => t.name));
+  const stray = Object.keys(result.data.constraints ?? {}).filter((n) => !names.has(n));
+  if (stray.length) throw new UserError(`Template ${file} constrains tools it does not have: ${stray.join(', ')}`, { code: 'template_invalid' });
   const t = { ...result.data, source: file };
   cache.set(file, t);
   return t;

@@ -60,13 +60,17 @@ export function readToolsFile(path: string): RestToolConfig[] {
 
 /**
  * Every tool of a rest backend: its template's, then its toolsFile's, then inline ones; a later
- * tool with the same name replaces an earlier one. Refuses write tools unless the backend allows
- * writes, so registration and config load fail the same way.
+ * tool with the same name replaces an earlier one. A template's write tools are left out unless the
+ * backend allows writes; other write tools are refused then, so registration and config load fail
+ * the same way.
  */
 export function loadRestTools(config: RestBackendConfig, opts: RestToolSourceOptions = {}): SourcedRestTool[] {
   const byName = new Map<string, SourcedRestTool>();
   if (config.template) {
-    for (const tool of loadTemplate(config.template, opts.templatesDir ?? defaultTemplatesDir()).tools) byName.set(tool.name, { tool, source: 'template' });
+    // A template's write tools are off unless the backend allows writes (then they are guarded by default).
+    for (const tool of loadTemplate(config.template, opts.templatesDir ?? defaultTemplatesDir()).tools) {
+      if (config.allowWrites || !writeIssue(tool, false)) byName.set(tool.name, { tool, source: 'template' });
+    }
   }
   if (config.toolsFile) {
     for (const tool of readToolsFile(resolveToolsFile(config.toolsFile, opts.baseDir))) byName.set(tool.name, { tool, source: 'file' });

@@ -6,9 +6,13 @@ import type { Identity } from '../../core/identity.js';
 import { guardVerdict, guardedNote, type GuardVerdict } from '../../core/approvals/policy.js';
 import { isSelfApproval, planDigest, planSummary, type Plan, type PlanState } from '../../core/approvals/plan.js';
 import { constrainedSchema, constraintSchema } from '../../core/approvals/constraints.js';
+import { effectiveConstraints } from '../../core/approvals/effective.js';
+import { toolPolicies, type ToolPolicy } from '../../core/approvals/visibility.js';
 import type { Upstream, UpstreamTool } from '../upstream/types.js';
 import type { AuditRecord, PlanStore } from './store.js';
 import { ApprovalKeys } from './seal.js';
+import type { SecretStore } from '../../core/secrets/resolve.js';
+import { isStoreReference } from './open-store.js';
 
 /** The gateway tool an agent applies an approved plan with; listed when any guarded tool exists. */
 export const APPLY_TOOL = 'gatehouse_apply_plan';
@@ -32,17 +36,21 @@ export interface ApprovalsOptions {
   now?: () => Date;
   /** Where each plan transition is announced (dashboard, logs); the audit is the store's, not this. */
   bus?: EventBus;
-  /** Builds the store (tests, and later PostgreSQL); SQLite by default. */
+  /** Builds the store (tests); otherwise `storeFile` picks SQLite or PostgreSQL (open-store.ts). */
   openStore?: (file: string) => Promise<PlanStore>;
   /** The shared secret the requestState and CSRF keys derive from (gateway.cluster.secret); random per process without it. */
   secret?: () => Promise<string | undefined>;
   /** The gateway's own origin (http://127.0.0.1:7420), for approval page links when approvals.publicUrl is not set. */
   origin?: () => string | undefined;
+  /** Resolves a secret: reference in `approvals.store`. */
+  secrets?: SecretStore;
+  /** Folder a relative file: reference in `approvals.store` is read from. */
+  baseDir?: string;
 }
 
-/** Where plans live: the configured SQLite path (relative to the config), else the state dir, else memory. */
+/** Where plans live: PostgreSQL (a URL or a reference to one), the configured SQLite path (relative to the config), else the state dir, else memory. */
 export function storeLocation(store: string | undefined, stateDir: string | undefined, baseDir: string | undefined): string {
-  if (store) return /^postgres(?:ql)?:/i.test(store) ? store : resolvePath(baseDir ?? process.cwd(), store);
+  if (store) return isStoreReference(store) ? store : resolvePath(baseDir ?? process.cwd(), store);
   return stateDir ? join(stateDir, 'approvals.db') : ':memory:';
 }
 
@@ -93,13 +101,15 @@ export class Approvals {
   private open(): Promise<PlanStore> {
     this.store ??= (async () => {
       if (this.opts.openStore) return this.opts.openStore(this.opts.storeFile);
-      if (/^postgres(?:ql)?:/i.test(this.opts.storeFile)) {
-        throw new ApprovalError('store', 'gateway.approvals.store names PostgreSQL, which this build does not support yet; remove it to use the embedded SQLite store.');
+      const { openPlanStore } = await import('./open-store.js');
+      try {
+        return await openPlanStore(this.opts.storeFile, { secrets: this.opts.secrets, baseDir: this.opts.baseDir, now: this.now() });
+      } catch (e) {
+        // Not cached: a database that comes back later is used by the next call.
+        this.store = undefined;
+        const hint = (e as { hint?: string }).hint;
+        throw new ApprovalError('store', `${e instanceof Error ? e.message : String(e)}${hint ? ` ${hint}` : ''}`);
       }
-      const { SqlitePlanStore } = await import('./sqlite-store.js');
-      const s = new SqlitePlanStore(this.opts.storeFile);
-      s.interruptExecuting(this.now());
-      return s;
     })();
     return this.store;
   }
@@ -130,7 +140,7 @@ export class Approvals {
     const out = tools.map((t) => {
       const r = route(t.name);
       if (!r) return t;
-      const c = r.upstream.config.constraints?.[r.original];
+      const c = effectiveConstraints(r.upstream.config)?.[r.original];
       const v = guardVerdict(r.upstream.config, { name: r.original, annotations: t.annotations });
       if (!v.guarded && !c) return t;
       const view: UpstreamTool = { ...t };
@@ -147,9 +157,14 @@ export class Approvals {
     return out;
   };
 
+  /** Each listed tool's policy, for the admin status and the dashboard. */
+  policy(upstream: Upstream): ToolPolicy[] {
+    return toolPolicies(upstream.config, upstream.catalog().tools);
+  }
+
   /** Checks a call's arguments against the tool's constraints; undefined when they pass. */
   async violations(upstream: Upstream, nativeTool: string, args: Record<string, unknown>): Promise<string | undefined> {
-    const fragments = upstream.config.constraints?.[nativeTool];
+    const fragments = effectiveConstraints(upstream.config)?.[nativeTool];
     if (!fragments) return undefined;
     let perTool = this.validators.get(upstream.config);
     if (!perTool) this.validators.set(upstream.config, (perTool = new Map()));

@@ -14,9 +14,10 @@ export type Claim =
   | { claimed: false; plan?: Plan; why: 'unknown' | 'state' | 'expired' | 'digest' };
 
 /**
- * Plans, decisions and outcomes behind one interface (SQLite embedded; PostgreSQL for replicas,
- * not built yet). Every transition is conditional on the state it leaves, so two writers cannot
- * both make it, and writes its audit record in the same transaction.
+ * Plans, decisions and outcomes behind one interface (SQLite embedded, sqlite-store.ts; PostgreSQL
+ * for replicas, pg-store.ts; test/server/approvals/store-contract.test.ts holds both to it). Every
+ * transition is conditional on the state it leaves, so two writers cannot both make it, and writes
+ * its audit record in the same transaction.
  */
 export interface PlanStore {
   create(plan: Plan): Promise<void>;

@@ -1,4 +1,5 @@
 import { planSummary, type Plan } from '../../core/approvals/plan.js';
+import { effectiveConstraints } from '../../core/approvals/effective.js';
 import { APPLY_TOOL, ApprovalError, type Approvals } from '../approvals/service.js';
 import type { Upstream } from '../upstream/types.js';
 import { ErrorCodes } from '../upstream/types.js';
@@ -26,7 +27,7 @@ export function approvalSteps(deps: ApprovalDeps, tail: Handler): { guard: Step;
       const upstream = call.route!.upstream;
       const tool = String(call.params.name);
       // Most calls are neither constrained nor guarded: they pass without an async frame.
-      if (!upstream.config.constraints?.[tool] && !approvals.verdict(upstream, tool).guarded) return next(call);
+      if (!effectiveConstraints(upstream.config)?.[tool] && !approvals.verdict(upstream, tool).guarded) return next(call);
       return guarded(call, next, upstream, tool);
     },
   };
