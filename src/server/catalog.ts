@@ -2,6 +2,8 @@ import { UriTemplate } from '@modelcontextprotocol/server';
 import type { CatalogDiff } from '../core/events.js';
 import { planNames, type NamePlan, type NamingWarning, type PrefixMode } from '../core/naming/index.js';
 import type { Upstream, UpstreamCatalog, UpstreamTool } from './upstream/types.js';
+import { applyFilters } from './catalog-filter.js';
+import type { BackendFilters, FilteredItem } from '../core/policy/filter.js';
 
 export type CatalogKind = 'tools' | 'resources' | 'resourceTemplates' | 'prompts';
 
@@ -20,11 +22,15 @@ interface Snapshot {
   resourceTemplates: Array<{ uriTemplate: string; name: string; [k: string]: unknown }>;
   templateOwners: Array<{ template: UriTemplate; raw: string; upstream: Upstream }>;
   fingerprints: Record<CatalogKind, Map<string, string>>;
+  /** Per backend: what its toolFilter, promptFilter and resourceFilter removed. */
+  filtered: Map<string, FilteredItem[]>;
 }
 
 export interface CatalogOptions {
   mode: PrefixMode;
   separator: string;
+  /** Backend filters (issue 11), compiled per configuration; a reload replaces the map and rebuilds. */
+  filters?: ReadonlyMap<string, BackendFilters>;
 }
 
 /**
@@ -34,6 +40,8 @@ export interface CatalogOptions {
  */
 export class Catalog {
   private snap: Snapshot;
+  /** Bumped on every rebuild: memoised views (filtered lists) key on it. */
+  generation = 0;
 
   constructor(
     private readonly upstreams: () => Upstream[],
@@ -98,6 +106,16 @@ export class Catalog {
     return this.snap.templateOwners.find((t) => t.raw === uriTemplate)?.upstream;
   }
 
+  /** What a backend's filters removed (empty when it has none or nothing matched). */
+  filtered(backend: string): FilteredItem[] {
+    return this.snap.filtered.get(backend) ?? [];
+  }
+
+  /** The backend serving an exposed prompt name, for access checks. */
+  exposedPromptName(backend: string, original: string): string | undefined {
+    return this.snap.promptPlan.exposedName(backend, original);
+  }
+
   get warnings(): NamingWarning[] {
     return [...this.snap.toolPlan.warnings, ...this.snap.promptPlan.warnings];
   }
@@ -105,6 +123,7 @@ export class Catalog {
   /** Recomputes the merged catalog and reports what changed per kind. */
   rebuild(): Record<CatalogKind, CatalogDiff> {
     const prev = this.snap;
+    this.generation++;
     try {
       this.snap = this.build();
     } catch {
@@ -121,7 +140,9 @@ export class Catalog {
 
   private build(): Snapshot {
     const ready = this.upstreams().filter((u) => u.state === 'ready');
-    const cats = new Map<Upstream, UpstreamCatalog>(ready.map((u) => [u, safeCatalog(u)]));
+    const filtered = new Map<string, FilteredItem[]>();
+    // Filtered items never enter the merge: they take no name, are absent from every list and resolve to nothing.
+    const cats = new Map<Upstream, UpstreamCatalog>(ready.map((u) => [u, applyFilters(safeCatalog(u), this.options.filters?.get(u.name), u.name, filtered)]));
     const input = (pick: (c: UpstreamCatalog) => Array<{ name: string }>) =>
       ready.map((u) => ({
         backend: u.name,
@@ -185,6 +206,7 @@ export class Catalog {
         resources: fingerprint(resources, (r) => r.uri),
         resourceTemplates: fingerprint(resourceTemplates, (t) => t.uriTemplate),
       },
+      filtered,
     };
   }
 }

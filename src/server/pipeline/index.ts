@@ -4,6 +4,8 @@ import type { Catalog } from '../catalog.js';
 import type { Approvals } from '../approvals/service.js';
 import type { HeldCalls } from '../era/held-call.js';
 import type { Upstream } from '../upstream/types.js';
+import type { AccessPolicy } from '../../core/policy/access.js';
+import { accessStep } from './access.js';
 import { approvalSteps } from './approval.js';
 import { forwardStep } from './forward.js';
 import { identityStep } from './identity.js';
@@ -14,9 +16,9 @@ import { policyStep } from './policy.js';
 import { resolveStep } from './resolve.js';
 import type { Step } from './types.js';
 
-export { Pipeline, compose, newCall } from './pipeline.js';
+export { Pipeline, compose, composeLocal, newCall, newLocalCall } from './pipeline.js';
 export { CallDenied, deny, classifyFailure, clientError } from './errors.js';
-export type { CallContext, CallMethod, Decision, Handler, RelaySinks, Result, ReverseDecision, ReverseGuard, Route, Step } from './types.js';
+export type { CallContext, CallMethod, Decision, Handler, LocalCall, LocalHandler, LocalMethod, RelaySinks, Result, ReverseDecision, ReverseGuard, Route, Step } from './types.js';
 
 export interface PipelineDeps {
   catalog: Catalog;
@@ -29,6 +31,8 @@ export interface PipelineDeps {
   /** Guarded writes; without it no call is guarded and the apply tool does not exist. */
   approvals?: Approvals;
   upstreams?: () => Upstream[];
+  /** Virtual servers and roles of the configuration being served (issue 11). */
+  access?: () => AccessPolicy | undefined;
 }
 
 /**
@@ -39,8 +43,9 @@ export function defaultSteps(deps: PipelineDeps): Step[] {
   const policy = policyStep(deps);
   const observe = observeStep(deps.bus);
   const forward = forwardStep(deps);
-  if (!deps.approvals) return [limitsStep(), identityStep, resolveStep(deps), policy, observe, forward];
+  const access = accessStep(deps);
+  if (!deps.approvals) return [limitsStep(), identityStep, resolveStep(deps), access, policy, observe, forward];
   // An applied plan skips resolve (its backend and native tool are stored) and the guard (it is approved).
   const { guard, apply } = approvalSteps({ approvals: deps.approvals, upstreams: deps.upstreams ?? (() => []) }, compose([policy, observe, forward]));
-  return [limitsStep(), identityStep, apply, resolveStep(deps), policy, guard, observe, forward];
+  return [limitsStep(), identityStep, apply, resolveStep(deps), access, policy, guard, observe, forward];
 }
