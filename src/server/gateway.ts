@@ -16,6 +16,8 @@ import { SessionRegistry } from './sessions.js';
 import { McpUpstream } from './upstream/mcp.js';
 import { createUpstream, restSupport, wireUpstreamEvents, type RestSupport } from './upstream/factory.js';
 import { readiness, refresh, status, type GatewayView } from './gateway-status.js';
+import { VIEW_SETTINGS, accessPolicy, compileBackendFilters } from './access-config.js';
+import type { AccessPolicy } from '../core/policy/access.js';
 import { writeRunState } from '../core/config/run-state.js';
 import type { Upstream } from './upstream/types.js';
 
@@ -88,6 +90,8 @@ export class Gateway {
   private readonly naming: CatalogOptions;
   private readonly routerDeps: RouterDeps;
   private readonly reloader?: ConfigReloader;
+  /** Virtual servers and roles of the configuration being served (issue 11); a reload swaps it. */
+  private access: AccessPolicy;
 
   constructor(private readonly opts: GatewayOptions) {
     this.bus = opts.bus ?? new EventBus();
@@ -102,7 +106,9 @@ export class Gateway {
     this.naming = {
       mode: opts.prefixMode ?? gw.prefixMode ?? DEFAULTS.prefixMode,
       separator: gw.separator ?? DEFAULTS.separator,
+      filters: compileBackendFilters(this.config),
     };
+    this.access = accessPolicy(this.config);
     this.catalog = new Catalog(() => this.upstreams, this.naming);
     // Plans live beside the run state; without a state dir (embedded use) they last as long as the process.
     this.approvals = new Approvals({ config: gw.approvals, bus: this.bus, storeFile: storeLocation(gw.approvals?.store, opts.stateDir, opts.baseDir) });
@@ -122,6 +128,7 @@ export class Gateway {
       },
       aliases: () => this.aliases,
       track: (p) => this.track(p),
+      access: () => this.access,
     };
     this.router = new Router(this.routerDeps);
     if (opts.configPath) {
@@ -228,6 +235,7 @@ export class Gateway {
         adminRoutes: (req, res, path, url) => handleApprovalRoutes(this.approvals, req, res, path, url),
         authenticate: this.opts.authenticate,
         wellKnown: this.opts.wellKnown,
+        hasServer: (name) => this.access.hasServer(name),
       });
       const where = await this.http.listen();
       this.url = where.url;
@@ -270,6 +278,8 @@ export class Gateway {
     this.naming.separator = gw.separator ?? DEFAULTS.separator;
     this.routerDeps.defaultTimeoutMs = (gw.callTimeout ?? DEFAULTS.callTimeout) * 1000;
     this.aliases = aliases;
+    this.naming.filters = compileBackendFilters(next);
+    this.access = accessPolicy(next);
     // New bounds hold for the next admission and expiry sweep; open sessions stay open.
     if (plan.live.includes('sessions')) this.sessions.configure(gw.sessions ?? {});
     if (plan.live.includes('refreshInterval')) {
@@ -289,6 +299,13 @@ export class Gateway {
     if (plan.live.includes('aliases') && (listedBefore || aliases?.listAliases)) {
       this.http?.notifyListChanged('tools');
       this.onListChanged?.('tools');
+    }
+    // A new server or role reshapes views without touching the catalog: every list may have changed.
+    if (VIEW_SETTINGS.some((k) => plan.live.includes(k))) {
+      for (const kind of ['tools', 'resources', 'prompts'] as const) {
+        this.http?.notifyListChanged(kind);
+        this.onListChanged?.(kind);
+      }
     }
     await Promise.all(arriving.map((u) => u.start()));
     const summary = summarize(plan);
@@ -310,7 +327,7 @@ export class Gateway {
 
   /** What readiness, status and refresh read (gateway-status.ts). */
   private view(): GatewayView {
-    return { upstreams: this.upstreams, catalog: this.catalog, sessions: this.sessions, tried: this.tried, url: this.url, startedAt: this.startedAt, inFlight: this.inFlight.size, config: this.configHealth };
+    return { access: this.access, upstreams: this.upstreams, catalog: this.catalog, sessions: this.sessions, tried: this.tried, url: this.url, startedAt: this.startedAt, inFlight: this.inFlight.size, config: this.configHealth };
   }
 
   readiness(): ReturnType<typeof readiness> {

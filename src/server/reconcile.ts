@@ -1,10 +1,10 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { ReloadSummary } from '../core/admin/contract.js';
-import type { BackendConfig, GatehouseConfig, GatewayConfig } from '../core/config/schema.js';
+import { FILTER_FIELDS, type BackendConfig, type GatehouseConfig, type GatewayConfig } from '../core/config/schema.js';
 import type { Upstream } from './upstream/types.js';
 
 /** Gateway settings the running gateway applies without a restart. */
-export const LIVE_SETTINGS = ['prefixMode', 'separator', 'aliases', 'callTimeout', 'refreshInterval', 'sessions'] as const;
+export const LIVE_SETTINGS = ['prefixMode', 'separator', 'aliases', 'callTimeout', 'refreshInterval', 'sessions', 'servers', 'defaultServer', 'roles'] as const;
 /**
  * Settings fixed when the gateway starts: the listener (host, port), the Host/Origin checks built
  * with it, and the inbound auth hook, which serve builds once from `gateway.auth` (bearer tokens
@@ -24,6 +24,15 @@ export interface ReconcilePlan {
   live: LiveSetting[];
   /** Dotted names (gateway.port) of changed settings that need a restart. */
   restartNeeded: string[];
+  /** Dotted names (backends.argocd.toolFilter) of backend filters that changed: applied live, no restart. */
+  filters: string[];
+}
+
+/** A backend block without its filters: filters apply to the catalog live, so they never restart a backend. */
+function withoutFilters(bc: BackendConfig): Record<string, unknown> {
+  const rest: Record<string, unknown> = { ...bc };
+  for (const k of FILTER_FIELDS) delete rest[k];
+  return rest;
 }
 
 /**
@@ -41,13 +50,16 @@ function builtWith(gw: GatewayConfig | undefined, bc: BackendConfig): unknown {
  * is exactly what the new file describes and is left alone.
  */
 export function planReconcile(current: GatehouseConfig, next: GatehouseConfig): ReconcilePlan {
-  const plan: ReconcilePlan = { start: [], stop: [], restart: [], unchanged: [], live: [], restartNeeded: [] };
+  const plan: ReconcilePlan = { start: [], stop: [], restart: [], unchanged: [], live: [], restartNeeded: [], filters: [] };
   const cur = current.backends;
   for (const [name, bc] of Object.entries(next.backends)) {
     const was = cur[name];
     if (!was) plan.start.push([name, bc]);
-    else if (!isDeepStrictEqual(was, bc) || !isDeepStrictEqual(builtWith(current.gateway, was), builtWith(next.gateway, bc))) plan.restart.push([name, bc]);
-    else plan.unchanged.push(name);
+    else if (!isDeepStrictEqual(withoutFilters(was), withoutFilters(bc)) || !isDeepStrictEqual(builtWith(current.gateway, was), builtWith(next.gateway, bc))) plan.restart.push([name, bc]);
+    else {
+      plan.unchanged.push(name);
+      for (const k of FILTER_FIELDS) if (!isDeepStrictEqual(was[k], bc[k])) plan.filters.push(`backends.${name}.${k}`);
+    }
   }
   for (const name of Object.keys(cur)) if (!(name in next.backends)) plan.stop.push(name);
   const a = current.gateway ?? {};
@@ -63,13 +75,13 @@ export function summarize(plan: ReconcilePlan): ReloadSummary {
     removed: [...plan.stop],
     restarted: plan.restart.map(([n]) => n),
     unchanged: [...plan.unchanged],
-    settings: plan.live.map((k) => `gateway.${k}`),
+    settings: [...plan.live.map((k) => `gateway.${k}`), ...plan.filters],
     restartNeeded: [...plan.restartNeeded],
   };
 }
 
 export function isEmptyPlan(plan: ReconcilePlan): boolean {
-  return !plan.start.length && !plan.stop.length && !plan.restart.length && !plan.live.length && !plan.restartNeeded.length;
+  return !plan.start.length && !plan.stop.length && !plan.restart.length && !plan.live.length && !plan.restartNeeded.length && !plan.filters.length;
 }
 
 /** The parts of the gateway a plan is carried out on. */
