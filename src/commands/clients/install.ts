@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
 import { serverSpecFlags } from '../../command-shared.js';
-import { serverSpecFrom } from '../../core/clients/spec.js';
+import { localServers, serverSpecFrom } from '../../core/clients/spec.js';
 import { tokenInfo } from '../../core/cfaccess/index.js';
 import { CLIENTS, SCOPES, displayPath, installClient, type ClientId, type InstallResult, type ServerSpec } from '../../core/clients/index.js';
 import { ExitCode, UserError } from '../../core/errors.js';
@@ -42,7 +42,7 @@ export default class ClientsInstall extends BaseCommand {
   async run(): Promise<InstallResult> {
     const { args, flags } = await this.parse(ClientsInstall);
     const client = args.client as ClientId;
-    const spec = serverSpecFrom({ url: flags.url, connect: flags.connect, token: flags.token, bearerEnv: flags['bearer-env'] }, client);
+    const spec = serverSpecFrom({ url: flags.url, connect: flags.connect, token: flags.token, bearerEnv: flags['bearer-env'], server: flags.server }, client, flags.server !== undefined ? localServers(this.store.read()) : undefined);
     if (spec.kind === 'connect' && !spec.token.startsWith('env:')) {
       try {
         if (!(await tokenInfo(openSecrets(), spec.token))) this.note(`Warning: no Cloudflare Access token named "${spec.token}" is stored here yet; add it with \`gatehouse tokens add ${spec.token}\` before the client starts.`);
