@@ -76,7 +76,9 @@ export class AccessPolicy {
     const at = server ?? this.config.defaultServer;
     const rolesApply = this.rolesConfigured && isAuthenticated(identity);
     const held = rolesApply ? [...new Set(identity!.roles)].filter((r) => this.roles.has(r)).sort() : [];
-    const key = `${at ?? '*'}|${rolesApply ? held.join(',') : '*'}`;
+    // With no known role the refusal names what the client claimed, so those go into the key too.
+    const unknown = rolesApply && !held.length ? `?${[...new Set(identity!.roles)].sort().join(',')}` : '';
+    const key = `${at ?? '*'}|${rolesApply ? held.join(',') : '*'}${unknown}`;
     const cached = this.scopes.get(key);
     if (cached !== undefined) return cached ?? undefined;
     const made = at === undefined && !rolesApply ? null : this.makeScope(key, at, rolesApply, held, identity?.roles ?? []);
