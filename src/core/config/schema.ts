@@ -1,4 +1,8 @@
 import { z } from 'zod';
+import { accessIssues, filterFields, roleNameSchema, roleRulesSchema, roleSchema, SERVER_NAME_RE, virtualServerSchema } from './schema-access.js';
+
+export { FILTER_FIELDS, SERVER_NAME_RE, accessIssues, itemFilterSchema, roleSchema, toolFilterSchema, virtualServerSchema } from './schema-access.js';
+export type { ItemFilterConfig, RoleConfig, ToolFilterConfig, VirtualServerConfig } from './schema-access.js';
 
 /** Backend names become tool prefixes and URL path segments, so keep them plain. */
 export const BACKEND_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$/;
@@ -39,27 +43,7 @@ export const gatewayApprovalsSchema = z.strictObject({
 });
 // --- end guarded writes
 
-// --- Tool filters (issue 11): what of a backend's catalog the gateway serves at all, on native names and URIs.
-/** Globs: `*` any run of characters, `?` one character; matched against the whole name. */
-const globList = z.array(z.string().min(1).max(256)).max(1_000);
-export const itemFilterSchema = z.strictObject({
-  /** Only names matching one of these are served (absent: everything). */
-  include: globList.optional(),
-  /** Names matching one of these are never served (wins over include). */
-  exclude: globList.optional(),
-});
-export const toolFilterSchema = itemFilterSchema.extend({
-  /** Only tools annotated readOnlyHint: true (REST GET/HEAD tools and POST tools marked readOnly carry it). */
-  readOnly: z.boolean().optional(),
-});
-const filterFields = {
-  toolFilter: toolFilterSchema.optional(),
-  promptFilter: itemFilterSchema.optional(),
-  /** Globs on resource URIs (and on resource templates' uriTemplate). */
-  resourceFilter: itemFilterSchema.optional(),
-};
-export const FILTER_FIELDS = ['toolFilter', 'promptFilter', 'resourceFilter'] as const;
-// --- end tool filters
+// Tool filters (issue 11): schema-access.ts.
 
 const common = {
   description: z.string().optional(),
@@ -291,18 +275,6 @@ export const authSchema = z
         scopes: z.array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'a scope is printable ASCII without spaces, quotes or backslashes')).optional(),
       })
       .optional(),
-    // --- Roles (issue 11): JWT and Cloudflare Access identities map to roles (bearer tokens carry theirs).
-    roles: z
-      .array(
-        z.union([
-          /** A claim equal to `value` (or an array claim containing it), e.g. {claim: groups, value: infra, role: ops}. */
-          z.strictObject({ claim: z.string().min(1), value: z.union([z.string(), z.number(), z.boolean()]), role: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'role names use letters, digits, ".", "_" or "-"') }),
-          /** A Cloudflare Access service token's common_name (its client id). */
-          z.strictObject({ commonName: z.string().min(1), role: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'role names use letters, digits, ".", "_" or "-"') }),
-        ]),
-      )
-      .optional(),
-    // --- end roles
     cloudflareAccess: z
       .strictObject({
         /** Zero Trust team name or domain: myteam or myteam.cloudflareaccess.com. */
@@ -313,6 +285,8 @@ export const authSchema = z
         certsUrl: z.url({ protocol: /^https?$/ }).optional(),
       })
       .optional(),
+    // Roles (issue 11): JWT and Cloudflare Access identities map to roles (bearer tokens carry theirs).
+    roles: roleRulesSchema.optional(),
   })
   .superRefine((a, ctx) => {
     if (a.mode === 'jwt' && !a.jwt) ctx.addIssue({ code: 'custom', path: ['jwt'], message: 'mode "jwt" needs jwt: {issuer, audience, jwksUrl}' });
@@ -345,44 +319,6 @@ const inboundSchema = z.strictObject({
   keepAliveInterval: z.number().min(0).max(3_600).optional(),
 });
 
-// --- Virtual servers and roles (issue 11)
-export type VirtualServerConfig = z.infer<typeof virtualServerSchema>;
-export type RoleConfig = z.infer<typeof roleSchema>;
-export const SERVER_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$/;
-export const virtualServerSchema = z.strictObject({
-  /** Backends whose tools, prompts and resources the server carries (absent: every backend). */
-  backends: z.array(z.string().min(1)).optional(),
-  /** Globs on exposed tool names (absent: every tool of those backends). */
-  tools: globList.optional(),
-  description: z.string().optional(),
-});
-export const roleSchema = z.strictObject({
-  /** Virtual servers whose views the role reaches (absent: the whole catalog). */
-  servers: z.array(z.string().regex(SERVER_NAME_RE)).optional(),
-  /** Globs on exposed tool names the role may use (absent: every tool the servers carry). */
-  tools: globList.optional(),
-});
-/** References between servers, roles and backends, checked with the whole file (a typo fails the load, not a call). */
-export function accessIssues(c: { gateway?: { servers?: Record<string, VirtualServerConfig>; defaultServer?: string; roles?: Record<string, RoleConfig> }; backends: Record<string, unknown> }): Array<{ path: (string | number)[]; message: string }> {
-  const out: Array<{ path: (string | number)[]; message: string }> = [];
-  const servers = c.gateway?.servers ?? {};
-  const names = Object.keys(servers);
-  const known = (list: string[]) => (list.length ? list.join(', ') : 'none');
-  for (const [name, s] of Object.entries(servers)) {
-    (s.backends ?? []).forEach((b, i) => {
-      if (!(b in c.backends)) out.push({ path: ['gateway', 'servers', name, 'backends', i], message: `names backend "${b}", which is not configured (backends: ${known(Object.keys(c.backends))})` });
-    });
-  }
-  const d = c.gateway?.defaultServer;
-  if (d !== undefined && !(d in servers)) out.push({ path: ['gateway', 'defaultServer'], message: `names server "${d}", which gateway.servers does not define (servers: ${known(names)})` });
-  for (const [role, r] of Object.entries(c.gateway?.roles ?? {})) {
-    (r.servers ?? []).forEach((sv, i) => {
-      if (!(sv in servers)) out.push({ path: ['gateway', 'roles', role, 'servers', i], message: `names server "${sv}", which gateway.servers does not define (servers: ${known(names)})` });
-    });
-  }
-  return out;
-}
-// --- end virtual servers and roles
 
 export const gatewaySchema = z.strictObject({
   host: z.string().optional(),
@@ -405,10 +341,9 @@ export const gatewaySchema = z.strictObject({
   /** A server name that /mcp (and serve --stdio) serves instead of the whole catalog. */
   defaultServer: z.string().regex(SERVER_NAME_RE, 'a server name from gateway.servers').optional(),
   /** ROLE → what an authenticated client holding it may reach; an authenticated client with no matching role reaches nothing. */
-  roles: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'role names use letters, digits, ".", "_" or "-"'), roleSchema).optional(),
+  roles: z.record(roleNameSchema, roleSchema).optional(),
   // --- end virtual servers and roles
 });
-
 
 export const configSchema = z.strictObject({
   version: z.literal(1).default(1),
@@ -432,8 +367,6 @@ export type AliasesConfig = z.infer<typeof aliasesSchema>;
 export type AuthConfig = z.infer<typeof authSchema>;
 export type GatewayApprovalsConfig = z.infer<typeof gatewayApprovalsSchema>;
 export type GatehouseConfig = z.infer<typeof configSchema>;
-export type ToolFilterConfig = z.infer<typeof toolFilterSchema>;
-export type ItemFilterConfig = z.infer<typeof itemFilterSchema>;
 export type RoleRule = NonNullable<AuthConfig['roles']>[number];
 
 export const DEFAULTS = {
