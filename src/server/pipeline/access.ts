@@ -115,3 +115,25 @@ export function accessStep(deps: AccessDeps): Step {
     },
   };
 }
+
+/**
+ * Applying a plan skips resolve (its backend and tool are stored), so access checks the stored
+ * target here, before the plan is claimed: a caller the scope does not let reach the tool cannot
+ * spend someone else's approved plan either.
+ */
+export function planAccessStep(deps: { access?: () => AccessPolicy | undefined; catalog: Catalog; plans: { get(id: string): Promise<{ backend: string; tool: string; exposedName: string } | undefined> }; applyTool: string }): Step {
+  return {
+    name: 'access-apply',
+    async handle(call: CallContext, next: Handler): Promise<Result> {
+      if (call.method !== 'tools/call' || call.params.name !== deps.applyTool) return next(call);
+      const scope = deps.access?.()?.scope(call.server, call.identity);
+      const planId = (call.params.arguments as { planId?: unknown } | undefined)?.planId;
+      if (!scope || typeof planId !== 'string') return next(call);
+      const plan = await deps.plans.get(planId);
+      if (!plan) return next(call);
+      const name = deps.catalog.exposedToolName(plan.backend, plan.tool) ?? plan.exposedName;
+      if (!scope.allows('tool', plan.backend, name)) throw deny(call, 'access', ErrorCodes.InvalidParams, scope.refusal('tool', name), { planId });
+      return next(call);
+    },
+  };
+}

@@ -1,11 +1,11 @@
 import type { EventBus } from '../../core/events.js';
 import type { AliasTable } from '../aliases.js';
 import type { Catalog } from '../catalog.js';
-import type { Approvals } from '../approvals/service.js';
+import { APPLY_TOOL, type Approvals } from '../approvals/service.js';
 import type { HeldCalls } from '../era/held-call.js';
 import type { Upstream } from '../upstream/types.js';
 import type { AccessPolicy } from '../../core/policy/access.js';
-import { accessStep } from './access.js';
+import { accessStep, planAccessStep } from './access.js';
 import { approvalSteps } from './approval.js';
 import { forwardStep } from './forward.js';
 import { identityStep } from './identity.js';
@@ -47,5 +47,6 @@ export function defaultSteps(deps: PipelineDeps): Step[] {
   if (!deps.approvals) return [limitsStep(), identityStep, resolveStep(deps), access, policy, observe, forward];
   // An applied plan skips resolve (its backend and native tool are stored) and the guard (it is approved).
   const { guard, apply } = approvalSteps({ approvals: deps.approvals, upstreams: deps.upstreams ?? (() => []) }, compose([policy, observe, forward]));
-  return [limitsStep(), identityStep, apply, resolveStep(deps), access, policy, guard, observe, forward];
+  const planAccess = planAccessStep({ access: deps.access, catalog: deps.catalog, plans: deps.approvals, applyTool: APPLY_TOOL });
+  return [limitsStep(), identityStep, planAccess, apply, resolveStep(deps), access, policy, guard, observe, forward];
 }

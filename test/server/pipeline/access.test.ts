@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AccessPolicy } from '../../../src/core/policy/access.js';
 import type { Identity } from '../../../src/core/identity.js';
-import { accessStep } from '../../../src/server/pipeline/access.js';
+import { accessStep, planAccessStep } from '../../../src/server/pipeline/access.js';
 import { CallDenied, newLocalCall, type LocalCall, type Result } from '../../../src/server/pipeline/index.js';
 import { MemoryUpstream, catalogOf, makeCall, recordingNext, stdioConfig, tool } from './support.js';
 
@@ -85,5 +85,26 @@ describe('access step', () => {
     const call = makeCall({ method: 'tools/call', params: { name: 'get_pods' }, identity: bearer([]), route: { upstream: kube } });
     const e = await step.handle(call, recordingNext()).catch((x) => x);
     expect((e as Error).message).toContain('this client has no roles');
+  });
+});
+
+describe('access on applying a plan', () => {
+  const plans = { get: async (id: string) => (id === 'p1' ? { backend: 'argocd', tool: 'sync', exposedName: 'argocd_sync' } : undefined) };
+  const apply = planAccessStep({ catalog, access: () => policy, plans, applyTool: 'gatehouse_apply_plan' });
+
+  it('refuses to apply a plan whose tool the caller cannot reach, before the plan is claimed', async () => {
+    const next = recordingNext();
+    const call = makeCall({ method: 'tools/call', params: { name: 'gatehouse_apply_plan', arguments: { planId: 'p1' } }, identity: bearer(['dev']) });
+    const e = await apply.handle(call, next).catch((x) => x);
+    expect((e as Error).message).toContain('"argocd_sync" is not available');
+    expect(next.calls).toHaveLength(0);
+  });
+
+  it('lets a caller who reaches the tool, and unknown plans (the apply step refuses those), through', async () => {
+    const next = recordingNext();
+    await apply.handle(makeCall({ method: 'tools/call', params: { name: 'gatehouse_apply_plan', arguments: { planId: 'p1' } }, identity: bearer(['ops']) }), next);
+    await apply.handle(makeCall({ method: 'tools/call', params: { name: 'gatehouse_apply_plan', arguments: { planId: 'nope' } }, identity: bearer(['dev']) }), next);
+    await apply.handle(makeCall({ method: 'tools/call', params: { name: 'argocd_sync' }, identity: bearer(['dev']) }), next);
+    expect(next.calls).toHaveLength(3);
   });
 });
