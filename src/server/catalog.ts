@@ -40,8 +40,6 @@ export interface CatalogOptions {
  */
 export class Catalog {
   private snap: Snapshot;
-  /** Bumped on every rebuild: memoised views (filtered lists) key on it. */
-  generation = 0;
 
   constructor(
     private readonly upstreams: () => Upstream[],
@@ -111,11 +109,6 @@ export class Catalog {
     return this.snap.filtered.get(backend) ?? [];
   }
 
-  /** The backend serving an exposed prompt name, for access checks. */
-  exposedPromptName(backend: string, original: string): string | undefined {
-    return this.snap.promptPlan.exposedName(backend, original);
-  }
-
   get warnings(): NamingWarning[] {
     return [...this.snap.toolPlan.warnings, ...this.snap.promptPlan.warnings];
   }
@@ -123,7 +116,6 @@ export class Catalog {
   /** Recomputes the merged catalog and reports what changed per kind. */
   rebuild(): Record<CatalogKind, CatalogDiff> {
     const prev = this.snap;
-    this.generation++;
     try {
       this.snap = this.build();
     } catch {
