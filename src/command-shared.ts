@@ -22,6 +22,7 @@ export const serverSpecFlags = {
   connect: Flags.string({ summary: 'A remote MCP URL reached through the `gatehouse connect` stdio bridge (needs --token).', exclusive: ['url'], dependsOn: ['token'] }),
   token: Flags.string({ summary: 'Name of the stored Cloudflare Access token `gatehouse connect` sends (never its value).', dependsOn: ['connect'] }),
   'bearer-env': Flags.string({ summary: 'With --url: name of an environment variable holding a bearer token, expanded by the client at start.', dependsOn: ['url'] }),
+  server: Flags.string({ summary: 'A virtual server from gateway.servers: the client connects to /servers/NAME/mcp (without --url, on the local gateway from gatehouse.yaml).' }),
   scope: Flags.option({ options: SCOPES, summary: 'project (.mcp.json, .cursor/mcp.json, .gemini/settings.json, .vscode/mcp.json, opencode.json) or user (~/.claude.json, ~/.codex/config.toml, …). Default: project; user for codex, claude-desktop and windsurf, which have no project file.' })(),
 };
 

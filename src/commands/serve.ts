@@ -29,6 +29,7 @@ In a terminal it shows a live dashboard; otherwise (or with --no-tui) it logs on
     port: Flags.integer({ char: 'p', description: 'port to bind (default 7420; 0 picks a free one)', min: 0, max: 65535 }),
     'prefix-mode': Flags.option({ options: prefixModes, description: 'tool name prefixing: always (default), conditional (on collision) or never' })(),
     stdio: Flags.boolean({ description: 'serve one client over stdin/stdout instead of HTTP' }),
+    server: Flags.string({ description: 'with --stdio: serve this virtual server (gateway.servers) instead of gateway.defaultServer or the whole catalog', dependsOn: ['stdio'] }),
     tui: Flags.boolean({ default: true, allowNo: true, description: 'show the live dashboard when in a terminal' }),
     'log-format': Flags.option({ options: ['pretty', 'json'] as const, default: 'pretty', description: 'log line format when not showing the dashboard' })(),
     'log-level': Flags.option({ options: ['debug', 'info', 'warn', 'error'] as const, default: 'info', description: 'lowest event level logged (debug adds call starts)' })(),
@@ -49,6 +50,14 @@ In a terminal it shows a live dashboard; otherwise (or with --no-tui) it logs on
       });
     }
     const config: GatehouseConfig = this.store.read();
+    if (flags.server !== undefined && !config.gateway?.servers?.[flags.server]) {
+      const known = Object.keys(config.gateway?.servers ?? {});
+      throw new UserError(`No virtual server named "${flags.server}" in gateway.servers.`, {
+        code: 'server_unknown',
+        exit: ExitCode.usage,
+        hint: known.length ? `Servers: ${known.join(', ')}.` : 'Define one under gateway.servers in gatehouse.yaml first.',
+      });
+    }
     const host = flags.host ?? config.gateway?.host ?? '127.0.0.1';
     const authConfig: AuthConfig | undefined = flags['auth-mode'] ? { ...config.gateway?.auth, mode: flags['auth-mode'] } : config.gateway?.auth;
     const authMode = authConfig?.mode ?? 'none';
@@ -166,7 +175,7 @@ In a terminal it shows a live dashboard; otherwise (or with --no-tui) it logs on
     let stdioHandle: { close(): Promise<void> } | undefined;
     if (flags.stdio) {
       const { serveStdioInbound } = await import('../server/inbound/stdio.js');
-      const h = await serveStdioInbound(gateway.router, gateway.sessions);
+      const h = await serveStdioInbound(gateway.router, gateway.sessions, flags.server);
       gateway.onListChanged = (k) => h.notifyListChanged(k);
       gateway.onResourceUpdated = (uri, sessionKey) => h.notifyResourceUpdated(uri, sessionKey);
       gateway.onSubscription = (sessionKey, uri, on) => h.trackSubscription(sessionKey, uri, on);

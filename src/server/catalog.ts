@@ -2,6 +2,8 @@ import { UriTemplate } from '@modelcontextprotocol/server';
 import type { CatalogDiff } from '../core/events.js';
 import { planNames, type NamePlan, type NamingWarning, type PrefixMode } from '../core/naming/index.js';
 import type { Upstream, UpstreamCatalog, UpstreamTool } from './upstream/types.js';
+import { applyFilters } from './catalog-filter.js';
+import type { BackendFilters, FilteredItem } from '../core/policy/filter.js';
 
 export type CatalogKind = 'tools' | 'resources' | 'resourceTemplates' | 'prompts';
 
@@ -20,6 +22,8 @@ interface Snapshot {
   resourceTemplates: Array<{ uriTemplate: string; name: string; [k: string]: unknown }>;
   templateOwners: Array<{ template: UriTemplate; raw: string; upstream: Upstream }>;
   fingerprints: Record<CatalogKind, Map<string, string>>;
+  /** Per backend: what its toolFilter, promptFilter and resourceFilter removed. */
+  filtered: Map<string, FilteredItem[]>;
 }
 
 export interface CatalogOptions {
@@ -27,6 +31,8 @@ export interface CatalogOptions {
   separator: string;
   /** Tool pinning: the tools of a backend that may be served (the rest are withheld until accepted). */
   gate?: (upstream: Upstream, tools: UpstreamTool[]) => UpstreamTool[];
+  /** Backend filters (issue 11), compiled per configuration; a reload replaces the map and rebuilds. */
+  filters?: ReadonlyMap<string, BackendFilters>;
 }
 
 /**
@@ -100,6 +106,11 @@ export class Catalog {
     return this.snap.templateOwners.find((t) => t.raw === uriTemplate)?.upstream;
   }
 
+  /** What a backend's filters removed (empty when it has none or nothing matched). */
+  filtered(backend: string): FilteredItem[] {
+    return this.snap.filtered.get(backend) ?? [];
+  }
+
   get warnings(): NamingWarning[] {
     return [...this.snap.toolPlan.warnings, ...this.snap.promptPlan.warnings];
   }
@@ -124,8 +135,14 @@ export class Catalog {
   private build(): Snapshot {
     const ready = this.upstreams().filter((u) => u.state === 'ready');
     const gate = this.options.gate;
-    const gated = (u: Upstream, c: UpstreamCatalog): UpstreamCatalog => (gate ? { ...c, tools: gate(u, c.tools) } : c);
-    const cats = new Map<Upstream, UpstreamCatalog>(ready.map((u) => [u, gated(u, safeCatalog(u))]));
+    const filtered = new Map<string, FilteredItem[]>();
+    // Filtered items never enter the merge: they take no name, are absent from every list and resolve to nothing.
+    // Pinning then withholds the tools of what is left that changed since they were accepted.
+    const visible = (u: Upstream): UpstreamCatalog => {
+      const c = applyFilters(safeCatalog(u), this.options.filters?.get(u.name), u.name, filtered);
+      return gate ? { ...c, tools: gate(u, c.tools) } : c;
+    };
+    const cats = new Map<Upstream, UpstreamCatalog>(ready.map((u) => [u, visible(u)]));
     const input = (pick: (c: UpstreamCatalog) => Array<{ name: string }>) =>
       ready.map((u) => ({
         backend: u.name,
@@ -189,6 +206,7 @@ export class Catalog {
         resources: fingerprint(resources, (r) => r.uri),
         resourceTemplates: fingerprint(resourceTemplates, (t) => t.uriTemplate),
       },
+      filtered,
     };
   }
 }

@@ -1,11 +1,15 @@
 import type { AdminRefreshResult, AdminStatus, AdminToolPolicy, ConfigHealth } from '../core/admin/contract.js';
 import { redactString } from '../core/log/redact.js';
 import type { Catalog } from './catalog.js';
+import type { AccessPolicy } from '../core/policy/access.js';
+import { serverStatus } from './server-status.js';
 import type { SessionRegistry } from './sessions.js';
 import type { Upstream } from './upstream/types.js';
 
 /** What the readiness, status and refresh answers read of a running gateway. */
 export interface GatewayView {
+  /** Virtual servers and roles being served. */
+  access?: AccessPolicy;
   upstreams: readonly Upstream[];
   catalog: Catalog;
   sessions: SessionRegistry;
@@ -66,8 +70,10 @@ export function status(g: GatewayView): AdminStatus {
       protocolVersion: u.info.protocolVersion,
       era: u.info.era,
       ...(g.policy ? { policy: g.policy(u) } : {}),
+      ...(g.catalog.filtered(u.name).length ? { filtered: g.catalog.filtered(u.name) } : {}),
     })),
     config: g.config,
+    ...(g.access ? { servers: serverStatus(g.access, g.catalog) } : {}),
   };
 }
 

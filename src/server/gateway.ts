@@ -20,6 +20,8 @@ import { McpUpstream } from './upstream/mcp.js';
 import { createUpstream, restSupport, wireUpstreamEvents, type RestSupport } from './upstream/factory.js';
 import { readiness, refresh, status, type GatewayView } from './gateway-status.js';
 import { GatewayTracing } from './tracing/index.js';
+import { VIEW_SETTINGS, accessPolicy, compileBackendFilters } from './access-config.js';
+import type { AccessPolicy } from '../core/policy/access.js';
 import { writeRunState } from '../core/config/run-state.js';
 import { Pins } from './pinning/pins.js';
 import { handlePinRoutes, pinPolicy } from './pinning/routes.js';
@@ -102,6 +104,8 @@ export class Gateway {
   private readonly reloader?: ConfigReloader;
   /** OpenTelemetry traces; the SDK is loaded only while tracing is on. */
   private readonly tracing: GatewayTracing;
+  /** Virtual servers and roles of the configuration being served (issue 11); a reload swaps it. */
+  private access: AccessPolicy;
 
   constructor(private readonly opts: GatewayOptions) {
     this.bus = opts.bus ?? new EventBus();
@@ -116,12 +120,14 @@ export class Gateway {
     this.naming = {
       mode: opts.prefixMode ?? gw.prefixMode ?? DEFAULTS.prefixMode,
       separator: gw.separator ?? DEFAULTS.separator,
+      filters: compileBackendFilters(this.config),
     };
     this.pins = new Pins({ bus: this.bus, ...(opts.stateDir ? { file: join(opts.stateDir, 'pins.json') } : {}) });
     this.naming.gate = (u, tools) => {
       const pin = pinPolicy(this.config.backends[u.name]?.pin, this.config.gateway?.pin);
       return pin ? this.pins.gate(u.name, tools, pin.newTools) : tools;
     };
+    this.access = accessPolicy(this.config);
     this.catalog = new Catalog(() => this.upstreams, this.naming);
     // Plans live beside the run state; without a state dir (embedded use) they last as long as the process.
     this.approvals = new Approvals({
@@ -151,6 +157,7 @@ export class Gateway {
       },
       aliases: () => this.aliases,
       track: (p) => this.track(p),
+      access: () => this.access,
     };
     this.router = new Router(this.routerDeps);
     this.tracing = new GatewayTracing({ bus: this.bus, version: VERSION, install: (t) => this.router.setTracing(t), stdoutIsProtocol: opts.http === false });
@@ -263,6 +270,7 @@ export class Gateway {
         approvalPages: async (req, res, path, url) => (await import('./approvals/web/routes.js')).handleApprovalPage(this.pageDeps(), req, res, path, url),
         authenticate: this.opts.authenticate,
         wellKnown: this.opts.wellKnown,
+        hasServer: (name) => this.access.hasServer(name),
       });
       const where = await this.http.listen();
       this.url = where.url;
@@ -318,6 +326,8 @@ export class Gateway {
     this.naming.separator = gw.separator ?? DEFAULTS.separator;
     this.routerDeps.defaultTimeoutMs = (gw.callTimeout ?? DEFAULTS.callTimeout) * 1000;
     this.aliases = aliases;
+    this.naming.filters = compileBackendFilters(next);
+    this.access = accessPolicy(next);
     // New bounds hold for the next admission and expiry sweep; open sessions stay open.
     if (plan.live.includes('sessions')) this.sessions.configure(gw.sessions ?? {});
     if (plan.live.includes('tracing')) await this.tracing.apply(gw.tracing);
@@ -343,6 +353,13 @@ export class Gateway {
       this.http?.notifyListChanged('tools');
       this.onListChanged?.('tools');
     }
+    // A new server or role reshapes views without touching the catalog: every list may have changed.
+    if (VIEW_SETTINGS.some((k) => plan.live.includes(k))) {
+      for (const kind of ['tools', 'resources', 'prompts'] as const) {
+        this.http?.notifyListChanged(kind);
+        this.onListChanged?.(kind);
+      }
+    }
     await Promise.all(arriving.map((u) => u.start()));
     const summary = summarize(plan);
     this.bus.emit('config.reloaded', { source: this.opts.configPath ?? '(api)', trigger, ...summary });
@@ -363,7 +380,7 @@ export class Gateway {
 
   /** What readiness, status and refresh read (gateway-status.ts). */
   private view(): GatewayView {
-    return { upstreams: this.upstreams, catalog: this.catalog, sessions: this.sessions, tried: this.tried, url: this.url, startedAt: this.startedAt, inFlight: this.inFlight.size, config: this.configHealth, policy: (u) => this.approvals.policy(u) };
+    return { access: this.access, upstreams: this.upstreams, catalog: this.catalog, sessions: this.sessions, tried: this.tried, url: this.url, startedAt: this.startedAt, inFlight: this.inFlight.size, config: this.configHealth, policy: (u) => this.approvals.policy(u) };
   }
 
   readiness(): ReturnType<typeof readiness> {

@@ -1,13 +1,13 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { ReloadSummary } from '../core/admin/contract.js';
-import type { BackendConfig, GatehouseConfig, GatewayConfig } from '../core/config/schema.js';
+import { FILTER_FIELDS, type BackendConfig, type GatehouseConfig, type GatewayConfig } from '../core/config/schema.js';
 import { fileRefsChanged } from '../core/secrets/file-ref.js';
 import type { Upstream } from './upstream/types.js';
 
 /** Gateway settings the running gateway applies without a restart. */
-export const LIVE_SETTINGS = ['prefixMode', 'separator', 'aliases', 'callTimeout', 'refreshInterval', 'sessions', 'rateLimits', 'cluster', 'pin', 'tracing', 'approvals'] as const;
-/** Backend fields the gateway reads per call, not when it builds the upstream: a change is applied without a restart. */
-export const LIVE_BACKEND_FIELDS = ['rateLimit', 'toolRateLimits', 'pin'] as const;
+export const LIVE_SETTINGS = ['prefixMode', 'separator', 'aliases', 'callTimeout', 'refreshInterval', 'sessions', 'rateLimits', 'cluster', 'pin', 'tracing', 'approvals', 'servers', 'defaultServer', 'roles'] as const;
+/** Backend fields the gateway reads per call or applies to the catalog (filters, pins), not when it builds the upstream: a change is applied without a restart. */
+export const LIVE_BACKEND_FIELDS = ['rateLimit', 'toolRateLimits', 'pin', ...FILTER_FIELDS] as const;
 /**
  * Settings fixed when the gateway starts: the listener (host, port), the Host/Origin checks built
  * with it, and the inbound auth hook, which serve builds once from `gateway.auth` (bearer tokens

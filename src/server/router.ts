@@ -2,13 +2,14 @@ import { CLIENT_CAPABILITIES_META_KEY, PROTOCOL_VERSION_META_KEY, ProtocolError,
 import type { ServerContext } from '@modelcontextprotocol/server';
 import type { EventBus } from '../core/events.js';
 import type { Identity } from '../core/identity.js';
+import type { AccessPolicy } from '../core/policy/access.js';
 import type { AliasTable } from './aliases.js';
 import type { Approvals } from './approvals/service.js';
 import type { Catalog } from './catalog.js';
 import type { RateLimiter } from './ratelimit/limiter.js';
 import { HeldCalls } from './era/held-call.js';
-import { Pipeline, defaultSteps, newCall, type CallMethod, type PipelineDeps, type RelaySinks, type Result, type Step } from './pipeline/index.js';
-import { listTools } from './pipeline/resolve.js';
+import { Pipeline, defaultSteps, newCall, newLocalCall, type CallMethod, type LocalMethod, type PipelineDeps, type RelaySinks, type Result, type Step } from './pipeline/index.js';
+import { localAnswer } from './local-answer.js';
 import { inboundTraceHeaders } from './tracing/outbound.js';
 import { ErrorCodes, type ReverseRequest, type Upstream } from './upstream/types.js';
 
@@ -21,6 +22,8 @@ export interface InboundInfo {
   client?: string;
   /** The typed identity of the session or request (filled by the inbound adapter when known). */
   identity?: Identity;
+  /** The virtual server served (/servers/NAME/…, `serve --stdio --server`); undefined: /mcp. */
+  server?: string;
 }
 
 export interface RouterDeps {
@@ -44,6 +47,8 @@ export interface RouterDeps {
   rateLimiter?: RateLimiter;
   /** Set through setTracing while tracing is on. */
   tracing?: PipelineDeps['tracing'];
+  /** Virtual servers and roles (issue 11); read per request, so a reload applies at once. */
+  access?: () => AccessPolicy | undefined;
 }
 
 /**
@@ -56,7 +61,7 @@ export class Router {
   readonly pipeline: Pipeline;
 
   constructor(private readonly deps: RouterDeps) {
-    this.pipeline = new Pipeline(this.buildSteps());
+    this.pipeline = new Pipeline(this.buildSteps(), localAnswer(deps));
   }
 
   private buildSteps(): Step[] {
@@ -89,35 +94,22 @@ export class Router {
       },
       instructions: this.deps.instructions,
     });
-    const catalog = this.deps.catalog;
     const call = (method: CallMethod, params: Record<string, unknown>, ctx: ServerContext) => this.pipeline.handle(toCall(method, params, info, server, ctx)) as never;
+    // Lists and (un)subscribe take the pipeline's local path (identity, access), then the catalog answers.
+    const local = (method: LocalMethod, params: Record<string, unknown> | undefined, ctx: ServerContext) => this.pipeline.handleLocal(toLocal(method, params ?? {}, info, server, ctx)) as never;
 
-    server.setRequestHandler('tools/list', async () => ({ tools: listTools(catalog, this.deps.aliases?.(), this.deps.approvals?.toolView) as never }));
-    server.setRequestHandler('prompts/list', async () => ({ prompts: catalog.prompts as never }));
-    server.setRequestHandler('resources/list', async () => ({ resources: catalog.resources as never }));
-    server.setRequestHandler('resources/templates/list', async () => ({ resourceTemplates: catalog.resourceTemplates as never }));
+    server.setRequestHandler('tools/list', (req, ctx) => local('tools/list', req.params, ctx));
+    server.setRequestHandler('prompts/list', (req, ctx) => local('prompts/list', req.params, ctx));
+    server.setRequestHandler('resources/list', (req, ctx) => local('resources/list', req.params, ctx));
+    server.setRequestHandler('resources/templates/list', (req, ctx) => local('resources/templates/list', req.params, ctx));
 
     server.setRequestHandler('tools/call', (req, ctx) => call('tools/call', req.params, ctx));
     server.setRequestHandler('prompts/get', (req, ctx) => call('prompts/get', req.params, ctx));
     server.setRequestHandler('resources/read', (req, ctx) => call('resources/read', req.params, ctx));
     server.setRequestHandler('completion/complete', (req, ctx) => call('completion/complete', req.params, ctx));
 
-    server.setRequestHandler('resources/subscribe', async (req, ctx) => {
-      const upstream = catalog.resolveResource(req.params.uri);
-      if (!upstream?.subscribe) throw new ProtocolError(ErrorCodes.ResourceNotFound, `Resource not found or not subscribable: ${req.params.uri}`);
-      const key = sessionKey(info, ctx);
-      await upstream.subscribe(req.params.uri, key);
-      this.deps.onSubscribe?.(key, req.params.uri, upstream, true);
-      return {};
-    });
-
-    server.setRequestHandler('resources/unsubscribe', async (req, ctx) => {
-      const upstream = catalog.resolveResource(req.params.uri);
-      const key = sessionKey(info, ctx);
-      if (upstream?.unsubscribe) await upstream.unsubscribe(req.params.uri, key);
-      if (upstream) this.deps.onSubscribe?.(key, req.params.uri, upstream, false);
-      return {};
-    });
+    server.setRequestHandler('resources/subscribe', (req, ctx) => local('resources/subscribe', req.params, ctx));
+    server.setRequestHandler('resources/unsubscribe', (req, ctx) => local('resources/unsubscribe', req.params, ctx));
 
     return server;
   }
@@ -128,11 +120,14 @@ export class Router {
    * own those URIs are subscribed for as long as the stream is open. Resolves to the release (or
    * undefined when nothing was subscribed).
    */
-  async listenResources(uris: string[], sessionKey = 'stateless'): Promise<(() => Promise<void>) | undefined> {
+  async listenResources(uris: string[], sessionKey = 'stateless', who?: { server?: string; identity?: Identity }): Promise<(() => Promise<void>) | undefined> {
     const held: Array<{ upstream: Upstream; uri: string }> = [];
+    const scope = this.deps.access?.()?.scope(who?.server, who?.identity);
     for (const uri of new Set(uris)) {
       const upstream = this.deps.catalog.resolveResource(uri);
       if (!upstream?.subscribe) continue;
+      // Out of this caller's reach: no updates, as for a URI nobody can subscribe to.
+      if (scope && !scope.allows('resource', upstream.name)) continue;
       try {
         await upstream.subscribe(uri, sessionKey);
         held.push({ upstream, uri });
@@ -167,6 +162,22 @@ export function listenResourceUris(message: unknown): string[] {
   return Array.isArray(uris) ? uris.filter((u): u is string => typeof u === 'string') : [];
 }
 
+/** A list or (un)subscribe request, for the pipeline's local path. */
+function toLocal(method: LocalMethod, params: Record<string, unknown>, info: InboundInfo, server: Server, ctx: ServerContext) {
+  const envelope = ctx.mcpReq.envelope as { clientInfo?: { name?: string } } | undefined;
+  return newLocalCall({
+    method,
+    params,
+    era: info.era,
+    transport: info.transport,
+    sessionKey: sessionKey(info, ctx),
+    identity: info.identity,
+    authClient: info.client ?? ctx.http?.authInfo?.clientId,
+    announcedClient: envelope?.clientInfo?.name ?? server.getClientVersion()?.name,
+    ...(info.server ? { server: info.server } : {}),
+  });
+}
+
 function sessionKey(info: InboundInfo, ctx: ServerContext): string {
   return info.sessionId ?? ctx.sessionId ?? 'stateless';
 }
@@ -197,6 +208,7 @@ function toCall(method: CallMethod, params: Record<string, unknown>, info: Inbou
     requestId: req.id,
     protocolVersion: (envelope?.[PROTOCOL_VERSION_META_KEY] as string | undefined) ?? server.getNegotiatedProtocolVersion(),
     httpTrace: inboundTraceHeaders(ctx.http?.req?.headers),
+    ...(info.server ? { server: info.server } : {}),
   });
 }
 

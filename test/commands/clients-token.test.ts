@@ -85,8 +85,8 @@ describe('clients token', { timeout: 120_000 }, () => {
   it('list shows names and dates, never tokens', async () => {
     const r = await run(['list']);
     expect(r.code).toBe(0);
-    expect(r.stdout.split('\n')[0]).toMatch(/^CLIENT\s+CREATED\s+LAST USED$/);
-    expect(r.stdout).toMatch(/^ci\s+\d{4}-\d\d-\d\dT.*\s+-$/m);
+    expect(r.stdout.split('\n')[0]).toMatch(/^CLIENT\s+ROLES\s+CREATED\s+LAST USED$/);
+    expect(r.stdout).toMatch(/^ci\s+-\s+\d{4}-\d\d-\d\dT.*\s+-$/m);
     expect(r.stdout).toMatch(/^laptop\s+/m);
     const j = await run(['list', '--json']);
     expect(j.json().clients.map((c: { client: string }) => c.client)).toEqual(['ci', 'laptop']);

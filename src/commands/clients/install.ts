@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
 import { serverSpecFlags } from '../../command-shared.js';
-import { serverSpecFrom } from '../../core/clients/spec.js';
+import { localServers, serverSpecFrom } from '../../core/clients/spec.js';
 import { tokenInfo } from '../../core/cfaccess/index.js';
 import { CLIENTS, displayPath, installClient, nextStep, resolveLauncher, runsCommand, type ClientId, type InstallResult } from '../../core/clients/index.js';
 import { ExitCode, UserError } from '../../core/errors.js';
@@ -33,7 +33,7 @@ export default class ClientsInstall extends BaseCommand {
   async run(): Promise<InstallResult> {
     const { args, flags } = await this.parse(ClientsInstall);
     const client = args.client as ClientId;
-    const { spec, from } = await serverSpecFrom({ url: flags.url, connect: flags.connect, token: flags.token, bearerEnv: flags['bearer-env'] }, client);
+    const { spec, from } = await serverSpecFrom({ url: flags.url, connect: flags.connect, token: flags.token, bearerEnv: flags['bearer-env'], server: flags.server }, client, flags.server !== undefined ? localServers(this.store.read()) : undefined);
     if (from !== 'flag') this.note(from === 'running' ? `Using the running gateway's endpoint ${spec.url} (pass --url for another).` : `No gateway is running here; using serve's default endpoint ${spec.url} (pass --url for another).`);
     const launcher = resolveLauncher();
     if (runsCommand(client, spec) && !launcher.onPath) this.note(`\`gatehouse\` is not on PATH, so the entry runs ${launcher.command} ${launcher.args.join(' ')} (install it on PATH with \`npm install -g\` or \`npm link\` for a portable entry).`);

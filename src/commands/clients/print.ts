@@ -2,7 +2,7 @@ import { Args } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
 import { CLIENTS, clientConfigPath, clientEntry, clientSnippet, defaultScope, displayPath, resolveLauncher, type ClientId } from '../../core/clients/index.js';
 import { serverSpecFlags } from '../../command-shared.js';
-import { serverSpecFrom } from '../../core/clients/spec.js';
+import { localServers, serverSpecFrom } from '../../core/clients/spec.js';
 
 export default class ClientsPrint extends BaseCommand {
   static override summary = 'Print the config snippet for an agent, without touching any file.';
@@ -17,7 +17,7 @@ export default class ClientsPrint extends BaseCommand {
   async run(): Promise<{ client: string; name: string; path: string; snippet: string; entry: Record<string, unknown> }> {
     const { args, flags } = await this.parse(ClientsPrint);
     const client = args.client as ClientId;
-    const { spec } = await serverSpecFrom({ url: flags.url, connect: flags.connect, token: flags.token, bearerEnv: flags['bearer-env'] }, client);
+    const { spec } = await serverSpecFrom({ url: flags.url, connect: flags.connect, token: flags.token, bearerEnv: flags['bearer-env'], server: flags.server }, client, flags.server !== undefined ? localServers(this.store.read()) : undefined);
     const launcher = resolveLauncher();
     const snippet = clientSnippet(client, flags.name, spec, launcher);
     const path = clientConfigPath(client, flags.scope ?? defaultScope(client));

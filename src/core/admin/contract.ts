@@ -26,6 +26,25 @@ export interface AdminBackendStatus {
   era?: 'legacy' | 'modern';
   /** Guarded writes: each listed tool's policy (absent from gateways older than this field). */
   policy?: AdminToolPolicy[];
+  /** What the backend's toolFilter, promptFilter and resourceFilter removed, each with the setting that did. */
+  filtered?: Array<{ kind: 'tool' | 'prompt' | 'resource' | 'resourceTemplate'; name: string; reason: string }>;
+}
+
+/** One virtual server (gateway.servers) as the running gateway serves it. */
+export interface AdminServerStatus {
+  name: string;
+  description?: string;
+  /** Configured backends (absent: all). */
+  backends?: string[];
+  /** Configured globs on exposed tool names (absent: all). */
+  toolGlobs?: string[];
+  /** Exposed tool names the server carries now (before any role narrows them). */
+  tools: string[];
+  prompts: number;
+  resources: number;
+  /** The path it is served at. */
+  path: string;
+  default: boolean;
 }
 
 export interface AdminStatus {
@@ -40,6 +59,8 @@ export interface AdminStatus {
   catalog: { tools: number; resources: number; resourceTemplates: number; prompts: number };
   backends: AdminBackendStatus[];
   config: ConfigHealth;
+  /** Virtual servers (issue 11); absent from gateways that predate them. */
+  servers?: AdminServerStatus[];
 }
 
 /** One open client session as the admin API reports it (never a credential). */

@@ -23,12 +23,15 @@ export const CLIENT_TOKENS_USED_FILE = 'client-tokens-used.json';
 /** A recognisable prefix lets secret scanners (and people) tell a Gatehouse client token apart. */
 export const TOKEN_PREFIX = 'gth_';
 export const CLIENT_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$/;
+export const ROLE_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const USED_WRITE_INTERVAL_MS = 60_000;
 
 export interface ClientTokenEntry {
   /** `sha256:<hex>` of the whole token string. */
   hash: string;
   createdAt: string;
+  /** Roles the token carries (gateway.roles says what each reaches); none when absent. */
+  roles?: string[];
 }
 
 interface TokenFile {
@@ -39,6 +42,7 @@ interface TokenFile {
 export interface ClientTokenInfo {
   client: string;
   createdAt: string;
+  roles?: string[];
   lastUsedAt?: string;
 }
 
@@ -79,7 +83,10 @@ function parseTokenFile(text: string, path: string): TokenFile {
   }
   const out: TokenFile = { version: 1, clients: {} };
   for (const [name, e] of Object.entries(clients)) {
-    if (e && typeof e.hash === 'string' && /^sha256:[0-9a-f]{64}$/.test(e.hash)) out.clients[name] = { hash: e.hash, createdAt: String(e.createdAt ?? '') };
+    if (e && typeof e.hash === 'string' && /^sha256:[0-9a-f]{64}$/.test(e.hash)) {
+      const roles = Array.isArray(e.roles) ? e.roles.filter((r): r is string => typeof r === 'string' && ROLE_NAME_RE.test(r)) : [];
+      out.clients[name] = { hash: e.hash, createdAt: String(e.createdAt ?? ''), ...(roles.length ? { roles } : {}) };
+    }
   }
   return out;
 }
@@ -110,8 +117,14 @@ export class ClientTokenStore {
   }
 
   /** Creates a token for a client and returns it; only its hash is kept. */
-  create(client: string, opts: { replace?: boolean } = {}): { token: string; replaced: boolean } {
+  create(client: string, opts: { replace?: boolean; roles?: string[] } = {}): { token: string; replaced: boolean } {
     assertClientName(client);
+    const roles = [...new Set(opts.roles ?? [])].sort();
+    for (const r of roles) {
+      if (!ROLE_NAME_RE.test(r)) {
+        throw new UserError(`Invalid role name "${r}".`, { code: 'role_name_invalid', exit: ExitCode.usage, hint: 'Use letters, digits, ".", "_" or "-", starting with a letter or digit (up to 64), as in gateway.roles.' });
+      }
+    }
     return withFileLockSync(this.path, () => {
       const file = this.read();
       const replaced = Boolean(file.clients[client]);
@@ -122,7 +135,7 @@ export class ClientTokenStore {
         });
       }
       const token = generateToken();
-      file.clients[client] = { hash: hashToken(token), createdAt: new Date().toISOString() };
+      file.clients[client] = { hash: hashToken(token), createdAt: new Date().toISOString(), ...(roles.length ? { roles } : {}) };
       this.write(file);
       return { token, replaced };
     });
@@ -133,7 +146,7 @@ export class ClientTokenStore {
     const used = readUsed(this.usedPath);
     return Object.entries(file.clients)
       .sort(([a], [b]) => a.localeCompare(b))
-      .map(([client, e]) => ({ client, createdAt: e.createdAt, ...(used[client] ? { lastUsedAt: used[client] } : {}) }));
+      .map(([client, e]) => ({ client, createdAt: e.createdAt, ...(e.roles?.length ? { roles: [...e.roles] } : {}), ...(used[client] ? { lastUsedAt: used[client] } : {}) }));
   }
 
   revoke(client: string): void {
@@ -169,7 +182,7 @@ function readUsed(path: string): Record<string, string> {
 export class ClientTokenVerifier {
   private readonly path: string;
   private readonly usedPath: string;
-  private cache?: { key: string; entries: Array<{ client: string; hash: Buffer }> };
+  private cache?: { key: string; entries: Array<{ client: string; hash: Buffer; roles: string[] }> };
   private lastUsed: Record<string, string> = {};
   private lastWritten = new Map<string, number>();
   private usedLoaded = false;
@@ -179,7 +192,7 @@ export class ClientTokenVerifier {
     this.usedPath = join(dir, CLIENT_TOKENS_USED_FILE);
   }
 
-  private async entries(): Promise<Array<{ client: string; hash: Buffer }>> {
+  private async entries(): Promise<Array<{ client: string; hash: Buffer; roles: string[] }>> {
     let key: string;
     try {
       const s = await stat(this.path);
@@ -190,7 +203,7 @@ export class ClientTokenVerifier {
     }
     if (this.cache?.key === key) return this.cache.entries;
     const file = parseTokenFile(await readFile(this.path, 'utf8'), this.path);
-    const entries = Object.entries(file.clients).map(([client, e]) => ({ client, hash: Buffer.from(e.hash.slice('sha256:'.length), 'hex') }));
+    const entries = Object.entries(file.clients).map(([client, e]) => ({ client, hash: Buffer.from(e.hash.slice('sha256:'.length), 'hex'), roles: e.roles ?? [] }));
     this.cache = { key, entries };
     return entries;
   }
@@ -202,13 +215,18 @@ export class ClientTokenVerifier {
 
   /** The client a token belongs to, or undefined. Compares against every entry in constant time. */
   async verify(token: string): Promise<string | undefined> {
+    return (await this.identify(token))?.client;
+  }
+
+  /** The client a token belongs to and the roles it carries, or undefined. Constant time over the entries. */
+  async identify(token: string): Promise<{ client: string; roles: string[] } | undefined> {
     const presented = createHash('sha256').update(token, 'utf8').digest();
-    let match: string | undefined;
+    let match: { client: string; roles: string[] } | undefined;
     for (const e of await this.entries()) {
       // No early exit: the time taken does not depend on which entry (if any) matches.
-      if (timingSafeEqual(presented, e.hash) && match === undefined) match = e.client;
+      if (timingSafeEqual(presented, e.hash) && match === undefined) match = { client: e.client, roles: e.roles };
     }
-    if (match) this.noteUsed(match);
+    if (match) this.noteUsed(match.client);
     return match;
   }
 

@@ -1,4 +1,8 @@
 import { z } from 'zod';
+import { accessIssues, filterFields, roleNameSchema, roleRulesSchema, roleSchema, SERVER_NAME_RE, virtualServerSchema } from './schema-access.js';
+
+export { FILTER_FIELDS, SERVER_NAME_RE, accessIssues, itemFilterSchema, roleSchema, toolFilterSchema, virtualServerSchema } from './schema-access.js';
+export type { ItemFilterConfig, RoleConfig, ToolFilterConfig, VirtualServerConfig } from './schema-access.js';
 
 /** Backend names become tool prefixes and URL path segments, so keep them plain. */
 export const BACKEND_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$/;
@@ -126,6 +130,7 @@ export const clusterSchema = z.strictObject({
 const pinSchema = z.union([z.boolean(), z.strictObject({ newTools: z.enum(['accept', 'hold']).optional() })]);
 export type PinSetting = z.infer<typeof pinSchema>;
 // --- end tool pinning
+// Tool filters (issue 11): schema-access.ts.
 
 const common = {
   description: z.string().optional(),
@@ -139,6 +144,7 @@ const common = {
   ...rateLimitFields, // rate limits (issue 11)
   /** Tool pinning: withhold a tool whose description, schemas or annotations change until accepted. */
   pin: pinSchema.optional(),
+  ...filterFields,
 };
 
 /** Which MCP protocol era to speak to an MCP backend: `auto` probes once and remembers the answer. */
@@ -369,6 +375,8 @@ export const authSchema = z
         certsUrl: z.url({ protocol: /^https?$/ }).optional(),
       })
       .optional(),
+    // Roles (issue 11): JWT and Cloudflare Access identities map to roles (bearer tokens carry theirs).
+    roles: roleRulesSchema.optional(),
   })
   .superRefine((a, ctx) => {
     if (a.mode === 'jwt' && !a.jwt) ctx.addIssue({ code: 'custom', path: ['jwt'], message: 'mode "jwt" needs jwt: {issuer, audience, jwksUrl}' });
@@ -401,6 +409,7 @@ const inboundSchema = z.strictObject({
   keepAliveInterval: z.number().min(0).max(3_600).optional(),
 });
 
+
 export const gatewaySchema = z.strictObject({
   host: z.string().optional(),
   port: z.number().int().min(0).max(65_535).optional(),
@@ -423,6 +432,14 @@ export const gatewaySchema = z.strictObject({
   cluster: clusterSchema.optional(),
   // Traces (src/server/tracing/): on with an OTLP endpoint in OTEL_* or `enabled: true`; false forces off.
   tracing: z.strictObject({ enabled: z.boolean().optional() }).optional(),
+  // --- Virtual servers and roles (issue 11): named subsets of the catalog, and what each role may reach.
+  /** NAME → a subset served at /servers/NAME/mcp (and /servers/NAME/sse). */
+  servers: z.record(z.string().regex(SERVER_NAME_RE, 'server names use letters, digits, "_" or "-" and start with a letter or digit'), virtualServerSchema).optional(),
+  /** A server name that /mcp (and serve --stdio) serves instead of the whole catalog. */
+  defaultServer: z.string().regex(SERVER_NAME_RE, 'a server name from gateway.servers').optional(),
+  /** ROLE → what an authenticated client holding it may reach; an authenticated client with no matching role reaches nothing. */
+  roles: z.record(roleNameSchema, roleSchema).optional(),
+  // --- end virtual servers and roles
 });
 
 export const configSchema = z.strictObject({
@@ -431,7 +448,11 @@ export const configSchema = z.strictObject({
   backends: z
     .record(z.string().regex(BACKEND_NAME_RE, 'backend names use letters, digits, "_" or "-" and start with a letter or digit'), backendSchema)
     .default({}),
-});
+})
+  // Issue 11: servers, roles and defaultServer must name what exists.
+  .superRefine((c, ctx) => {
+    for (const issue of accessIssues(c)) ctx.addIssue({ code: 'custom', ...issue });
+  });
 
 export type StdioBackendConfig = z.infer<typeof stdioBackendSchema>;
 export type HttpBackendConfig = z.infer<typeof httpBackendSchema>;
@@ -447,6 +468,7 @@ export type GatehouseConfig = z.infer<typeof configSchema>;
 export type RateLimitConfig = z.infer<typeof rateLimitSchema>;
 export type RateLimitRuleConfig = z.infer<typeof rateLimitRuleSchema>;
 export type ClusterConfig = z.infer<typeof clusterSchema>;
+export type RoleRule = NonNullable<AuthConfig['roles']>[number];
 
 export const DEFAULTS = {
   host: '127.0.0.1',

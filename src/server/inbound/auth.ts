@@ -28,6 +28,7 @@ import { ClientTokenVerifier } from '../../core/auth/client-tokens.js';
 import type { Identity } from '../../core/identity.js';
 import { normalizeTeam } from '../../core/cfaccess/tokens.js';
 import type { AuthConfig, AuthMode } from '../../core/config/schema.js';
+import { rolesFromClaims } from '../../core/policy/access.js';
 import { ExitCode, UserError } from '../../core/errors.js';
 import type { AuthOutcome, HttpAppOptions } from './http.js';
 
@@ -64,10 +65,10 @@ export function buildInboundAuth(config: AuthConfig | undefined, opts: InboundAu
   if (mode === 'bearer') return bearerAuth(opts);
   if (mode === 'jwt') {
     if (!config?.jwt) throw missingSection('jwt', 'jwt: {issuer, audience, jwksUrl}');
-    return jwtAuth(config.jwt, opts);
+    return jwtAuth(config.jwt, opts, config.roles);
   }
   if (!config?.cloudflareAccess) throw missingSection('cloudflare-access', 'cloudflareAccess: {team, aud}');
-  return cloudflareAccessAuth(config.cloudflareAccess, opts);
+  return cloudflareAccessAuth(config.cloudflareAccess, opts, config.roles);
 }
 
 function missingSection(mode: string, shape: string): UserError {
@@ -111,10 +112,10 @@ function bearerAuth(opts: InboundAuthOptions): InboundAuth {
       const token = bearerToken(header(req, 'authorization'));
       if (token === undefined) return refuse('bearer: no Authorization header');
       if (token === '') return refuse('bearer: malformed Authorization header', 'Expected Authorization: Bearer <token>');
-      const client = await verifier.verify(token);
-      if (!client) return refuse('bearer: unknown or revoked token', 'The token is unknown or revoked');
+      const found = await verifier.identify(token);
+      if (!found) return refuse('bearer: unknown or revoked token', 'The token is unknown or revoked');
       // Bound to this token, not its name: a revoked and re-created token for the same name is another credential.
-      return accepted({ client, roles: [], via: 'bearer', credentialId: `token:${fingerprint(token)}` });
+      return accepted({ client: found.client, roles: found.roles, via: 'bearer', credentialId: `token:${fingerprint(token)}` });
     },
   };
 }
@@ -204,7 +205,7 @@ function describeJwtError(e: unknown): JwtCheck {
 
 type JwtConfig = NonNullable<AuthConfig['jwt']>;
 
-function jwtAuth(cfg: JwtConfig, opts: InboundAuthOptions): InboundAuth {
+function jwtAuth(cfg: JwtConfig, opts: InboundAuthOptions, roleRules?: AuthConfig['roles']): InboundAuth {
   const check = jwtChecker(cfg, opts);
   const requiredScopes = cfg.scopes ?? [];
   const configured = cfg.resource ? new URL(cfg.resource) : undefined;
@@ -258,7 +259,7 @@ function jwtAuth(cfg: JwtConfig, opts: InboundAuthOptions): InboundAuth {
         clientId: identityOf(p) ?? 'jwt-client',
         scopes: scopesOf(p),
         expiresAt: p.exp,
-        extra: { sub: p.sub, reason: r.reason },
+        extra: { sub: p.sub, reason: r.reason, roles: rolesFromClaims(roleRules, p) },
       };
     },
   };
@@ -298,7 +299,8 @@ function jwtAuth(cfg: JwtConfig, opts: InboundAuthOptions): InboundAuth {
       }
       const sub = typeof info.extra?.sub === 'string' ? info.extra.sub : undefined;
       // Bound to the subject (and issuer), not to one token: access tokens are refreshed during a session.
-      return accepted({ client: info.clientId, ...(sub ? { subject: sub } : {}), roles: [], via: 'jwt', credentialId: `jwt:${fingerprint(`${cfg.issuer}\n${sub ?? info.clientId}`)}` });
+      const roles = Array.isArray(info.extra?.roles) ? (info.extra.roles as string[]) : [];
+      return accepted({ client: info.clientId, ...(sub ? { subject: sub } : {}), roles, via: 'jwt', credentialId: `jwt:${fingerprint(`${cfg.issuer}\n${sub ?? info.clientId}`)}` });
     },
     wellKnown: (req, path) => {
       if (path !== WELL_KNOWN && !path.startsWith(`${WELL_KNOWN}/`)) return undefined;
@@ -345,7 +347,7 @@ function scopesOf(p: JWTPayload): string[] {
 
 type CfConfig = NonNullable<AuthConfig['cloudflareAccess']>;
 
-function cloudflareAccessAuth(cfg: CfConfig, opts: InboundAuthOptions): InboundAuth {
+function cloudflareAccessAuth(cfg: CfConfig, opts: InboundAuthOptions, roleRules?: AuthConfig['roles']): InboundAuth {
   const teamDomain = normalizeTeam(cfg.team);
   const issuer = `https://${teamDomain}`;
   const certsUrl = cfg.certsUrl ?? `${issuer}/cdn-cgi/access/certs`;
@@ -373,7 +375,7 @@ function cloudflareAccessAuth(cfg: CfConfig, opts: InboundAuthOptions): InboundA
       const client = (typeof p.email === 'string' && p.email) || (typeof p.common_name === 'string' && p.common_name) || undefined;
       if (!client) return refuse('assertion names no email or common_name', 'The Cloudflare Access assertion carries no identity.');
       const sub = typeof p.sub === 'string' && p.sub ? p.sub : undefined;
-      return accepted({ client, ...(sub ? { subject: sub } : {}), roles: [], via: 'cloudflare-access', credentialId: `cf:${fingerprint(`${teamDomain}\n${sub ?? client}`)}` });
+      return accepted({ client, ...(sub ? { subject: sub } : {}), roles: rolesFromClaims(roleRules, p), via: 'cloudflare-access', credentialId: `cf:${fingerprint(`${teamDomain}\n${sub ?? client}`)}` });
     },
   };
 }

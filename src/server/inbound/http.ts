@@ -44,7 +44,12 @@ export interface HttpAppOptions extends AdminHandlers {
   authenticate?: (req: IncomingMessage) => Promise<AuthOutcome>;
   /** Serves /.well-known/* documents (RFC 9728 metadata); undefined when the path is not one. */
   wellKnown?: (req: IncomingMessage, path: string) => { status: number; headers?: Record<string, string>; body: unknown } | undefined;
+  /** Whether gateway.servers defines a virtual server (served at /servers/NAME/mcp, /sse, /messages). */
+  hasServer?: (name: string) => boolean;
 }
+
+/** /servers/NAME/mcp, /servers/NAME/sse, /servers/NAME/messages: a virtual server's endpoints. */
+const SERVER_PATH = /^\/servers\/([A-Za-z0-9][A-Za-z0-9_-]{0,47})(\/mcp|\/sse|\/messages)$/;
 
 export type AuthOutcome =
   | { ok: true; client: string; subject?: string; identity: Identity }
@@ -58,6 +63,8 @@ export type AuthOutcome =
 export class HttpApp {
   private http?: HttpServer;
   private readonly modern: McpHttpHandler;
+  /** One stateless handler per virtual server, made on first use (its server factory carries the name). */
+  private readonly serverHandlers = new Map<string, McpHttpHandler>();
   readonly sessions: SessionRegistry;
   private readonly origins: OriginPolicy;
   private readonly ctx: InboundContext;
@@ -105,15 +112,18 @@ export class HttpApp {
 
   /** List-changed to every connected client of both eras. */
   notifyListChanged(kind: 'tools' | 'resources' | 'prompts'): void {
-    if (kind === 'tools') this.modern.notify.toolsChanged();
-    if (kind === 'prompts') this.modern.notify.promptsChanged();
-    if (kind === 'resources') this.modern.notify.resourcesChanged();
+    // Virtual servers are told whenever the catalog changes, not only when their own view did.
+    for (const h of [this.modern, ...this.serverHandlers.values()]) {
+      if (kind === 'tools') h.notify.toolsChanged();
+      if (kind === 'prompts') h.notify.promptsChanged();
+      if (kind === 'resources') h.notify.resourcesChanged();
+    }
     for (const s of this.sessions.sessions()) if (s.transport !== 'stdio') s.peer?.notifyListChanged(kind);
   }
 
   /** A resource update reaches the sessions subscribed to it and modern listeners. */
   notifyResourceUpdated(uri: string, sessionKey?: string): void {
-    this.modern.notify.resourceUpdated(uri);
+    for (const h of [this.modern, ...this.serverHandlers.values()]) h.notify.resourceUpdated(uri);
     for (const s of this.sessions.sessions()) {
       if (s.transport === 'stdio') continue;
       if (sessionKey && sessionKey !== s.id && sessionKey !== 'shared') continue;
@@ -152,7 +162,13 @@ export class HttpApp {
       }
     }
     if ((path === '/approvals' || path.startsWith('/approvals/')) && this.opts.approvalPages && (await this.opts.approvalPages(req, res, path, url))) return;
-    const isMcpPath = path === '/mcp' || path === '/sse' || path === '/messages';
+    const virtual = SERVER_PATH.exec(path);
+    if (path.startsWith('/servers/') && (!virtual || !this.opts.hasServer?.(virtual[1]!))) {
+      return sendJson(res, 404, { error: 'not_found', message: `No virtual server at ${path}. Servers are defined under gateway.servers and served at /servers/NAME/mcp (see \`gatehouse servers list\`).` });
+    }
+    const server = virtual?.[1];
+    const route = virtual ? virtual[2]! : path;
+    const isMcpPath = route === '/mcp' || route === '/sse' || route === '/messages';
     if (!isMcpPath) return sendJson(res, 404, { error: 'not_found', message: `No route for ${req.method} ${path}. MCP is served at /mcp (streamable HTTP) and /sse (legacy SSE).` });
     // A preflight carries no credentials, so it is answered before auth.
     if (this.origins.preflight(req, res)) return;
@@ -169,16 +185,16 @@ export class HttpApp {
       }
       caller = outcome.identity;
     }
-    if (path === '/mcp') return this.handleMcp(req, res, caller);
-    if (path === '/sse' && req.method === 'GET') return openSseSession(this.ctx, req, res, caller);
-    if (path === '/messages' && req.method === 'POST') return postSseMessages(this.ctx, req, res, url, caller);
-    res.setHeader('Allow', path === '/sse' ? 'GET' : 'POST');
+    if (route === '/mcp') return this.handleMcp(req, res, caller, server);
+    if (route === '/sse' && req.method === 'GET') return openSseSession(this.ctx, req, res, caller, server);
+    if (route === '/messages' && req.method === 'POST') return postSseMessages(this.ctx, req, res, url, caller, server);
+    res.setHeader('Allow', route === '/sse' ? 'GET' : 'POST');
     return sendJson(res, 405, { error: 'method_not_allowed', message: `${req.method} is not served at ${path}.` });
   }
 
-  private async handleMcp(req: IncomingMessage, res: ServerResponse, caller?: Identity): Promise<void> {
+  private async handleMcp(req: IncomingMessage, res: ServerResponse, caller?: Identity, server?: string): Promise<void> {
     const sessionId = header(req, 'mcp-session-id');
-    if (sessionId) return handleSessionRequest(this.ctx, req, res, sessionId, caller);
+    if (sessionId) return handleSessionRequest(this.ctx, req, res, sessionId, caller, server);
     if (req.method === 'GET' || req.method === 'DELETE') {
       res.setHeader('Allow', 'POST');
       return sendJson(res, 405, rpcError(-32000, `${req.method} needs an Mcp-Session-Id (2025-era sessions). 2026-07-28 clients use POST with subscriptions/listen.`));
@@ -191,8 +207,15 @@ export class HttpApp {
     if ('tooLarge' in body) return sendTooLarge(req, res);
     if (body.parseError) return sendJson(res, 400, rpcError(-32700, 'Parse error: the body is not valid JSON.'));
     const request = toWebRequest(req, res, body.text);
-    if (isInitialize(body.json) && (await isLegacyRequest(request.clone(), body.json))) return startSession(this.ctx, res, request, body.json, caller);
-    return handleStateless(this.ctx, this.modern, req, res, request, body.json, caller);
+    if (isInitialize(body.json) && (await isLegacyRequest(request.clone(), body.json))) return startSession(this.ctx, res, request, body.json, caller, server);
+    return handleStateless(this.ctx, this.statelessFor(server), req, res, request, body.json, caller, server);
+  }
+
+  private statelessFor(server: string | undefined): McpHttpHandler {
+    if (server === undefined) return this.modern;
+    let h = this.serverHandlers.get(server);
+    if (!h) this.serverHandlers.set(server, (h = createStatelessHandler(this.opts.router, server)));
+    return h;
   }
 
 
@@ -211,6 +234,7 @@ export class HttpApp {
     await this.sessions.failPending();
     for (const s of [...this.sessions.sessions()]) if (s.transport !== 'stdio') this.sessions.close(s.id, 'shutdown');
     await this.modern.close().catch(() => undefined);
+    for (const h of this.serverHandlers.values()) await h.close().catch(() => undefined);
     http?.closeAllConnections();
     await closed;
   }

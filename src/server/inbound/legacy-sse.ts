@@ -9,6 +9,8 @@ import { trackSessionTransport } from './session-transport.js';
 import { SseServerTransport } from './sse.js';
 
 const transports = new WeakMap<Session, SseServerTransport>();
+/** The virtual server a session was opened on: its messages go to that server's /messages only. */
+const servedAt = new WeakMap<Session, string | undefined>();
 
 /**
  * Legacy HTTP+SSE sessions (GET /sse, POST /messages). The stream is the session itself, not an
@@ -16,13 +18,13 @@ const transports = new WeakMap<Session, SseServerTransport>();
  * in flight, otherwise idle, and so subject to expiry and to eviction at the caps (its stream is
  * then closed and the next POST gets 404).
  */
-export async function openSseSession(ctx: InboundContext, req: IncomingMessage, res: ServerResponse, caller?: Identity): Promise<void> {
+export async function openSseSession(ctx: InboundContext, req: IncomingMessage, res: ServerResponse, caller?: Identity, virtualServer?: string): Promise<void> {
   const identity = caller ?? anonymousIdentity('sse-client');
   const refusal = ctx.registry.admit(identity);
   if (refusal) return sendJson(res, 503, { error: 'session_limit', message: refusal.message }, { 'Retry-After': String(refusal.retryAfterSec) });
   exemptFromTimeouts(req);
   let id = '';
-  const transport = new SseServerTransport(res, '/messages', { keepAliveMs: ctx.limits.keepAliveInterval * 1000, bound: { ...streamBound(ctx, identity.client), onDropped: (n) => streamBound(ctx, identity.client, id).onDropped(n) } });
+  const transport = new SseServerTransport(res, virtualServer ? `/servers/${virtualServer}/messages` : '/messages', { keepAliveMs: ctx.limits.keepAliveInterval * 1000, bound: { ...streamBound(ctx, identity.client), onDropped: (n) => streamBound(ctx, identity.client, id).onDropped(n) } });
   id = transport.sessionId;
   // An SSE client names itself only in its initialize, after the stream is open: read the identity
   // through the registry so calls carry the name the session was renamed to.
@@ -31,6 +33,7 @@ export async function openSseSession(ctx: InboundContext, req: IncomingMessage, 
     transport: 'sse',
     sessionId: id,
     ...(caller ? { client: caller.client } : {}),
+    ...(virtualServer ? { server: virtualServer } : {}),
     get identity() {
       return ctx.registry.get(id)?.identity ?? identity;
     },
@@ -38,6 +41,7 @@ export async function openSseSession(ctx: InboundContext, req: IncomingMessage, 
   const peer = trackSessionTransport(transport, server, ctx.registry, id);
   const session = ctx.registry.open({ id, era: 'legacy', transport: 'sse', identity, peer, end: () => void server.close().catch(() => undefined) });
   transports.set(session, transport);
+  servedAt.set(session, virtualServer);
   transport.onclose = () => void ctx.registry.close(id, 'disconnected');
   await server.connect(transport);
   server.oninitialized = () => {
@@ -47,11 +51,11 @@ export async function openSseSession(ctx: InboundContext, req: IncomingMessage, 
   };
 }
 
-export async function postSseMessages(ctx: InboundContext, req: IncomingMessage, res: ServerResponse, url: URL, caller?: Identity): Promise<void> {
+export async function postSseMessages(ctx: InboundContext, req: IncomingMessage, res: ServerResponse, url: URL, caller?: Identity, virtualServer?: string): Promise<void> {
   const id = url.searchParams.get('sessionId') ?? '';
   const session = ctx.registry.get(id);
   const transport = session && transports.get(session);
-  if (!session || !transport || !sameCaller(session, caller)) return sendJson(res, 404, { error: 'session_not_found', message: 'Unknown sessionId (it expired, was evicted, or the gateway restarted); open /sse again.' });
+  if (!session || !transport || !sameCaller(session, caller) || servedAt.get(session) !== virtualServer) return sendJson(res, 404, { error: 'session_not_found', message: 'Unknown sessionId (it expired, was evicted, or the gateway restarted); open /sse again.' });
   const body = await readBody(req);
   if ('tooLarge' in body) return sendTooLarge(req, res);
   if (body.parseError) return sendJson(res, 400, rpcError(-32700, 'Parse error: the body is not valid JSON.'));

@@ -13,11 +13,11 @@ import { writeWebResponse } from './web.js';
  * The SDK handler for stateless requests (2026-07-28, and 2025 requests outside a session). The
  * caller's identity rides in authInfo.extra so the per-request server gets it.
  */
-export function createStatelessHandler(router: Router): McpHttpHandler {
+export function createStatelessHandler(router: Router, server?: string): McpHttpHandler {
   return createMcpHandler(
     (c) => {
       const identity = (c.authInfo?.extra as { identity?: Identity } | undefined)?.identity;
-      return router.createServer({ era: c.era, transport: 'streamable-http', ...(identity ? { client: identity.client, identity } : {}) });
+      return router.createServer({ era: c.era, transport: 'streamable-http', ...(identity ? { client: identity.client, identity } : {}), ...(server ? { server } : {}) });
     },
     { legacy: 'stateless', onerror: () => undefined },
   );
@@ -28,7 +28,7 @@ export function createStatelessHandler(router: Router): McpHttpHandler {
  * session caps, since it ends with its request), and answered with a final error if the gateway
  * stops under it.
  */
-export async function handleStateless(ctx: InboundContext, handler: McpHttpHandler, req: IncomingMessage, res: ServerResponse, request: Request, body: unknown, caller?: Identity): Promise<void> {
+export async function handleStateless(ctx: InboundContext, handler: McpHttpHandler, req: IncomingMessage, res: ServerResponse, request: Request, body: unknown, caller?: Identity, server?: string): Promise<void> {
   const method = (body as { method?: unknown } | undefined)?.method;
   const isListen = method === 'subscriptions/listen';
   const identity = caller ?? anonymousIdentity(clientNameFromEnvelope(body) ?? 'client');
@@ -56,7 +56,7 @@ export async function handleStateless(ctx: InboundContext, handler: McpHttpHandl
   // A listen stream asking for resource updates: subscribe the owning backends while it is open.
   const uris = listenResourceUris(body);
   if (uris.length) {
-    const release = await ctx.router.listenResources(uris);
+    const release = await ctx.router.listenResources(uris, 'stateless', { ...(server ? { server } : {}), identity: caller });
     if (release) res.once('close', () => void release());
   }
   const authInfo = caller ? { token: '', clientId: caller.client, scopes: [...caller.roles], extra: { identity: caller } } : undefined;

@@ -22,7 +22,7 @@ export interface StdioInbound {
  * serveStdio binds the era from the first message and pins one server instance for the connection).
  * Logs must go to stderr.
  */
-export async function serveStdioInbound(router: Router, registry: SessionRegistry = new SessionRegistry(new EventBus())): Promise<StdioInbound> {
+export async function serveStdioInbound(router: Router, registry: SessionRegistry = new SessionRegistry(new EventBus()), server?: string): Promise<StdioInbound> {
   const { serveStdio, StdioServerTransport } = await import('@modelcontextprotocol/server/stdio');
   // The pinned instance of either era: notifications sent on a 2026-07-28 instance reach the client's
   // subscriptions/listen streams that asked for them.
@@ -38,23 +38,23 @@ export async function serveStdioInbound(router: Router, registry: SessionRegistr
   // The one client that launched us holds its pipe open for the whole run: never idle, never evicted.
   const session: Session = registry.open({ id: STDIO_SESSION, era: 'legacy', transport: 'stdio', identity: anonymousIdentity('stdio-client', 'stdio'), peer: serverPeer(() => servers, tracker) });
   const endPipe = registry.openStream(STDIO_SESSION);
-  const listens = watchListens(transport, router, tracker);
+  const listens = watchListens(transport, router, tracker, server);
   let announced = false;
   const handle = serveStdio(
     (ctx) => {
-      const server = router.createServer({ era: ctx.era, transport: 'stdio', sessionId: STDIO_SESSION, identity: session.identity });
+      const instance = router.createServer({ era: ctx.era, transport: 'stdio', sessionId: STDIO_SESSION, identity: session.identity, ...(server ? { server } : {}) });
       era = ctx.era;
       session.era = ctx.era;
-      servers.add(server);
-      server.oninitialized = () => {
-        const name = server.getClientVersion()?.name;
+      servers.add(instance);
+      instance.oninitialized = () => {
+        const name = instance.getClientVersion()?.name;
         if (name) registry.rename(STDIO_SESSION, name);
       };
       if (!announced) {
         announced = true;
         queueMicrotask(() => registry.announce(session));
       }
-      return server;
+      return instance;
     },
     { transport },
   );
@@ -88,7 +88,7 @@ export async function serveStdioInbound(router: Router, registry: SessionRegistr
  * open (until its notifications/cancelled). A listen is delivered only once the backends are
  * subscribed, and later messages wait behind it, so order is kept and no early update is missed.
  */
-function watchListens(transport: Transport, router: Router, tracker: CallTracker): { releaseAll(): Promise<void> } {
+function watchListens(transport: Transport, router: Router, tracker: CallTracker, server?: string): { releaseAll(): Promise<void> } {
   const releases = new Map<string | number, Promise<(() => Promise<void>) | undefined>>();
   let deliver: Transport['onmessage'];
   let queue: Promise<void> | undefined;
@@ -107,7 +107,7 @@ function watchListens(transport: Transport, router: Router, tracker: CallTracker
     if (!uris.length && !queue) return pass();
     const next = (queue ?? Promise.resolve()).then(async () => {
       if (uris.length) {
-        const r = router.listenResources(uris, STDIO_SESSION);
+        const r = router.listenResources(uris, STDIO_SESSION, server ? { server } : undefined);
         releases.set(m.id!, r);
         await r;
       }

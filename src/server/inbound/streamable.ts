@@ -9,6 +9,8 @@ import { trackSessionTransport } from './session-transport.js';
 import { toWebRequest, writeWebResponse } from './web.js';
 
 const transports = new WeakMap<Session, WebStandardStreamableHTTPServerTransport>();
+/** The virtual server a session was opened on: its id is good only at that path. */
+const servedAt = new WeakMap<Session, string | undefined>();
 
 const NOT_FOUND = 'Session not found (it expired, was evicted, or the gateway restarted); initialize again.';
 
@@ -16,10 +18,10 @@ const NOT_FOUND = 'Session not found (it expired, was evicted, or the gateway re
  * 2025-era sessions over streamable HTTP. The SDK's stateless legacy fallback cannot send a client
  * server-to-client requests, so these clients get real sessions, held in the registry.
  */
-export async function handleSessionRequest(ctx: InboundContext, req: IncomingMessage, res: ServerResponse, sessionId: string, caller?: Identity): Promise<void> {
+export async function handleSessionRequest(ctx: InboundContext, req: IncomingMessage, res: ServerResponse, sessionId: string, caller?: Identity, server?: string): Promise<void> {
   const session = ctx.registry.get(sessionId);
   const transport = session && transports.get(session);
-  if (!session || !transport || !sameCaller(session, caller)) return sendJson(res, 404, rpcError(-32001, NOT_FOUND));
+  if (!session || !transport || !sameCaller(session, caller) || servedAt.get(session) !== server) return sendJson(res, 404, rpcError(-32001, NOT_FOUND));
   let parsedBody: unknown;
   let text: string | undefined;
   if (req.method === 'POST') {
@@ -41,12 +43,12 @@ export async function handleSessionRequest(ctx: InboundContext, req: IncomingMes
 }
 
 /** An initialize without a session id: admit it under the caps, then open a session. */
-export async function startSession(ctx: InboundContext, res: ServerResponse, request: Request, parsedBody: unknown, caller?: Identity): Promise<void> {
+export async function startSession(ctx: InboundContext, res: ServerResponse, request: Request, parsedBody: unknown, caller?: Identity, virtualServer?: string): Promise<void> {
   const identity = caller ?? anonymousIdentity(clientNameFromInitialize(parsedBody) ?? 'client');
   const refusal = ctx.registry.admit(identity);
   if (refusal) return sendJson(res, 503, rpcError(-32000, refusal.message, requestId(parsedBody)), { 'Retry-After': String(refusal.retryAfterSec) });
   const id = randomUUID();
-  const server = ctx.router.createServer({ era: 'legacy', transport: 'streamable-http', sessionId: id, ...(caller ? { client: caller.client } : {}), identity });
+  const server = ctx.router.createServer({ era: 'legacy', transport: 'streamable-http', sessionId: id, ...(caller ? { client: caller.client } : {}), identity, ...(virtualServer ? { server: virtualServer } : {}) });
   const transport = new WebStandardStreamableHTTPServerTransport({
     sessionIdGenerator: () => id,
     onsessionclosed: () => void ctx.registry.close(id, 'deleted'),
@@ -54,6 +56,7 @@ export async function startSession(ctx: InboundContext, res: ServerResponse, req
   const peer = trackSessionTransport(transport, server, ctx.registry, id);
   const session = ctx.registry.open({ id, era: 'legacy', transport: 'streamable-http', identity, peer, end: () => void server.close().catch(() => undefined) });
   transports.set(session, transport);
+  servedAt.set(session, virtualServer);
   transport.onclose = () => void ctx.registry.close(id, 'disconnected');
   await server.connect(transport);
   ctx.registry.announce(session);

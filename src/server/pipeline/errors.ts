@@ -14,7 +14,7 @@ export class CallDenied extends ProtocolError {
 }
 
 /** Records a denial on the call and returns the error to throw. */
-export function deny(call: CallContext, step: string, code: number, reason: string, data?: Record<string, unknown>): CallDenied {
+export function deny(call: { decisions: Decision[] }, step: string, code: number, reason: string, data?: Record<string, unknown>): CallDenied {
   const decision = { step, verdict: 'deny' as const, code, reason, ...(data ? { data } : {}) };
   call.decisions.push(decision);
   return new CallDenied(decision);

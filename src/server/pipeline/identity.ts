@@ -1,5 +1,5 @@
 import { anonymousIdentity } from '../../core/identity.js';
-import type { CallContext, Handler, Result, Step } from './types.js';
+import type { CallContext, Handler, LocalCall, LocalHandler, Result, Step } from './types.js';
 
 /**
  * Who is calling. The inbound adapter's identity wins (the sessions registry gives one); without it
@@ -8,12 +8,20 @@ import type { CallContext, Handler, Result, Step } from './types.js';
 export const identityStep: Step = {
   name: 'identity',
   handle(call: CallContext, next: Handler): Promise<Result> {
-    call.identity ??= anonymousIdentity(call.authClient ?? call.announcedClient ?? 'client', call.transport === 'stdio' ? 'stdio' : 'none');
+    fillIdentity(call);
+    return next(call);
+  },
+  local(call: LocalCall, next: LocalHandler): Promise<Result> {
+    fillIdentity(call);
     return next(call);
   },
 };
 
+function fillIdentity(call: CallContext | LocalCall): void {
+  call.identity ??= anonymousIdentity(call.authClient ?? call.announcedClient ?? 'client', call.transport === 'stdio' ? 'stdio' : 'none');
+}
+
 /** The display name steps and events use; identity always ran before anything reads it. */
-export function clientOf(call: CallContext): string {
+export function clientOf(call: CallContext | LocalCall): string {
   return call.identity?.client ?? 'client';
 }

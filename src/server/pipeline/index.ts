@@ -1,10 +1,12 @@
 import type { EventBus } from '../../core/events.js';
 import type { AliasTable } from '../aliases.js';
 import type { Catalog } from '../catalog.js';
-import type { Approvals } from '../approvals/service.js';
+import { APPLY_TOOL, type Approvals } from '../approvals/service.js';
 import type { HeldCalls } from '../era/held-call.js';
 import type { RateLimiter } from '../ratelimit/limiter.js';
 import type { Upstream } from '../upstream/types.js';
+import type { AccessPolicy } from '../../core/policy/access.js';
+import { accessStep, planAccessStep } from './access.js';
 import { approvalSteps } from './approval.js';
 import { forwardStep } from './forward.js';
 import { identityStep } from './identity.js';
@@ -16,9 +18,9 @@ import { rateLimitStep } from './ratelimit.js';
 import { resolveStep } from './resolve.js';
 import type { Step } from './types.js';
 
-export { Pipeline, compose, newCall } from './pipeline.js';
+export { Pipeline, compose, composeLocal, newCall, newLocalCall } from './pipeline.js';
 export { CallDenied, deny, classifyFailure, clientError } from './errors.js';
-export type { CallContext, CallMethod, Decision, Handler, RelaySinks, Result, ReverseDecision, ReverseGuard, Route, Step } from './types.js';
+export type { CallContext, CallMethod, Decision, Handler, LocalCall, LocalHandler, LocalMethod, RelaySinks, Result, ReverseDecision, ReverseGuard, Route, Step } from './types.js';
 
 export interface PipelineDeps {
   catalog: Catalog;
@@ -35,6 +37,8 @@ export interface PipelineDeps {
   rateLimiter?: RateLimiter;
   /** Tracing (src/server/tracing/), only while it is on: a server span first, a span around each step. */
   tracing?: { server: Step; wrap(step: Step): Step };
+  /** Virtual servers and roles of the configuration being served (issue 11). */
+  access?: () => AccessPolicy | undefined;
 }
 
 /**
@@ -47,13 +51,15 @@ export function defaultSteps(deps: PipelineDeps): Step[] {
   const policy = w(policyStep(deps));
   const observe = w(observeStep(deps.bus));
   const forward = w(forwardStep(deps));
+  const access = accessStep(deps);
   // Inside observe, so a limited call is observed as an error. An applied plan is not limited: a
   // person approved it, and failing it here would fail the plan.
   const ratelimit = rateLimitStep({ limiter: deps.rateLimiter, catalog: deps.catalog, bus: deps.bus });
-  if (!deps.approvals) return traced(deps, [limitsStep(), identityStep, resolveStep(deps), policy, observe, ratelimit, forward]);
+  if (!deps.approvals) return traced(deps, [limitsStep(), identityStep, resolveStep(deps), access, policy, observe, ratelimit, forward]);
   // An applied plan skips resolve (its backend and native tool are stored) and the guard (it is approved).
   const { guard, apply } = approvalSteps({ approvals: deps.approvals, upstreams: deps.upstreams ?? (() => []) }, compose([policy, observe, forward]));
-  return traced(deps, [limitsStep(), identityStep, apply, resolveStep(deps), policy, guard, observe, ratelimit, forward]);
+  const planAccess = planAccessStep({ access: deps.access, catalog: deps.catalog, plans: deps.approvals, applyTool: APPLY_TOOL });
+  return traced(deps, [limitsStep(), identityStep, planAccess, apply, resolveStep(deps), access, policy, guard, observe, ratelimit, forward]);
 }
 
 /** Without tracing the list as it is; with it, the server span step first and every step in its span. */

@@ -1,10 +1,37 @@
 import type { Identity } from '../../core/identity.js';
+import type { Scope } from '../../core/policy/access.js';
 import type { ReverseRequest, Upstream } from '../upstream/types.js';
 
 /** The client requests that travel the pipeline to one backend. */
 export type CallMethod = 'tools/call' | 'prompts/get' | 'resources/read' | 'completion/complete';
 
 export type Result = Record<string, unknown>;
+
+/**
+ * Requests the gateway answers itself from the catalog: the lists, and (un)subscribe, which only
+ * registers the session with the owning upstream. They take the pipeline's local path: the steps
+ * that define `local` (identity, access), then the router's answer.
+ */
+export type LocalMethod = 'tools/list' | 'prompts/list' | 'resources/list' | 'resources/templates/list' | 'resources/subscribe' | 'resources/unsubscribe';
+
+/** A request on the local path: what identity and access read, without the relay of a call. */
+export interface LocalCall {
+  method: LocalMethod;
+  params: Record<string, unknown>;
+  era: 'legacy' | 'modern';
+  transport: 'streamable-http' | 'sse' | 'stdio';
+  sessionKey: string;
+  identity?: Identity;
+  authClient?: string;
+  announcedClient?: string;
+  /** The virtual server the request came in on (/servers/NAME/…); undefined for /mcp and stdio. */
+  server?: string;
+  /** Set by access: what this caller may see here; undefined when it sees everything. */
+  scope?: Scope;
+  decisions: Decision[];
+}
+
+export type LocalHandler = (call: LocalCall) => Promise<Result>;
 
 /**
  * How the pipeline talks back to the client that made the request, whatever carries it: the SDK
@@ -75,6 +102,10 @@ export interface CallContext {
   /** The log level a modern client asked for with this request. */
   logLevel?: string;
   sinks: RelaySinks;
+  /** The virtual server the request came in on (/servers/NAME/…); undefined for /mcp and stdio. */
+  server?: string;
+  /** Set by access: what this caller may reach here; undefined when it reaches everything. */
+  scope?: Scope;
 
   /** Set by the pipeline: unique per request, attributes backend messages on shared connections. */
   callId?: string;
@@ -110,4 +141,6 @@ export type Handler = (call: CallContext) => Promise<Result>;
 export interface Step {
   readonly name: string;
   handle(call: CallContext, next: Handler): Promise<Result>;
+  /** The step's part in the local path (lists, subscribe); steps without it are skipped there. */
+  local?(call: LocalCall, next: LocalHandler): Promise<Result>;
 }

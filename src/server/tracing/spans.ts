@@ -89,7 +89,9 @@ export function pipelineTracing(tracer: Tracer): PipelineTracing {
 
   const wrap = (step: Step): Step => {
     if (step === server || wrapped.has(step) || NO_STEP_SPAN.has(step.name)) return step;
-    const out = step.name === 'forward' ? clientSpan(step) : stepSpan(step);
+    const made = step.name === 'forward' ? clientSpan(step) : stepSpan(step);
+    // The local path (lists, subscribe) is not traced, but it must still run the step's part in it.
+    const out: Step = step.local ? { ...made, local: step.local.bind(step) } : made;
     wrapped.add(out);
     return out;
   };

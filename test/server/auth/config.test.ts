@@ -38,7 +38,7 @@ describe('gateway.auth config', () => {
   it('names the missing section, unknown keys and bad modes with file:line', () => {
     expect(failure('gateway:\n  auth:\n    mode: jwt\n').message).toContain('gatehouse.yaml:2:3: gateway.auth.jwt: mode "jwt" needs jwt: {issuer, audience, jwksUrl}');
     expect(failure('gateway:\n  auth:\n    mode: cloudflare-access\n').message).toContain('mode "cloudflare-access" needs cloudflareAccess: {team, aud}');
-    expect(failure('gateway:\n  auth:\n    mode: bearer\n    tokens: [x]\n').message).toContain('gateway.auth.tokens: unknown key "tokens" (allowed here: mode, jwt, cloudflareAccess)');
+    expect(failure('gateway:\n  auth:\n    mode: bearer\n    tokens: [x]\n').message).toContain('gateway.auth.tokens: unknown key "tokens" (allowed here: mode, jwt, cloudflareAccess, roles)');
     expect(failure('gateway:\n  auth:\n    mode: basic\n').message).toMatch(/gateway\.auth\.mode/);
     expect(failure('gateway:\n  auth:\n    mode: jwt\n    jwt: {issuer: not-a-url, audience: x, jwksUrl: https://a/b}\n').message).toMatch(/gateway\.auth\.jwt\.issuer/);
   });

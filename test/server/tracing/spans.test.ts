@@ -39,7 +39,7 @@ const byName = (name: string) => exporter.getFinishedSpans().find((s) => s.name 
 describe('tracing steps', () => {
   it('are not in the list when tracing is off', () => {
     const names = pipeline(new MemoryUpstream('svc', stdioConfig(), { tools: [tool('echo')] }), false).steps.map((s) => s.name);
-    expect(names).toEqual(['limits', 'identity', 'resolve', 'policy', 'observe', 'ratelimit', 'forward']);
+    expect(names).toEqual(['limits', 'identity', 'resolve', 'access', 'policy', 'observe', 'ratelimit', 'forward']);
   });
 
   it('a SERVER span first; each step span ends when it hands the call on; the CLIENT span is what the upstream gets', async () => {
@@ -61,7 +61,7 @@ describe('tracing steps', () => {
     for (const s of [...steps, client]) expect(s.parentSpanContext?.spanId).toBe(server.spanContext().spanId);
     // Sequential, not nested: the spans end (and are exported) in step order, the server span last.
     // limits and identity only bound and label the call, observe only records it: no spans of their own.
-    expect(exporter.getFinishedSpans().map((s) => s.name)).toEqual(['gatehouse.resolve', 'gatehouse.policy', 'gatehouse.ratelimit', 'tools/call echo', 'tools/call svc_echo']);
+    expect(exporter.getFinishedSpans().map((s) => s.name)).toEqual(['gatehouse.resolve', 'gatehouse.access', 'gatehouse.policy', 'gatehouse.ratelimit', 'tools/call echo', 'tools/call svc_echo']);
 
     const sent = up.requests[0]!.ctx.trace!;
     expect(sent.traceparent).toBe(`00-${server.spanContext().traceId}-${client.spanContext().spanId}-01`);

@@ -125,7 +125,7 @@ describe('traces', () => {
 
     const children = spans.filter((s) => s.parentSpanId === server.spanId);
     const steps = children.filter((s) => s.kind === SpanKindOtlp.INTERNAL).map((s) => s.name);
-    expect(steps.sort()).toEqual(['gatehouse.approval', 'gatehouse.approval-apply', 'gatehouse.policy', 'gatehouse.ratelimit', 'gatehouse.resolve']);
+    expect(steps.sort()).toEqual(['gatehouse.access', 'gatehouse.access-apply', 'gatehouse.approval', 'gatehouse.approval-apply', 'gatehouse.policy', 'gatehouse.ratelimit', 'gatehouse.resolve']);
     const policy = children.find((s) => s.name === 'gatehouse.policy')!;
     expect(policy.attributes['gatehouse.decision']).toBe('allow');
 

@@ -13,20 +13,25 @@ The client sends it as "Authorization: Bearer <token>" and appears under the cli
     '<%= config.bin %> <%= command.id %> laptop',
     'TOKEN=$(<%= config.bin %> <%= command.id %> ci-runner)',
     '<%= config.bin %> <%= command.id %> laptop --replace --json',
+    '<%= config.bin %> <%= command.id %> infra-agent --role ops',
   ];
 
   static override args = { client: Args.string({ description: 'Client name (letters, digits, ".", "_", "@", "-").', required: true }) };
-  static override flags = { replace: Flags.boolean({ summary: 'Issue a new token for a client that has one (the old one stops working).' }) };
+  static override flags = {
+    replace: Flags.boolean({ summary: 'Issue a new token for a client that has one (the old one stops working).' }),
+    role: Flags.string({ summary: 'A role the token carries (repeatable); gateway.roles says what each role may reach.', multiple: true }),
+  };
 
-  async run(): Promise<{ client: string; token: string; replaced: boolean }> {
+  async run(): Promise<{ client: string; token: string; replaced: boolean; roles: string[] }> {
     const { args, flags } = await this.parse(ClientsTokenCreate);
-    const { token, replaced } = new ClientTokenStore(configDir()).create(args.client, { replace: flags.replace });
+    const roles = [...new Set(flags.role ?? [])].sort();
+    const { token, replaced } = new ClientTokenStore(configDir()).create(args.client, { replace: flags.replace, roles });
     // Only stdout carries the token, so `$(…)` captures it and nothing else.
     this.log(token);
     this.note(
-      `${replaced ? 'Replaced' : 'Created'} the token for client "${args.client}". It is shown only this once; store it now.\n` +
+      `${replaced ? 'Replaced' : 'Created'} the token for client "${args.client}"${roles.length ? ` with roles ${roles.join(', ')}` : ''}. It is shown only this once; store it now.\n` +
         'Clients send it as: Authorization: Bearer <token>',
     );
-    return { client: args.client, token, replaced };
+    return { client: args.client, token, replaced, roles };
   }
 }

@@ -15,7 +15,7 @@ export default class ClientsTokenList extends BaseCommand {
       this.note('No client tokens. Create one with `gatehouse clients token create <client>`.');
       return { clients };
     }
-    this.log(formatTable(['CLIENT', 'CREATED', 'LAST USED'], clients.map((c) => [c.client, c.createdAt, c.lastUsedAt ?? '-'])));
+    this.log(formatTable(['CLIENT', 'ROLES', 'CREATED', 'LAST USED'], clients.map((c) => [c.client, c.roles?.join(',') ?? '-', c.createdAt, c.lastUsedAt ?? '-'])));
     return { clients };
   }
 }
