@@ -13,6 +13,7 @@ import { applyBackendChanges, planReconcile, summarize } from './reconcile.js';
 import { HttpApp, type HttpAppOptions } from './inbound/http.js';
 import { Router, type RouterDeps } from './router.js';
 import { SessionRegistry } from './sessions.js';
+import { gatewayMetrics, type GatewayMetrics } from './metrics/index.js';
 import { McpUpstream } from './upstream/mcp.js';
 import { createUpstream, restSupport, wireUpstreamEvents, type RestSupport } from './upstream/factory.js';
 import { readiness, refresh, status, type GatewayView } from './gateway-status.js';
@@ -71,6 +72,8 @@ export class Gateway {
   /** Every client session of every transport; the dashboard, admin API and events read it. */
   readonly sessions: SessionRegistry;
   readonly approvals: Approvals;
+  /** Prometheus metrics (gateway.metrics); prom-client loads only when they are on. */
+  readonly metrics: GatewayMetrics;
   http?: HttpApp;
   url?: string;
   private readonly adminToken = randomBytes(24).toString('base64url');
@@ -106,7 +109,9 @@ export class Gateway {
     this.catalog = new Catalog(() => this.upstreams, this.naming);
     // Plans live beside the run state; without a state dir (embedded use) they last as long as the process.
     this.approvals = new Approvals({ config: gw.approvals, bus: this.bus, storeFile: storeLocation(gw.approvals?.store, opts.stateDir, opts.baseDir) });
+    this.metrics = gatewayMetrics({ bus: this.bus, sessions: this.sessions, upstreams: () => this.upstreams, catalog: this.catalog, approvals: this.approvals });
     this.routerDeps = {
+      metrics: this.metrics.calls.step,
       approvals: this.approvals,
       catalog: this.catalog,
       upstreams: () => this.upstreams,
@@ -207,6 +212,7 @@ export class Gateway {
     const gw = this.config.gateway ?? {};
     // Watch from the start, so a write while backends come up is not missed (it applies once they are up).
     await this.reloader?.start(this.config);
+    await this.metrics.configure(gw.metrics);
     await this.createUpstreams();
     if (gw.aliases) this.aliases = await AliasTable.load(gw.aliases, this.opts.baseDir ?? process.cwd());
     if (this.opts.http !== false) {
@@ -225,6 +231,7 @@ export class Gateway {
         aliases: () => ({ aliases: this.aliases?.report() ?? [] }),
         ...(this.opts.configPath ? { reload: () => this.reload('admin') } : {}),
         adminToken: this.adminToken,
+        metrics: () => this.metrics.scrape(),
         adminRoutes: (req, res, path, url) => handleApprovalRoutes(this.approvals, req, res, path, url),
         authenticate: this.opts.authenticate,
         wellKnown: this.opts.wellKnown,
@@ -264,6 +271,7 @@ export class Gateway {
     // Everything that can fail is done before anything changes, so a failed reload changes nothing.
     const aliases = plan.live.includes('aliases') ? (gw.aliases ? await AliasTable.load(gw.aliases, this.opts.baseDir ?? process.cwd()) : undefined) : this.aliases;
     const rest = await restSupport([...plan.start, ...plan.restart]);
+    if (plan.live.includes('metrics')) await this.metrics.configure(gw.metrics);
     const listedBefore = this.aliases?.listAliases ?? false;
     this.config = next;
     this.naming.mode = this.opts.prefixMode ?? gw.prefixMode ?? DEFAULTS.prefixMode;
@@ -351,6 +359,7 @@ export class Gateway {
     this.sessions.closeAll('shutdown');
     this.sessions.dispose();
     await this.approvals.close();
+    await this.metrics.close();
     if (this.statePath) await rm(this.statePath, { force: true });
     this.bus.emit('gateway.stopped', {});
   }

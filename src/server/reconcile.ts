@@ -4,13 +4,14 @@ import type { BackendConfig, GatehouseConfig, GatewayConfig } from '../core/conf
 import type { Upstream } from './upstream/types.js';
 
 /** Gateway settings the running gateway applies without a restart. */
-export const LIVE_SETTINGS = ['prefixMode', 'separator', 'aliases', 'callTimeout', 'refreshInterval', 'sessions'] as const;
+export const LIVE_SETTINGS = ['prefixMode', 'separator', 'aliases', 'callTimeout', 'refreshInterval', 'sessions', 'metrics'] as const;
 /**
  * Settings fixed when the gateway starts: the listener (host, port), the Host/Origin checks built
  * with it, and the inbound auth hook, which serve builds once from `gateway.auth` (bearer tokens
  * themselves are re-read by the verifier whenever the token file changes, so they need no reload).
+ * `log` (the log file) is opened by `serve` once, before the gateway starts.
  */
-export const RESTART_SETTINGS = ['host', 'port', 'allowedHosts', 'allowedOrigins', 'auth', 'inbound'] as const;
+export const RESTART_SETTINGS = ['host', 'port', 'allowedHosts', 'allowedOrigins', 'auth', 'inbound', 'log'] as const;
 
 type LiveSetting = (typeof LIVE_SETTINGS)[number];
 

@@ -38,6 +38,8 @@ export interface RouterDeps {
   steps?: (defaults: Step[]) => Step[];
   /** Guarded writes (plans, the apply tool, constraints in tools/list). */
   approvals?: Approvals;
+  /** The per-call metrics step (src/server/metrics). */
+  metrics?: Step;
 }
 
 /**

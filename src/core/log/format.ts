@@ -167,6 +167,7 @@ function describe(e: GatewayEvent, c: Style): { message: string; fields: Fields 
           ['req', formatBytes(e.requestBytes)],
           ['id', e.callId],
           ['session', e.sessionId],
+          ['trace', e.traceId],
         ],
       };
     case 'call.finished': {
@@ -179,6 +180,7 @@ function describe(e: GatewayEvent, c: Style): { message: string; fields: Fields 
           ['resp', formatBytes(e.responseBytes)],
           ['id', e.callId],
           ['session', e.sessionId],
+          ['trace', e.traceId],
           ['error', e.error],
         ],
       };

@@ -29,6 +29,8 @@ export interface PipelineDeps {
   /** Guarded writes; without it no call is guarded and the apply tool does not exist. */
   approvals?: Approvals;
   upstreams?: () => Upstream[];
+  /** Per-call metrics (src/server/metrics/step.ts); first, so refusals by any later step are counted. */
+  metrics?: Step;
 }
 
 /**
@@ -39,8 +41,9 @@ export function defaultSteps(deps: PipelineDeps): Step[] {
   const policy = policyStep(deps);
   const observe = observeStep(deps.bus);
   const forward = forwardStep(deps);
-  if (!deps.approvals) return [limitsStep(), identityStep, resolveStep(deps), policy, observe, forward];
+  const first = deps.metrics ? [deps.metrics] : [];
+  if (!deps.approvals) return [...first, limitsStep(), identityStep, resolveStep(deps), policy, observe, forward];
   // An applied plan skips resolve (its backend and native tool are stored) and the guard (it is approved).
   const { guard, apply } = approvalSteps({ approvals: deps.approvals, upstreams: deps.upstreams ?? (() => []) }, compose([policy, observe, forward]));
-  return [limitsStep(), identityStep, apply, resolveStep(deps), policy, guard, observe, forward];
+  return [...first, limitsStep(), identityStep, apply, resolveStep(deps), policy, guard, observe, forward];
 }

@@ -83,6 +83,8 @@ export interface CallContext {
   route?: Route;
   /** Set by policy. */
   timeoutMs?: number;
+  /** The W3C trace id (32 hex digits) of the call's trace context, when it has one; request logs carry it. */
+  traceId?: string;
   /** Every step's decision about this request, in order. */
   decisions: Decision[];
   /** Checked in order for each request the backend makes to the client during this call. */

@@ -1,0 +1,63 @@
+import type { BackendState, EventBus } from '../../core/events.js';
+import type { MetricSet } from './definitions.js';
+import type { CallMetrics } from './step.js';
+import { authLabels, NO_BACKEND, planState, UNKNOWN } from './labels.js';
+
+export interface SubscriberDeps {
+  bus: EventBus;
+  calls: CallMetrics;
+  /** Whether a backend name is configured now (event payloads from other modules are checked, not trusted). */
+  isBackend(name: string): boolean;
+  /** Whether a tool name is one the catalog or a backend lists. */
+  isTool(name: string): boolean;
+}
+
+/**
+ * The metrics that events already carry: restarts, rate limits, plans, auth failures and bytes.
+ * Listeners only increment; nothing here can slow the emitter down.
+ */
+export function subscribeMetrics(set: MetricSet, deps: SubscriberDeps): () => void {
+  const { bus } = deps;
+  const backend = (name: string | undefined) => (name === undefined ? NO_BACKEND : deps.isBackend(name) ? name : UNKNOWN);
+  const last = new Map<string, BackendState>();
+  // Bound once per backend: the two byte counters are touched on every call.
+  const bytes = new Map<string, { req: ReturnType<MetricSet['requestBytes']['labels']>; res: ReturnType<MetricSet['responseBytes']['labels']> }>();
+  const bytesOf = (name: string | undefined) => {
+    const b = backend(name);
+    let c = bytes.get(b);
+    if (!c) bytes.set(b, (c = { req: set.requestBytes.labels({ backend: b }), res: set.responseBytes.labels({ backend: b }) }));
+    return c;
+  };
+  const offs = [
+    bus.on('backend.state', (e) => {
+      const before = last.get(e.backend);
+      last.set(e.backend, e.state);
+      // A start after a failure is a supervised restart (the backoff timer, or a refresh of a failed backend).
+      if (e.state === 'starting' && before === 'failed') set.restarts.inc({ backend: backend(e.backend), reason: 'failure' });
+    }),
+    bus.on('config.reloaded', (e) => {
+      for (const name of e.restarted) set.restarts.inc({ backend: backend(name), reason: 'reload' });
+      for (const name of e.removed) {
+        last.delete(name);
+        bytes.delete(name);
+      }
+    }),
+    bus.on('ratelimit.limited', (e) => {
+      set.rateLimited.inc({ backend: backend(e.backend), gen_ai_tool_name: deps.isTool(e.tool) ? e.tool : UNKNOWN });
+    }),
+    bus.on('approval.changed', (e) => set.planTransitions.inc({ state: planState(e.state) })),
+    bus.on('auth.failed', (e) => set.authFailures.inc(authLabels(e.reason))),
+    bus.on('call.started', (e) => bytesOf(e.backend).req.inc(e.requestBytes)),
+    bus.on('call.finished', (e) => {
+      if (e.responseBytes > 0) bytesOf(e.backend).res.inc(e.responseBytes);
+    }),
+    bus.on('catalog.changed', (e) => {
+      if (e.kind !== 'tools' && e.kind !== 'prompts') return;
+      const method = e.kind === 'tools' ? 'tools/call' : 'prompts/get';
+      for (const name of e.diff.removed) deps.calls.forget(method, name);
+    }),
+  ];
+  return () => {
+    for (const off of offs) off();
+  };
+}
