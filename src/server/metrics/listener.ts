@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { UserError } from '../../core/errors.js';
 import type { Scrape } from './metrics.js';
 
 /** `host:port` → its parts; IPv6 hosts come in brackets (`[::1]:9464`). */
@@ -32,7 +33,10 @@ export class MetricsListener {
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       const why = err.code === 'EADDRINUSE' ? 'the port is in use' : err.code === 'EADDRNOTAVAIL' ? 'no interface has that address' : err.code === 'EACCES' ? 'permission denied' : err.message;
-      throw new Error(`gateway.metrics.listen: cannot bind ${listen}: ${why}. Pick another host:port, or remove gateway.metrics.listen to serve /metrics on the main port only.`);
+      throw new UserError(`gateway.metrics.listen: cannot bind ${listen}: ${why}.`, {
+        code: 'metrics_listen_failed',
+        hint: 'Pick another host:port for gateway.metrics.listen, or remove it to serve /metrics on the main port only.',
+      });
     }
     const addr = server.address() as AddressInfo;
     const shown = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
