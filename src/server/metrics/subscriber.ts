@@ -32,7 +32,8 @@ export function subscribeMetrics(set: MetricSet, deps: SubscriberDeps): () => vo
     bus.on('backend.state', (e) => {
       const before = last.get(e.backend);
       last.set(e.backend, e.state);
-      // A start after a failure is a supervised restart (the backoff timer, or a refresh of a failed backend).
+      // A start after a failure is a supervised restart (the backoff timer, or a refresh of a failed
+      // backend). A reload stops the old upstream first (stopped), so its restart counts once, as reload.
       if (e.state === 'starting' && before === 'failed') set.restarts.inc({ backend: backend(e.backend), reason: 'failure' });
     }),
     bus.on('config.reloaded', (e) => {
