@@ -1,5 +1,6 @@
 import type * as Prom from 'prom-client';
 import type { BackendState } from '../../core/events.js';
+import { CallSeriesStore } from './call-series.js';
 
 /** What the scrape-time gauges read; nothing is counted for them on the request path. */
 export interface MetricSources {
@@ -13,17 +14,11 @@ export interface MetricSources {
 
 export const BACKEND_STATES: readonly BackendState[] = ['disabled', 'starting', 'ready', 'degraded', 'failed', 'stopped'];
 
-/** The OpenTelemetry MCP conventions' advisory buckets for mcp.server.operation.duration, in seconds. */
-export const DURATION_BUCKETS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300];
-
-export const CALL_LABELS = ['mcp_method_name', 'gen_ai_tool_name', 'gen_ai_prompt_name', 'backend'] as const;
-
 /** Every metric the gateway serves; docs/operations.md has the same table. */
 export interface MetricSet {
   registry: Prom.Registry;
-  duration: Prom.Histogram<(typeof CALL_LABELS)[number] | 'error_type'>;
-  calls: Prom.Counter<(typeof CALL_LABELS)[number] | 'outcome'>;
-  inFlight: Prom.Gauge<'mcp_method_name'>;
+  /** The duration histogram, calls by outcome and in-flight calls: counted per call, formatted per scrape. */
+  calls: CallSeriesStore;
   restarts: Prom.Counter<'backend' | 'reason'>;
   rateLimited: Prom.Counter<'backend' | 'gen_ai_tool_name'>;
   planTransitions: Prom.Counter<'state'>;
@@ -37,22 +32,11 @@ export function defineMetrics(prom: typeof Prom, sources: MetricSources): Metric
   const registers = [registry];
   prom.collectDefaultMetrics({ register: registry });
 
+  const calls = new CallSeriesStore();
+  for (const m of calls.metrics()) registry.registerMetric(m as unknown as Prom.Metric);
   const set: MetricSet = {
     registry,
-    duration: new prom.Histogram({
-      name: 'mcp_server_operation_duration_seconds',
-      help: 'MCP request duration as observed by the gateway, from the request entering the call pipeline until its result or error (OpenTelemetry mcp.server.operation.duration).',
-      labelNames: [...CALL_LABELS, 'error_type'],
-      buckets: DURATION_BUCKETS,
-      registers,
-    }),
-    calls: new prom.Counter({
-      name: 'gatehouse_calls_total',
-      help: 'Requests through the call pipeline (tools/call, prompts/get, resources/read, completion/complete) by backend, tool and outcome.',
-      labelNames: [...CALL_LABELS, 'outcome'],
-      registers,
-    }),
-    inFlight: new prom.Gauge({ name: 'gatehouse_calls_in_flight', help: 'Requests in the call pipeline now.', labelNames: ['mcp_method_name'], registers }),
+    calls,
     restarts: new prom.Counter({
       name: 'gatehouse_backend_restarts_total',
       help: 'Backend restarts: after a failure (supervised, with backoff) or because a reload changed its config.',

@@ -92,6 +92,11 @@ describe('metrics scraped by a real Prometheus', () => {
     expect(await query(p, 'sum(gatehouse_calls_total{backend="ev",gen_ai_tool_name="ev_echo",outcome="ok"})')).toBe(LEGACY_CALLS);
     expect(await query(p, 'sum(gatehouse_calls_total{backend="mod",gen_ai_tool_name="mod_echo",outcome="ok"})')).toBe(MODERN_CALLS);
     expect(await query(p, 'sum(mcp_server_operation_duration_seconds_count{mcp_method_name="tools/call"})')).toBe(LEGACY_CALLS + MODERN_CALLS);
+    expect(await query(p, 'sum(mcp_server_operation_duration_seconds_bucket{mcp_method_name="tools/call",le="+Inf"})')).toBe(LEGACY_CALLS + MODERN_CALLS);
+    // Prometheus reads the buckets as one histogram: a quantile of the ev_echo series exists and is within the buckets.
+    const p50 = await query(p, 'histogram_quantile(0.5, sum by (le) (mcp_server_operation_duration_seconds_bucket{gen_ai_tool_name="ev_echo"}))');
+    expect(p50).toBeGreaterThan(0);
+    expect(p50).toBeLessThanOrEqual(300);
     expect(await query(p, 'sum(gatehouse_calls_in_flight)')).toBe(0);
     expect(await query(p, 'sum(gatehouse_backend_state{state="ready"})')).toBe(2);
     expect(await query(p, 'gatehouse_catalog_items{kind="tools"}')).toBe(gw.gateway.catalog.tools.length);

@@ -50,6 +50,11 @@ describe('metrics step', () => {
     for (let i = 0; i < 3; i++) await chain()(call({ method: 'tools/call', params: { name: 'alpha_echo', arguments: {} } }));
     expect(await callCount({ mcp_method_name: 'tools/call', gen_ai_tool_name: 'alpha_echo', backend: 'alpha', outcome: 'ok' })).toBe(3);
     expect(await durationCount({ gen_ai_tool_name: 'alpha_echo', backend: 'alpha', error_type: '' })).toBe(3);
+    // Buckets are cumulative and end with +Inf, equal to the count: what Prometheus reads as one histogram.
+    const buckets = (await samples('mcp_server_operation_duration_seconds')).filter((v) => v.metricName === 'mcp_server_operation_duration_seconds_bucket' && v.labels.gen_ai_tool_name === 'alpha_echo');
+    expect(buckets.map((b) => b.labels.le)).toEqual([0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, '+Inf']);
+    expect(buckets.every((b, i) => i === 0 || b.value >= buckets[i - 1]!.value)).toBe(true);
+    expect(buckets.at(-1)!.value).toBe(3);
   });
 
   it('labels a tool error tool_error (the OpenTelemetry value) and a JSON-RPC failure by its code', async () => {
