@@ -23,8 +23,8 @@ export interface MetricSet {
   rateLimited: Prom.Counter<'backend' | 'gen_ai_tool_name'>;
   planTransitions: Prom.Counter<'state'>;
   authFailures: Prom.Counter<'mode' | 'reason'>;
-  requestBytes: Prom.Counter<'backend'>;
-  responseBytes: Prom.Counter<'backend'>;
+  /** Bytes per backend label, added per call as plain numbers and read by the two counters at scrape time. */
+  bytes: Map<string, { request: number; response: number }>;
 }
 
 export function defineMetrics(prom: typeof Prom, sources: MetricSources): MetricSet {
@@ -46,9 +46,23 @@ export function defineMetrics(prom: typeof Prom, sources: MetricSources): Metric
     rateLimited: new prom.Counter({ name: 'gatehouse_ratelimited_calls_total', help: 'Calls refused by a rate limit.', labelNames: ['backend', 'gen_ai_tool_name'], registers }),
     planTransitions: new prom.Counter({ name: 'gatehouse_plan_transitions_total', help: 'Guarded-write plans entering each state.', labelNames: ['state'], registers }),
     authFailures: new prom.Counter({ name: 'gatehouse_auth_failures_total', help: 'Inbound requests refused by authentication, by auth mode and reason.', labelNames: ['mode', 'reason'], registers }),
-    requestBytes: new prom.Counter({ name: 'gatehouse_call_request_bytes_total', help: 'Approximate size of call requests sent to each backend (JSON text, estimated).', labelNames: ['backend'], registers }),
-    responseBytes: new prom.Counter({ name: 'gatehouse_call_response_bytes_total', help: 'Approximate size of call results returned by each backend (JSON text, estimated).', labelNames: ['backend'], registers }),
+    bytes: new Map(),
   };
+  for (const [name, field, what] of [
+    ['gatehouse_call_request_bytes_total', 'request', 'call requests sent to'],
+    ['gatehouse_call_response_bytes_total', 'response', 'call results returned by'],
+  ] as const) {
+    new prom.Counter({
+      name,
+      help: `Approximate size of ${what} each backend (JSON text, estimated).`,
+      labelNames: ['backend'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [backend, b] of set.bytes) if (b[field] > 0) this.inc({ backend }, b[field]);
+      },
+    });
+  }
 
   new prom.Gauge({
     name: 'gatehouse_sessions',

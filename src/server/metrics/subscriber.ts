@@ -20,12 +20,11 @@ export function subscribeMetrics(set: MetricSet, deps: SubscriberDeps): () => vo
   const { bus } = deps;
   const backend = (name: string | undefined) => (name === undefined ? NO_BACKEND : deps.isBackend(name) ? name : UNKNOWN);
   const last = new Map<string, BackendState>();
-  // Bound once per backend: the two byte counters are touched on every call.
-  const bytes = new Map<string, { req: ReturnType<MetricSet['requestBytes']['labels']>; res: ReturnType<MetricSet['responseBytes']['labels']> }>();
+  // Touched on every call, so plain numbers (the counters read them at scrape time).
   const bytesOf = (name: string | undefined) => {
     const b = backend(name);
-    let c = bytes.get(b);
-    if (!c) bytes.set(b, (c = { req: set.requestBytes.labels({ backend: b }), res: set.responseBytes.labels({ backend: b }) }));
+    let c = set.bytes.get(b);
+    if (!c) set.bytes.set(b, (c = { request: 0, response: 0 }));
     return c;
   };
   const offs = [
@@ -40,7 +39,7 @@ export function subscribeMetrics(set: MetricSet, deps: SubscriberDeps): () => vo
       for (const name of e.restarted) set.restarts.inc({ backend: backend(name), reason: 'reload' });
       for (const name of e.removed) {
         last.delete(name);
-        bytes.delete(name);
+        set.bytes.delete(name);
       }
     }),
     bus.on('ratelimit.limited', (e) => {
@@ -48,10 +47,8 @@ export function subscribeMetrics(set: MetricSet, deps: SubscriberDeps): () => vo
     }),
     bus.on('approval.changed', (e) => set.planTransitions.inc({ state: planState(e.state) })),
     bus.on('auth.failed', (e) => set.authFailures.inc(authLabels(e.reason))),
-    bus.on('call.started', (e) => bytesOf(e.backend).req.inc(e.requestBytes)),
-    bus.on('call.finished', (e) => {
-      if (e.responseBytes > 0) bytesOf(e.backend).res.inc(e.responseBytes);
-    }),
+    bus.on('call.started', (e) => void (bytesOf(e.backend).request += e.requestBytes)),
+    bus.on('call.finished', (e) => void (bytesOf(e.backend).response += e.responseBytes)),
     bus.on('catalog.changed', (e) => {
       if (e.kind !== 'tools' && e.kind !== 'prompts') return;
       const method = e.kind === 'tools' ? 'tools/call' : 'prompts/get';
