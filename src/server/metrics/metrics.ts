@@ -1,7 +1,7 @@
 import type { EventBus } from '../../core/events.js';
 import type { MetricsConfig } from '../../core/config/schema.js';
-import { defineMetrics, type MetricSet, type MetricSources } from './definitions.js';
-import { MetricsListener } from './listener.js';
+import { defineMetrics, processMetrics, type MetricSet, type MetricSources } from './definitions.js';
+import { MetricsListener, parseListen } from './listener.js';
 import { CallMetrics } from './step.js';
 import { subscribeMetrics } from './subscriber.js';
 
@@ -27,6 +27,7 @@ export class GatewayMetrics {
   private set?: MetricSet;
   /** Defined once: turning metrics off and on again continues the same counters. */
   private defined?: MetricSet;
+  private process?: { metrics(): Promise<string> };
   private unsubscribe?: () => void;
   private listener?: MetricsListener;
   private listenOn?: string;
@@ -50,13 +51,31 @@ export class GatewayMetrics {
     const on = config?.enabled ?? true;
     const listen = on ? config?.listen : undefined;
     if (listen !== this.listenOn) {
-      const next = listen ? await MetricsListener.open(listen, () => this.scrape()) : undefined;
+      const scrape = () => this.scrape();
+      const before = this.listenOn;
+      // The same port on another address cannot be bound while the old listener holds it: close first,
+      // and put the old one back if the new address fails.
+      const samePort = listen !== undefined && before !== undefined && parseListen(listen).port === parseListen(before).port;
+      if (samePort) {
+        await this.listener?.close();
+        this.listener = undefined;
+      }
+      let next: MetricsListener | undefined;
+      try {
+        next = listen ? await MetricsListener.open(listen, scrape) : undefined;
+      } catch (e) {
+        if (samePort) this.listener = await MetricsListener.open(before, scrape).catch(() => undefined);
+        if (samePort && !this.listener) this.listenOn = undefined;
+        throw e;
+      }
       await this.listener?.close();
       this.listener = next;
       this.listenOn = listen;
     }
     if (on && !this.set) {
-      this.defined ??= defineMetrics(await import('prom-client'), this.opts.sources);
+      const prom = await import('prom-client');
+      this.defined ??= defineMetrics(prom, this.opts.sources);
+      this.process ??= processMetrics(prom);
       this.set = this.defined;
       this.calls.use(this.set);
       this.unsubscribe = subscribeMetrics(this.set, { bus: this.opts.bus, calls: this.calls, isBackend: this.opts.isBackend, isTool: this.opts.isTool });
@@ -72,7 +91,8 @@ export class GatewayMetrics {
   async scrape(): Promise<Scrape | undefined> {
     const set = this.set;
     if (!set) return undefined;
-    return { contentType: set.registry.contentType, body: await set.registry.metrics() };
+    const [own, proc] = await Promise.all([set.registry.metrics(), this.process?.metrics() ?? '']);
+    return { contentType: set.registry.contentType, body: proc ? `${own}\n${proc}` : own };
   }
 
   async close(): Promise<void> {

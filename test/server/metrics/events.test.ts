@@ -139,8 +139,15 @@ describe('gateway.metrics on reload', () => {
     await expect(fetch(`http://${first}/metrics`)).rejects.toThrow();
     expect(sample(await (await fetch(`http://${second}/metrics`)).text(), 'gatehouse_calls_total', { gen_ai_tool_name: 'ev_echo', outcome: 'ok' })).toBe(1);
 
-    await gw.gateway.reconcile({ version: 1, gateway: { metrics: { enabled: false, listen: second } }, backends: { ev: everythingStdio() } });
+    // The same port on the other loopback address: the old listener makes way first.
+    const v6 = `[::1]:${second.split(':')[1]}`;
+    await gw.gateway.reconcile({ version: 1, gateway: { metrics: { listen: v6 } }, backends: { ev: everythingStdio() } });
+    expect(gw.gateway.metrics.listenUrl).toBe(`http://${v6}/metrics`);
+    expect((await fetch(`http://${v6}/metrics`)).status).toBe(200);
     await expect(fetch(`http://${second}/metrics`)).rejects.toThrow();
+
+    await gw.gateway.reconcile({ version: 1, gateway: { metrics: { enabled: false, listen: v6 } }, backends: { ev: everythingStdio() } });
+    await expect(fetch(`http://${v6}/metrics`)).rejects.toThrow();
     expect(gw.gateway.metrics.enabled).toBe(false);
     expect(textOf(await tc.client.callTool({ name: 'ev_echo', arguments: { message: 'off again' } }))).toBe('Echo: off again');
   });
