@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
-import { DEFAULTS, type BackendConfig, type GatehouseConfig, type HttpBackendConfig, type PrefixMode } from '../core/config/schema.js';
+import { DEFAULTS, type BackendConfig, type GatehouseConfig, type HttpBackendConfig, type MetricsConfig, type PrefixMode } from '../core/config/schema.js';
 import { EventBus } from '../core/events.js';
 import type { SecretStore } from '../core/secrets/resolve.js';
 import type { AdminRefreshResult, AdminReloadResult, AdminStatus, ConfigHealth, ReloadSummary, ReloadTrigger } from '../core/admin/contract.js';
@@ -212,7 +212,7 @@ export class Gateway {
     const gw = this.config.gateway ?? {};
     // Watch from the start, so a write while backends come up is not missed (it applies once they are up).
     await this.reloader?.start(this.config);
-    await this.metrics.configure(gw.metrics);
+    await this.metrics.configure(this.metricsConfig(gw));
     await this.createUpstreams();
     if (gw.aliases) this.aliases = await AliasTable.load(gw.aliases, this.opts.baseDir ?? process.cwd());
     if (this.opts.http !== false) {
@@ -246,6 +246,14 @@ export class Gateway {
     this.reloader?.open();
   }
 
+  /**
+   * `serve --stdio` is one client's private process, and every stdio client starts one: none serves
+   * metrics (they would all contend for one gateway.metrics.listen port).
+   */
+  private metricsConfig(gw: { metrics?: MetricsConfig }): MetricsConfig | undefined {
+    return this.opts.http === false ? { enabled: false } : gw.metrics;
+  }
+
   /** Re-reads the config file and applies it (SIGHUP, `gatehouse config reload`). */
   async reload(trigger: ReloadTrigger = 'api'): Promise<AdminReloadResult> {
     if (!this.reloader) throw new Error('This gateway serves no config file (start it with configPath).');
@@ -271,7 +279,7 @@ export class Gateway {
     // Everything that can fail is done before anything changes, so a failed reload changes nothing.
     const aliases = plan.live.includes('aliases') ? (gw.aliases ? await AliasTable.load(gw.aliases, this.opts.baseDir ?? process.cwd()) : undefined) : this.aliases;
     const rest = await restSupport([...plan.start, ...plan.restart]);
-    if (plan.live.includes('metrics')) await this.metrics.configure(gw.metrics);
+    if (plan.live.includes('metrics')) await this.metrics.configure(this.metricsConfig(gw));
     const listedBefore = this.aliases?.listAliases ?? false;
     this.config = next;
     this.naming.mode = this.opts.prefixMode ?? gw.prefixMode ?? DEFAULTS.prefixMode;

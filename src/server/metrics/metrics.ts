@@ -1,6 +1,6 @@
 import type { EventBus } from '../../core/events.js';
 import type { MetricsConfig } from '../../core/config/schema.js';
-import { defineMetrics, processMetrics, type MetricSet, type MetricSources } from './definitions.js';
+import { defineMetrics, type MetricSet, type MetricSources } from './definitions.js';
 import { MetricsListener, parseListen } from './listener.js';
 import { CallMetrics } from './step.js';
 import { subscribeMetrics } from './subscriber.js';
@@ -27,7 +27,6 @@ export class GatewayMetrics {
   private set?: MetricSet;
   /** Defined once: turning metrics off and on again continues the same counters. */
   private defined?: MetricSet;
-  private process?: { metrics(): Promise<string> };
   private unsubscribe?: () => void;
   private listener?: MetricsListener;
   private listenOn?: string;
@@ -73,9 +72,7 @@ export class GatewayMetrics {
       this.listenOn = listen;
     }
     if (on && !this.set) {
-      const prom = await import('prom-client');
-      this.defined ??= defineMetrics(prom, this.opts.sources);
-      this.process ??= processMetrics(prom);
+      this.defined ??= defineMetrics(await import('prom-client'), this.opts.sources);
       this.set = this.defined;
       this.calls.use(this.set);
       this.unsubscribe = subscribeMetrics(this.set, { bus: this.opts.bus, calls: this.calls, isBackend: this.opts.isBackend, isTool: this.opts.isTool });
@@ -91,8 +88,7 @@ export class GatewayMetrics {
   async scrape(): Promise<Scrape | undefined> {
     const set = this.set;
     if (!set) return undefined;
-    const [own, proc] = await Promise.all([set.registry.metrics(), this.process?.metrics() ?? '']);
-    return { contentType: set.registry.contentType, body: proc ? `${own}\n${proc}` : own };
+    return { contentType: set.registry.contentType, body: await set.registry.metrics() };
   }
 
   async close(): Promise<void> {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildInboundAuth } from '../../../src/server/inbound/auth.js';
 import { freePort } from '../../helpers/prometheus.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
-import { closeAllClients, connectClient, everythingStdio, NODE, tempDir, textOf, until } from '../helpers.js';
+import { closeAllClients, connectClient, everythingStdio, NODE, tempDir, textOf, until, writeConfig } from '../helpers.js';
 
 /** One sample's value from a scrape, or undefined when the series is absent. */
 function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
@@ -150,5 +150,22 @@ describe('gateway.metrics on reload', () => {
     await expect(fetch(`http://${v6}/metrics`)).rejects.toThrow();
     expect(gw.gateway.metrics.enabled).toBe(false);
     expect(textOf(await tc.client.callTool({ name: 'ev_echo', arguments: { message: 'off again' } }))).toBe('Echo: off again');
+  });
+});
+
+describe('serve --stdio and gateway.metrics.listen', () => {
+  const dir = tempDir('gh-metrics-stdio-');
+  afterAll(async () => {
+    await closeAllClients();
+    dir.remove();
+  });
+
+  it('two stdio clients of one config both start, and neither binds the metrics port', async () => {
+    const listen = `127.0.0.1:${await freePort()}`;
+    const configFile = writeConfig(dir.path, { ev: everythingStdio() }, { metrics: { listen } });
+    const a = await connectClient('stdio-legacy', { configFile, configDir: dir.path }, { name: 'stdio-a' });
+    const b = await connectClient('stdio-legacy', { configFile, configDir: dir.path }, { name: 'stdio-b' });
+    for (const tc of [a, b]) expect(textOf(await tc.client.callTool({ name: 'ev_echo', arguments: { message: tc.name } }))).toBe(`Echo: ${tc.name}`);
+    await expect(fetch(`http://${listen}/metrics`)).rejects.toThrow();
   });
 });
