@@ -2,7 +2,7 @@
 // npm run bench: Gatehouse side by side with the echo server reached directly, supergateway and
 // mcp-proxy, under the same load, in one run, in alternating order. See docs/benchmarks.md.
 //
-//   node bench/run.js [--quick] [--calls N] [--rounds N] [--profile] [--no-peers]
+//   node bench/run.js [--quick] [--calls N] [--rounds N] [--profile] [--no-peers] [--metrics-off]
 //
 // Prints markdown tables to stdout (progress to stderr) and writes .bench-out/results.json.
 // Every process it starts is stopped at the end, on error and on Ctrl-C. It binds 127.0.0.1 only.
@@ -38,6 +38,9 @@ const USAGE = `usage: node bench/run.js [--quick] [--calls N] [--rounds N] [--pr
   --rounds N   alternating rounds the calls are split into (default 10; --quick 2)
   --profile    run the Gatehouse processes under node --cpu-prof (profiles in .bench-out/profiles)
   --no-peers   skip supergateway and mcp-proxy
+  --metrics-off
+               add a Gatehouse → stdio echo target with gateway.metrics.enabled: false, side by side
+               with the default one (metrics on), to compare CPU per call
   --scenarios REGEX
                run only the load scenarios whose name matches (e.g. "legacy echo")
   --gatehouse-node-args "ARGS"
@@ -57,6 +60,7 @@ function parseOptions(argv) {
     else if (a === '--rounds') o.rounds = num();
     else if (a === '--profile') o.profile = true;
     else if (a === '--no-peers') o.peers = false;
+    else if (a === '--metrics-off') o.metricsOff = true;
     else if (a === '--scenarios') {
       const v = argv[++i];
       if (v === undefined) throw new Error(`${a} needs a value`);
@@ -387,6 +391,11 @@ async function main() {
     { key: 'gatehouse', label: 'Gatehouse → stdio echo', ...ghStdio, eras: ['legacy', 'modern'] },
     { key: 'gatehouse-http', label: 'Gatehouse → HTTP echo', ...ghHttp, backendProc: backendHttp.proc, eras: ['legacy', 'modern'] },
   ];
+  if (opts.metricsOff) {
+    const off = gatehouseEchoConfig(stdioEcho());
+    const ghOff = await startGatehouse('gatehouse-metrics-off', { ...off, gateway: { ...off.gateway, metrics: { enabled: false } } }, opts);
+    targets.push({ key: 'gatehouse-metrics-off', label: 'Gatehouse → stdio echo, metrics off', ...ghOff, eras: ['legacy', 'modern'] });
+  }
   if (opts.peers) {
     const sg = await startSupergateway('supergateway');
     const mp = await startMcpProxy('mcp-proxy');

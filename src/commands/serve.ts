@@ -20,6 +20,7 @@ In a terminal it shows a live dashboard; otherwise (or with --no-tui) it logs on
     '<%= config.bin %> serve --config templates/demo/gatehouse.yaml',
     '<%= config.bin %> serve --port 7421 --prefix-mode conditional --no-tui --log-format json',
     '<%= config.bin %> serve --stdio',
+    '<%= config.bin %> serve --log-file /var/log/gatehouse/events.jsonl',
     '<%= config.bin %> serve --host 0.0.0.0 --auth-mode bearer',
   ];
 
@@ -32,6 +33,7 @@ In a terminal it shows a live dashboard; otherwise (or with --no-tui) it logs on
     server: Flags.string({ description: 'with --stdio: serve this virtual server (gateway.servers) instead of gateway.defaultServer or the whole catalog', dependsOn: ['stdio'] }),
     tui: Flags.boolean({ default: true, allowNo: true, description: 'show the live dashboard when in a terminal' }),
     'log-format': Flags.option({ options: ['pretty', 'json'] as const, default: 'pretty', description: 'log line format when not showing the dashboard' })(),
+    'log-file': Flags.string({ description: 'also write every event as JSON lines to this file, dashboard on or off (rotated by size: gateway.log.maxBytes, gateway.log.files)' }),
     'log-level': Flags.option({ options: ['debug', 'info', 'warn', 'error'] as const, default: 'info', description: 'lowest event level logged (debug adds call starts)' })(),
     'auth-mode': Flags.option({ options: authModes, description: 'inbound auth (default: gateway.auth.mode, else none); jwt and cloudflare-access read their settings from gateway.auth' })(),
     insecure: Flags.boolean({ description: 'allow binding a non-loopback address without inbound auth' }),
@@ -90,6 +92,11 @@ In a terminal it shows a live dashboard; otherwise (or with --no-tui) it logs on
     const { EventBus } = await import('../core/events.js');
     const { killBackendChildren } = await import('../server/upstream/children.js');
     const bus = new EventBus();
+    const baseDir = explicit ? dirname(resolve(this.store.path)) : process.cwd();
+    // Opened before anything starts: a path that cannot be written fails here and changes nothing.
+    const logConfig = config.gateway?.log;
+    const logPath = flags['log-file'] ? resolve(flags['log-file']) : logConfig?.file ? resolve(baseDir, logConfig.file) : undefined;
+    const fileLog = logPath ? (await import('../core/log/file-sink.js')).startFileLog(bus, { path: logPath, maxBytes: logConfig?.maxBytes, files: logConfig?.files, level: flags['log-level'] }) : undefined;
     const gateway = new Gateway({
       config,
       bus,
@@ -100,7 +107,7 @@ In a terminal it shows a live dashboard; otherwise (or with --no-tui) it logs on
       stateDir: configDir(),
       // The keychain is touched only when a backend references a secret or a token.
       secrets: openSecrets({ dir: configDir() }),
-      baseDir: explicit ? dirname(resolve(this.store.path)) : process.cwd(),
+      baseDir,
       authenticate: inbound?.authenticate,
       authMode: inbound?.mode ?? 'none',
       wellKnown: inbound?.wellKnown,
@@ -158,6 +165,7 @@ In a terminal it shows a live dashboard; otherwise (or with --no-tui) it logs on
       await gateway.start();
     } catch (e) {
       stopUi?.();
+      fileLog?.stop();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       process.off('SIGHUP', onHangup);
@@ -187,6 +195,7 @@ In a terminal it shows a live dashboard; otherwise (or with --no-tui) it logs on
     await gateway.stop(reason, flags['drain-timeout'] * 1000);
     await stdioHandle?.close();
     stopUi?.();
+    fileLog?.stop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     process.off('SIGHUP', onHangup);

@@ -38,7 +38,7 @@ export interface GatewayEvents {
   /** A response stream was closed because its client stopped reading and its unread output passed the bound. */
   'stream.dropped': { sessionId?: string; client: string; bufferedBytes: number; limitBytes: number };
   'call.started': { callId: string; client: string; sessionId?: string; method: string; name?: string; backend?: string; requestBytes: number; arguments?: unknown; identity?: string; traceId?: string };
-  'call.finished': { callId: string; client: string; sessionId?: string; method: string; name?: string; backend?: string; durationMs: number; outcome: CallOutcome; responseBytes: number; error?: string; result?: string };
+  'call.finished': { callId: string; client: string; sessionId?: string; method: string; name?: string; backend?: string; durationMs: number; outcome: CallOutcome; responseBytes: number; error?: string; result?: string; traceId?: string };
   /** A backend message that belongs to no single call (a log notification with several calls in flight). `message` is a redacted, cut summary. */
   'relay.unattributed': { backend: string; method: string; reason: string; message?: string };
   /** Items a backend listed or returned that break the protocol schema; they were dropped, the rest kept. */

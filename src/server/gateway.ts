@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DEFAULTS, type AuthMode, type BackendConfig, type GatehouseConfig, type HttpBackendConfig, type PrefixMode } from '../core/config/schema.js';
+import { DEFAULTS, type AuthMode, type BackendConfig, type GatehouseConfig, type HttpBackendConfig, type MetricsConfig, type PrefixMode } from '../core/config/schema.js';
 import { EventBus } from '../core/events.js';
 import { resolveValue, type SecretStore } from '../core/secrets/resolve.js';
 import type { AdminRefreshResult, AdminReloadResult, AdminStatus, ConfigHealth, ReloadSummary, ReloadTrigger } from '../core/admin/contract.js';
@@ -16,6 +16,7 @@ import { HttpApp, type HttpAppOptions } from './inbound/http.js';
 import { Router, type RouterDeps } from './router.js';
 import { SessionRegistry } from './sessions.js';
 import { RateLimiter } from './ratelimit/limiter.js';
+import { gatewayMetrics, type GatewayMetrics } from './metrics/index.js';
 import { McpUpstream } from './upstream/mcp.js';
 import { createUpstream, restSupport, wireUpstreamEvents, type RestSupport } from './upstream/factory.js';
 import { readiness, refresh, status, type GatewayView } from './gateway-status.js';
@@ -85,6 +86,8 @@ export class Gateway {
   readonly pins: Pins;
   /** Rate limits of the config being served (in process, or shared through Redis). */
   readonly rateLimiter: RateLimiter;
+  /** Prometheus metrics (gateway.metrics); prom-client loads only when they are on. */
+  readonly metrics: GatewayMetrics;
   http?: HttpApp;
   url?: string;
   private readonly adminToken = randomBytes(24).toString('base64url');
@@ -140,7 +143,9 @@ export class Gateway {
       baseDir: opts.baseDir,
     });
     this.rateLimiter = new RateLimiter({ bus: this.bus, secrets: opts.secrets });
+    this.metrics = gatewayMetrics({ bus: this.bus, sessions: this.sessions, upstreams: () => this.upstreams, catalog: this.catalog, approvals: this.approvals });
     this.routerDeps = {
+      metrics: this.metrics.calls.step,
       approvals: this.approvals,
       rateLimiter: this.rateLimiter,
       catalog: this.catalog,
@@ -248,6 +253,7 @@ export class Gateway {
     await this.reloader?.start(this.config);
     // Before any client can call, so the first call is traced too.
     await this.tracing.apply(gw.tracing);
+    await this.metrics.configure(this.metricsConfig(gw));
     await this.createUpstreams();
     if (gw.aliases) this.aliases = await AliasTable.load(gw.aliases, this.opts.baseDir ?? process.cwd());
     if (this.opts.http !== false) {
@@ -268,6 +274,7 @@ export class Gateway {
         adminToken: this.adminToken,
         adminRoutes: async (req, res, path, url) => (await handleApprovalRoutes(this.approvals, req, res, path, url)) || handlePinRoutes({ pins: this.pins, rebuild: () => this.queueRebuild() }, req, res, path, url),
         approvalPages: async (req, res, path, url) => (await import('./approvals/web/routes.js')).handleApprovalPage(this.pageDeps(), req, res, path, url),
+        metrics: () => this.metrics.scrape(),
         authenticate: this.opts.authenticate,
         wellKnown: this.opts.wellKnown,
         hasServer: (name) => this.access.hasServer(name),
@@ -292,6 +299,14 @@ export class Gateway {
       jwt: () => this.config.gateway?.auth?.jwt,
       resolveSecret: (ref) => resolveValue(ref, { store: this.opts.secrets }),
     };
+  }
+
+  /**
+   * `serve --stdio` is one client's private process, and every stdio client starts one: none serves
+   * metrics (they would all contend for one gateway.metrics.listen port).
+   */
+  private metricsConfig(gw: { metrics?: MetricsConfig }): MetricsConfig | undefined {
+    return this.opts.http === false ? { enabled: false } : gw.metrics;
   }
 
   /** Re-reads the config file and applies it (SIGHUP, `gatehouse config reload`). */
@@ -320,6 +335,7 @@ export class Gateway {
     const aliases = plan.live.includes('aliases') ? (gw.aliases ? await AliasTable.load(gw.aliases, this.opts.baseDir ?? process.cwd()) : undefined) : this.aliases;
     const rest = await restSupport([...plan.start, ...plan.restart]);
     this.rateLimiter.apply(await this.rateLimiter.prepare(next));
+    if (plan.live.includes('metrics')) await this.metrics.configure(this.metricsConfig(gw));
     const listedBefore = this.aliases?.listAliases ?? false;
     this.config = next;
     this.naming.mode = this.opts.prefixMode ?? gw.prefixMode ?? DEFAULTS.prefixMode;
@@ -425,6 +441,7 @@ export class Gateway {
     await this.pins.flush();
     // After the last calls ended, so their spans are in the final flush.
     await this.tracing.stop();
+    await this.metrics.close();
     if (this.statePath) await rm(this.statePath, { force: true });
     this.bus.emit('gateway.stopped', {});
   }

@@ -5,15 +5,16 @@ import { fileRefsChanged } from '../core/secrets/file-ref.js';
 import type { Upstream } from './upstream/types.js';
 
 /** Gateway settings the running gateway applies without a restart. */
-export const LIVE_SETTINGS = ['prefixMode', 'separator', 'aliases', 'callTimeout', 'refreshInterval', 'sessions', 'rateLimits', 'cluster', 'pin', 'tracing', 'approvals', 'servers', 'defaultServer', 'roles'] as const;
+export const LIVE_SETTINGS = ['prefixMode', 'separator', 'aliases', 'callTimeout', 'refreshInterval', 'sessions', 'rateLimits', 'cluster', 'pin', 'tracing', 'approvals', 'servers', 'defaultServer', 'roles', 'metrics'] as const;
 /** Backend fields the gateway reads per call or applies to the catalog (filters, pins), not when it builds the upstream: a change is applied without a restart. */
 export const LIVE_BACKEND_FIELDS = ['rateLimit', 'toolRateLimits', 'pin', ...FILTER_FIELDS] as const;
 /**
  * Settings fixed when the gateway starts: the listener (host, port), the Host/Origin checks built
  * with it, and the inbound auth hook, which serve builds once from `gateway.auth` (bearer tokens
  * themselves are re-read by the verifier whenever the token file changes, so they need no reload).
+ * `log` (the log file) is opened by `serve` once, before the gateway starts.
  */
-export const RESTART_SETTINGS = ['host', 'port', 'allowedHosts', 'allowedOrigins', 'auth', 'inbound'] as const;
+export const RESTART_SETTINGS = ['host', 'port', 'allowedHosts', 'allowedOrigins', 'auth', 'inbound', 'log'] as const;
 
 type LiveSetting = (typeof LIVE_SETTINGS)[number];
 

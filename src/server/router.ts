@@ -49,6 +49,8 @@ export interface RouterDeps {
   tracing?: PipelineDeps['tracing'];
   /** Virtual servers and roles (issue 11); read per request, so a reload applies at once. */
   access?: () => AccessPolicy | undefined;
+  /** The per-call metrics step (src/server/metrics). */
+  metrics?: Step;
 }
 
 /**

@@ -409,6 +409,28 @@ const inboundSchema = z.strictObject({
   keepAliveInterval: z.number().min(0).max(3_600).optional(),
 });
 
+// --- Metrics and log files (issue 11): /metrics in Prometheus text format, JSON log lines to a file.
+/** `host:port` (IPv6 in brackets): where the unauthenticated metrics listener binds. */
+export const LISTEN_RE = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/;
+const metricsSchema = z.strictObject({
+  /** Serve /metrics (default true); prom-client is loaded only when on. */
+  enabled: z.boolean().optional(),
+  /** A separate listener for cluster scraping, unauthenticated, serving only /metrics: `host:port`. */
+  listen: z
+    .string()
+    .regex(LISTEN_RE, 'use host:port, e.g. 0.0.0.0:9464 or [::1]:9464')
+    .refine((v) => Number(v.slice(v.lastIndexOf(':') + 1)) <= 65_535, 'the port must be 0-65535')
+    .optional(),
+});
+const logSchema = z.strictObject({
+  /** JSON lines of every event, also while the dashboard is on (relative to the config file). */
+  file: z.string().min(1).optional(),
+  /** Size in bytes at which the file is rotated (default 10 MiB). */
+  maxBytes: z.number().int().min(1024).max(1024 ** 4).optional(),
+  /** Rotated files kept beside it (file.1 … file.N; default 5; 0 truncates instead). */
+  files: z.number().int().min(0).max(100).optional(),
+});
+// --- end metrics and log files
 
 export const gatewaySchema = z.strictObject({
   host: z.string().optional(),
@@ -440,6 +462,9 @@ export const gatewaySchema = z.strictObject({
   /** ROLE → what an authenticated client holding it may reach; an authenticated client with no matching role reaches nothing. */
   roles: z.record(roleNameSchema, roleSchema).optional(),
   // --- end virtual servers and roles
+  // Metrics and log files (issue 11).
+  metrics: metricsSchema.optional(),
+  log: logSchema.optional(),
 });
 
 export const configSchema = z.strictObject({
@@ -464,6 +489,8 @@ export type TracingConfig = NonNullable<GatewayConfig['tracing']>;
 export type AliasesConfig = z.infer<typeof aliasesSchema>;
 export type AuthConfig = z.infer<typeof authSchema>;
 export type GatewayApprovalsConfig = z.infer<typeof gatewayApprovalsSchema>;
+export type MetricsConfig = z.infer<typeof metricsSchema>;
+export type LogFileConfig = z.infer<typeof logSchema>;
 export type GatehouseConfig = z.infer<typeof configSchema>;
 export type RateLimitConfig = z.infer<typeof rateLimitSchema>;
 export type RateLimitRuleConfig = z.infer<typeof rateLimitRuleSchema>;

@@ -47,14 +47,27 @@ export function eventLevel(e: GatewayEvent): LogLevel {
  * can be read back as a GatewayEvent; `time` and `level` are added for log tooling.
  */
 export function formatJson(e: GatewayEvent): string {
-  const safe = redact(e) as GatewayEvent;
+  const safe = redactEvent(e);
   return JSON.stringify({ time: new Date(e.at).toISOString(), level: eventLevel(e), ...safe });
+}
+
+const TRACE_ID_RE = /^[0-9a-f]{32}$/;
+
+/**
+ * A redacted copy. A W3C trace id (32 hex digits) has the shape the redactor hides as a key, but it
+ * is an identifier that exists to be logged and correlated; one of exactly that shape is kept.
+ */
+function redactEvent(e: GatewayEvent): GatewayEvent {
+  const safe = redact(e) as GatewayEvent;
+  const traceId = (e as { traceId?: unknown }).traceId;
+  if (typeof traceId === 'string' && TRACE_ID_RE.test(traceId)) (safe as { traceId?: string }).traceId = traceId;
+  return safe;
 }
 
 /** One human line, no newline: `12:00:01.234 INFO  call.finished  tools/call echo ok 12ms … key=value`. */
 export function formatPretty(e: GatewayEvent, options: FormatOptions = {}): string {
   const c = options.color ? ansi : plain;
-  const safe = redact(e) as GatewayEvent;
+  const safe = redactEvent(e);
   const level = eventLevel(e);
   const { message, fields } = describe(safe, c);
   const parts: string[] = [];
@@ -170,6 +183,7 @@ function describe(e: GatewayEvent, c: Style): { message: string; fields: Fields 
           ['req', formatBytes(e.requestBytes)],
           ['id', e.callId],
           ['session', e.sessionId],
+          ['trace', e.traceId],
         ],
       };
     case 'call.finished': {
@@ -182,6 +196,7 @@ function describe(e: GatewayEvent, c: Style): { message: string; fields: Fields 
           ['resp', formatBytes(e.responseBytes)],
           ['id', e.callId],
           ['session', e.sessionId],
+          ['trace', e.traceId],
           ['error', e.error],
         ],
       };

@@ -208,6 +208,16 @@ export class Approvals {
     return (await this.open()).list(state ? { state } : {});
   }
 
+  /** Plans by state, or undefined while the store is not open: a metrics scrape never opens it. */
+  async stateCounts(): Promise<Record<string, number> | undefined> {
+    if (!this.store) return undefined;
+    const store = await this.store;
+    if (store.countByState) return store.countByState();
+    const counts: Record<string, number> = {};
+    for (const p of await store.list()) counts[p.state] = (counts[p.state] ?? 0) + 1;
+    return counts;
+  }
+
   async audit(filter: { planId?: string; since?: string } = {}): Promise<AuditRecord[]> {
     return (await this.open()).audit(filter);
   }

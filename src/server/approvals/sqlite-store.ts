@@ -105,6 +105,11 @@ export class SqlitePlanStore implements PlanStore {
     return rows.map(fromRow);
   }
 
+  async countByState(): Promise<Record<string, number>> {
+    const rows = this.db.prepare('SELECT state, COUNT(*) AS n FROM plans GROUP BY state').all() as Array<{ state: string; n: number }>;
+    return Object.fromEntries(rows.map((r) => [r.state, r.n]));
+  }
+
   async decide(id: string, verdict: 'approved' | 'denied', by: string, reason: string | undefined, now: Date): Promise<{ ok: boolean; plan?: Plan }> {
     const at = now.toISOString();
     return this.db.transaction(() => {

@@ -23,6 +23,8 @@ export interface PlanStore {
   create(plan: Plan): Promise<void>;
   get(id: string): Promise<Plan | undefined>;
   list(filter?: { state?: PlanState }): Promise<Plan[]>;
+  /** Plans by state (metrics); a store without it is counted through list(). */
+  countByState?(): Promise<Record<string, number>>;
   /** pending -> approved | denied; false when the plan is not pending (or is past its expiry). */
   decide(id: string, verdict: 'approved' | 'denied', by: string, reason: string | undefined, now: Date): Promise<{ ok: boolean; plan?: Plan }>;
   /** approved -> executing, only when unexpired and the stored digest still matches. */

@@ -13,11 +13,7 @@ export async function handleAdmin(
   api: AdminHandlers,
   more?: (req: IncomingMessage, res: ServerResponse, path: string, url: URL) => Promise<boolean>,
 ): Promise<void> {
-  const remote = req.socket.remoteAddress ?? '';
-  if (!isLoopback(remote)) return fail(res, 403, 'forbidden', 'The admin API answers loopback clients only.');
-  const auth = req.headers.authorization ?? '';
-  const token = auth.startsWith('Bearer ') ? auth.slice(7) : '';
-  if (!safeEqual(token, api.adminToken)) return fail(res, 401, 'unauthorized', 'Missing or wrong admin token (the CLI reads it from the gateway state file).');
+  if (!adminAllowed(req, res, api.adminToken)) return;
   // Routes of other concerns (approvals) come after the same loopback and token checks.
   if (more && (await more(req, res, url.pathname, url))) return;
   const route = `${req.method ?? 'GET'} ${url.pathname.slice('/admin'.length)}`;
@@ -41,6 +37,25 @@ export async function handleAdmin(
     default:
       return fail(res, 404, 'not_found', `No admin route ${route}.`);
   }
+}
+
+/**
+ * The admin API's checks (a loopback client with the admin token), for every route behind them
+ * (admin, /metrics on the main port). Answers the refusal itself and returns false.
+ */
+export function adminAllowed(req: IncomingMessage, res: ServerResponse, adminToken: string): boolean {
+  const remote = req.socket.remoteAddress ?? '';
+  if (!isLoopback(remote)) {
+    fail(res, 403, 'forbidden', 'The admin API answers loopback clients only.');
+    return false;
+  }
+  const auth = req.headers.authorization ?? '';
+  const token = auth.startsWith('Bearer ') ? auth.slice(7) : '';
+  if (!safeEqual(token, adminToken)) {
+    fail(res, 401, 'unauthorized', 'Missing or wrong admin token (the CLI reads it from the gateway state file).');
+    return false;
+  }
+  return true;
 }
 
 function answer<R extends AdminRoute>(res: ServerResponse, _route: R, body: AdminResponse<R>): void {

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { isLegacyRequest, type McpHttpHandler } from '@modelcontextprotocol/server';
 import type { AdminHandlers } from '../../core/admin/contract.js';
 import type { EventBus } from '../../core/events.js';
-import { handleAdmin } from './admin.js';
+import { adminAllowed, handleAdmin } from './admin.js';
 import type { Identity } from '../../core/identity.js';
 import type { Router } from '../router.js';
 import { SessionRegistry } from '../sessions.js';
@@ -42,6 +42,8 @@ export interface HttpAppOptions extends AdminHandlers {
    * It sees headers only: no body is read before it has said yes.
    */
   authenticate?: (req: IncomingMessage) => Promise<AuthOutcome>;
+  /** /metrics in Prometheus text format, behind the admin checks (src/server/metrics); undefined when off. */
+  metrics?: () => Promise<{ contentType: string; body: string } | undefined>;
   /** Serves /.well-known/* documents (RFC 9728 metadata); undefined when the path is not one. */
   wellKnown?: (req: IncomingMessage, path: string) => { status: number; headers?: Record<string, string>; body: unknown } | undefined;
   /** Whether gateway.servers defines a virtual server (served at /servers/NAME/mcp, /sse, /messages). */
@@ -154,6 +156,10 @@ export class HttpApp {
       return sendJson(res, r.ready ? 200 : 503, r);
     }
     if (path.startsWith('/admin/')) return handleAdmin(req, res, url, this.opts, this.opts.adminRoutes);
+    if (path === '/metrics' && this.opts.metrics) {
+      if (!adminAllowed(req, res, this.opts.adminToken)) return;
+      return (await import('../metrics/listener.js')).answer(req, res, this.opts.metrics);
+    }
     if (path.startsWith('/.well-known/') && this.opts.wellKnown) {
       const doc = this.opts.wellKnown(req, path);
       if (doc) {

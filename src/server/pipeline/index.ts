@@ -39,6 +39,8 @@ export interface PipelineDeps {
   tracing?: { server: Step; wrap(step: Step): Step };
   /** Virtual servers and roles of the configuration being served (issue 11). */
   access?: () => AccessPolicy | undefined;
+  /** Per-call metrics (src/server/metrics/step.ts); first, so refusals by any later step are counted. */
+  metrics?: Step;
 }
 
 /**
@@ -55,11 +57,12 @@ export function defaultSteps(deps: PipelineDeps): Step[] {
   // Inside observe, so a limited call is observed as an error. An applied plan is not limited: a
   // person approved it, and failing it here would fail the plan.
   const ratelimit = rateLimitStep({ limiter: deps.rateLimiter, catalog: deps.catalog, bus: deps.bus });
-  if (!deps.approvals) return traced(deps, [limitsStep(), identityStep, resolveStep(deps), access, policy, observe, ratelimit, forward]);
+  const first = deps.metrics ? [deps.metrics] : [];
+  if (!deps.approvals) return traced(deps, [...first, limitsStep(), identityStep, resolveStep(deps), access, policy, observe, ratelimit, forward]);
   // An applied plan skips resolve (its backend and native tool are stored) and the guard (it is approved).
   const { guard, apply } = approvalSteps({ approvals: deps.approvals, upstreams: deps.upstreams ?? (() => []) }, compose([policy, observe, forward]));
   const planAccess = planAccessStep({ access: deps.access, catalog: deps.catalog, plans: deps.approvals, applyTool: APPLY_TOOL });
-  return traced(deps, [limitsStep(), identityStep, planAccess, apply, resolveStep(deps), access, policy, guard, observe, ratelimit, forward]);
+  return traced(deps, [...first, limitsStep(), identityStep, planAccess, apply, resolveStep(deps), access, policy, guard, observe, ratelimit, forward]);
 }
 
 /** Without tracing the list as it is; with it, the server span step first and every step in its span. */

@@ -2,6 +2,7 @@ import type { CallOutcome, EventBus } from '../../core/events.js';
 import { errorMessage } from '../../core/errors.js';
 import { classifyFailure, withoutCommandLine } from './errors.js';
 import { clientOf } from './identity.js';
+import { callTraceId } from './trace-context.js';
 import type { CallContext, Handler, Result, Step } from './types.js';
 
 /**
@@ -16,7 +17,8 @@ export function observeStep(bus: EventBus): Step {
       const client = clientOf(call);
       const backend = call.route?.upstream.name;
       const { callId = '', sessionId, method, exposedName: name } = call;
-      bus.emit('call.started', { callId, client, sessionId, method, name, backend, requestBytes: approxBytes(call.params), traceId: call.traceId });
+      const traceId = callTraceId(call);
+      bus.emit('call.started', { callId, client, sessionId, method, name, backend, requestBytes: approxBytes(call.params), ...(traceId ? { traceId } : {}) });
       let outcome: CallOutcome = 'ok';
       let error: string | undefined;
       let result: Result | undefined;
@@ -40,6 +42,7 @@ export function observeStep(bus: EventBus): Step {
           outcome,
           responseBytes: result ? approxBytes(result) : 0,
           error,
+          ...(traceId ? { traceId } : {}),
         });
       }
     },

@@ -126,7 +126,7 @@ export interface CallContext {
   protocolVersion?: string;
   /** The W3C trace context headers (traceparent, tracestate, baggage) of the inbound HTTP request. */
   httpTrace?: Record<string, string>;
-  /** Set by tracing: the trace this request belongs to (32 hex digits); logs carry it. */
+  /** Set by tracing (else read from `_meta.traceparent` by observe): the trace this request belongs to (32 hex digits); request logs carry it. */
   traceId?: string;
   /** Set by tracing: the context the upstream request carries (HTTP headers, and `_meta` per SEP-414). */
   outboundTrace?: Readonly<Record<string, string>>;

@@ -74,4 +74,15 @@ describe('observe step', () => {
     await expect(observeStep(bus).handle(routed(), () => Promise.reject(e))).rejects.toBe(e);
     expect(finished(events).error).toBe('[alpha] Connection refused by backend "alpha".');
   });
+
+  it('carries the trace id of a valid _meta.traceparent on both events, and one tracing set before it', async () => {
+    const traced = await observe(routed({ meta: { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' } }), async () => ({ content: [] }));
+    expect(traced.map((e) => (e as { traceId?: string }).traceId)).toEqual(['4bf92f3577b34da6a3ce929d0e0e4736', '4bf92f3577b34da6a3ce929d0e0e4736']);
+    const set = await observe(routed({ traceId: '0af7651916cd43dd8448eb211c80319c', meta: { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' } }), async () => ({ content: [] }));
+    expect(finished(set).traceId).toBe('0af7651916cd43dd8448eb211c80319c');
+    for (const bad of ['00-00000000000000000000000000000000-00f067aa0ba902b7-01', 'ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', 'not a traceparent', 42]) {
+      const events = await observe(routed({ meta: { traceparent: bad } }), async () => ({ content: [] }));
+      expect(events.every((e) => !('traceId' in e))).toBe(true);
+    }
+  });
 });
