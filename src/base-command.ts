@@ -7,6 +7,7 @@ type ArgOutput = { [name: string]: any };
 import { ConfigStore, configFilePath } from './core/config/store.js';
 import { configDir } from './core/config/paths.js';
 import { ExitCode, UserError, isUserError } from './core/errors.js';
+import { closest, spacedId } from './core/cli/suggest.js';
 
 /**
  * Owns --json, maps UserError to its exit code and hint, and keeps results on stdout and chatter
@@ -65,12 +66,33 @@ export abstract class BaseCommand extends Command {
     });
   }
 
+  /** One line per unknown flag with the nearest real one, instead of the whole usage. */
+  private unknownFlagError(flags: string[]): UserError {
+    const ctor = this.constructor as typeof BaseCommand;
+    const known = Object.entries({ ...ctor.baseFlags, ...ctor.flags }).flatMap(([name, f]) => [`--${name}`, ...((f as { char?: string }).char ? [`-${(f as { char?: string }).char}`] : []), ...((f as { allowNo?: boolean }).allowNo ? [`--no-${name}`] : [])]);
+    if (ctor.enableJsonFlag) known.push('--json');
+    const parts = flags.map((f) => {
+      const bare = f.split('=')[0]!;
+      const near = closest(bare, known);
+      return near ? `${bare} (did you mean \`${near}\`?)` : bare;
+    });
+    const cmd = `${this.config.bin} ${spacedId(this.id ?? '')}`.trim();
+    return new UserError(`Unknown flag${flags.length === 1 ? '' : 's'} for \`${cmd}\`: ${parts.join(', ')}.`, {
+      code: 'unknown_flag',
+      exit: ExitCode.usage,
+      hint: `Run \`${cmd} --help\` for its flags.`,
+      details: { flags },
+    });
+  }
+
   protected override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
     if (err instanceof Errors.ExitError) throw err;
     if (isPromptCancel(err)) {
       process.stderr.write('Cancelled.\n');
       this.exit(ExitCode.usage);
     }
+    const unknownFlags = unknownFlagsOf(err);
+    if (unknownFlags) err = this.unknownFlagError(unknownFlags);
     if (isUserError(err)) {
       if (this.jsonEnabled()) {
         process.stdout.write(`${JSON.stringify({ error: err.toJSON() }, null, 2)}\n`);
@@ -94,6 +116,12 @@ export abstract class BaseCommand extends Command {
     }
     throw err;
   }
+}
+
+/** The flags oclif's parser refused as nonexistent, or undefined for any other error. */
+function unknownFlagsOf(err: Error): string[] | undefined {
+  const flags = (err as { flags?: unknown }).flags;
+  return err.name === 'NonExistentFlagsError' || (Array.isArray(flags) && /^Nonexistent flag/.test(err.message)) ? (flags as string[]) : undefined;
 }
 
 function isPromptCancel(err: Error): boolean {
