@@ -56,6 +56,16 @@ export abstract class BaseCommand extends Command {
     if (!this.jsonEnabled()) process.stderr.write(`${message}\n`);
   }
 
+  /**
+   * Returns the result when `code` is 0; otherwise prints it (as JSON under --json, since oclif only
+   * prints what run() returns) and exits with `code`: for commands whose exit code carries a verdict.
+   */
+  protected exitWith<T>(result: T, code: number): T {
+    if (code === 0) return result;
+    if (this.jsonEnabled()) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    this.exit(code);
+  }
+
   /** Fail at once, naming the flags a prompt would have asked for. */
   protected requireFlags(missing: string[], example: string): never {
     throw new UserError(`Missing ${missing.map((m) => `--${m}`).join(', ')} (no terminal to ask in).`, {

@@ -1,6 +1,8 @@
 import type { AdminRefreshResult, AdminStatus, ConfigHealth } from '../core/admin/contract.js';
 import { redactString } from '../core/log/redact.js';
+import type { CallTally } from './call-tally.js';
 import type { Catalog } from './catalog.js';
+import { toolPolicy } from './tool-policy.js';
 import type { SessionRegistry } from './sessions.js';
 import type { Upstream } from './upstream/types.js';
 
@@ -15,6 +17,9 @@ export interface GatewayView {
   startedAt: number;
   inFlight: number;
   config: ConfigHealth;
+  /** Call counts and the default call timeout, for status and per-tool policy (issue 13). */
+  calls?: CallTally;
+  defaultTimeoutMs?: number;
 }
 
 /**
@@ -43,7 +48,10 @@ export function status(g: GatewayView): AdminStatus {
     inFlight: g.inFlight,
     sessions: g.sessions.size,
     sessionList: g.sessions.list(),
-    exposedTools: g.catalog.toolEntries(),
+    exposedTools: g.catalog.toolEntries().map((t) => {
+      const u = g.upstreams.find((x) => x.name === t.backend);
+      return u && g.defaultTimeoutMs !== undefined ? { ...t, policy: toolPolicy(u, t.original, g.defaultTimeoutMs) } : t;
+    }),
     catalog: {
       tools: g.catalog.tools.length,
       resources: g.catalog.resources.length,
@@ -65,6 +73,7 @@ export function status(g: GatewayView): AdminStatus {
       era: u.info.era,
     })),
     config: g.config,
+    ...(g.calls ? { calls: g.calls.snapshot() } : {}),
   };
 }
 

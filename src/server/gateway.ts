@@ -16,6 +16,7 @@ import { SessionRegistry } from './sessions.js';
 import { McpUpstream } from './upstream/mcp.js';
 import { createUpstream, restSupport, wireUpstreamEvents, type RestSupport } from './upstream/factory.js';
 import { readiness, refresh, status, type GatewayView } from './gateway-status.js';
+import { CallTally } from './call-tally.js';
 import { writeRunState } from '../core/config/run-state.js';
 import type { Upstream } from './upstream/types.js';
 
@@ -88,12 +89,15 @@ export class Gateway {
   private readonly naming: CatalogOptions;
   private readonly routerDeps: RouterDeps;
   private readonly reloader?: ConfigReloader;
+  /** Finished calls by outcome, for /admin/status (issue 13). */
+  private readonly calls: CallTally;
 
   constructor(private readonly opts: GatewayOptions) {
     this.bus = opts.bus ?? new EventBus();
     this.config = opts.config;
     const gw = this.config.gateway ?? {};
     this.sessions = new SessionRegistry(this.bus, gw.sessions ?? {});
+    this.calls = new CallTally(this.bus);
     // However a session ends (deleted, expired, evicted, gone), its per-session backend children go with it.
     this.sessions.onEnded = (s) => {
       if (s.transport === 'stateless') return;
@@ -310,7 +314,7 @@ export class Gateway {
 
   /** What readiness, status and refresh read (gateway-status.ts). */
   private view(): GatewayView {
-    return { upstreams: this.upstreams, catalog: this.catalog, sessions: this.sessions, tried: this.tried, url: this.url, startedAt: this.startedAt, inFlight: this.inFlight.size, config: this.configHealth };
+    return { upstreams: this.upstreams, catalog: this.catalog, sessions: this.sessions, tried: this.tried, url: this.url, startedAt: this.startedAt, inFlight: this.inFlight.size, config: this.configHealth, calls: this.calls, defaultTimeoutMs: this.routerDeps.defaultTimeoutMs };
   }
 
   readiness(): ReturnType<typeof readiness> {
@@ -350,6 +354,7 @@ export class Gateway {
     await this.http?.close();
     this.sessions.closeAll('shutdown');
     this.sessions.dispose();
+    this.calls.dispose();
     await this.approvals.close();
     if (this.statePath) await rm(this.statePath, { force: true });
     this.bus.emit('gateway.stopped', {});
