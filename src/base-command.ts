@@ -1,3 +1,4 @@
+import { dirname, resolve } from 'node:path';
 import { Command, Errors, Flags } from '@oclif/core';
 import type { Input, ParserOutput } from '@oclif/core/interfaces';
 
@@ -45,6 +46,11 @@ export abstract class BaseCommand extends Command {
     const c = (out.flags as Record<string, unknown>).config;
     if (typeof c === 'string' && c) this.configFlag = c;
     return out;
+  }
+
+  /** What relative paths in the config resolve against: the named file's folder, else the working directory (as `serve` does). */
+  protected get configBaseDir(): string {
+    return this.configFlag || process.env.GATEHOUSE_CONFIG ? dirname(resolve(this.store.path)) : process.cwd();
   }
 
   protected get interactive(): boolean {
