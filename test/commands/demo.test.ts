@@ -38,7 +38,8 @@ afterAll(async () => {
   // Never leave the backend behind, even when the demo was killed before it could stop it.
   if (backendPid) {
     try {
-      process.kill(backendPid, 'SIGKILL');
+      // Only if that pid is still the demo backend (a pid can be reused once it exits).
+      if (readFileSync(`/proc/${backendPid}/cmdline`, 'utf8').includes('templates/demo/loopback.cjs')) process.kill(backendPid, 'SIGKILL');
     } catch {
       // already gone
     }
