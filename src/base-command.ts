@@ -89,7 +89,10 @@ export abstract class BaseCommand extends Command {
     if (ctor.enableJsonFlag) known.push('--json');
     const parts = flags.map((f) => {
       const bare = f.split('=')[0]!;
-      const near = closest(bare, known);
+      // Compared without the dashes, which would make any two flags look alike.
+      const strip = (x: string) => x.replace(/^-+/, '');
+      const nearBare = closest(strip(bare), known.map(strip));
+      const near = nearBare === undefined ? undefined : known.find((k) => strip(k) === nearBare);
       return near ? `${bare} (did you mean \`${near}\`?)` : bare;
     });
     const cmd = `${this.config.bin} ${spacedId(this.id ?? '')}`.trim();
@@ -97,7 +100,8 @@ export abstract class BaseCommand extends Command {
       code: 'unknown_flag',
       exit: ExitCode.usage,
       hint: `Run \`${cmd} --help\` for its flags.`,
-      details: { flags },
+      // Names only: `--flag=value` may carry something that must not be echoed.
+      details: { flags: flags.map((f) => f.split('=')[0]!) },
     });
   }
 
