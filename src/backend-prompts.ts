@@ -36,7 +36,7 @@ export async function askBackendInput(input: AddBackendInput, ctx: AskContext): 
   else if (!input.stdio && !input.url) {
     kind = await select<Kind>(
       {
-        message: 'What kind of backend?',
+        message: 'How does Gatehouse reach it?',
         choices: [
           { name: 'Start a local command (stdio MCP server)', value: 'stdio' },
           { name: 'Connect to a remote MCP URL (streamable HTTP or SSE)', value: 'url' },
