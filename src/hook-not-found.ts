@@ -10,7 +10,8 @@ import { ExitCode } from './core/errors.js';
 const hook: Hook<'command_not_found'> = async function (opts) {
   const bin = opts.config.bin;
   const visible = opts.config.commands.filter((c) => !c.hidden);
-  const ids = [...visible.map((c) => c.id), ...visible.flatMap((c) => c.aliases)];
+  // Topics too, so a typo of a topic alone (`backendz`) points at it (`backends --help` lists its commands).
+  const ids = [...visible.map((c) => c.id), ...visible.flatMap((c) => c.aliases), ...opts.config.topics.filter((t) => !t.hidden).map((t) => t.name)];
   const typed = spacedId(opts.id);
   const suggestion = closestCommand(opts.id, ids);
   const lines = [`Error: \`${typed}\` is not a ${bin} command.${suggestion ? ` Did you mean \`${spacedId(suggestion)}\`?` : ''}`];

@@ -32,6 +32,7 @@ describe('typos at the command line', () => {
     ['backends lst', 'backends list'],
     ['statsu', 'status'],
     ['tokns test', 'tokens test'],
+    ['backendz', 'backends'],
   ])('`%s` suggests `%s` (space form, no usage, exit 2)', async (typed, want) => {
     const r = await runCli(typed.split(' '));
     expect(r.code).toBe(2);
