@@ -1,8 +1,10 @@
 import type { AdminRefreshResult, AdminStatus, AdminToolPolicy, ConfigHealth } from '../core/admin/contract.js';
 import { redactString } from '../core/log/redact.js';
+import type { CallTally } from './call-tally.js';
 import type { Catalog } from './catalog.js';
 import type { AccessPolicy } from '../core/policy/access.js';
 import { serverStatus } from './server-status.js';
+import { toolPolicy } from './tool-policy.js';
 import type { SessionRegistry } from './sessions.js';
 import type { Upstream } from './upstream/types.js';
 
@@ -21,6 +23,9 @@ export interface GatewayView {
   config: ConfigHealth;
   /** Each listed tool's approval policy (the approvals service knows it). */
   policy?: (u: Upstream) => AdminToolPolicy[];
+  /** Call counts and the default call timeout, for status and per-tool policy (issue 13). */
+  calls?: CallTally;
+  defaultTimeoutMs?: number;
 }
 
 /**
@@ -49,7 +54,10 @@ export function status(g: GatewayView): AdminStatus {
     inFlight: g.inFlight,
     sessions: g.sessions.size,
     sessionList: g.sessions.list(),
-    exposedTools: g.catalog.toolEntries(),
+    exposedTools: g.catalog.toolEntries().map((t) => {
+      const u = g.upstreams.find((x) => x.name === t.backend);
+      return u && g.defaultTimeoutMs !== undefined ? { ...t, policy: toolPolicy(u, t.original, g.defaultTimeoutMs) } : t;
+    }),
     catalog: {
       tools: g.catalog.tools.length,
       resources: g.catalog.resources.length,
@@ -74,6 +82,7 @@ export function status(g: GatewayView): AdminStatus {
     })),
     config: g.config,
     ...(g.access ? { servers: serverStatus(g.access, g.catalog) } : {}),
+    ...(g.calls ? { calls: g.calls.snapshot() } : {}),
   };
 }
 

@@ -23,6 +23,7 @@ import { readiness, refresh, status, type GatewayView } from './gateway-status.j
 import { GatewayTracing } from './tracing/index.js';
 import { VIEW_SETTINGS, accessPolicy, compileBackendFilters } from './access-config.js';
 import type { AccessPolicy } from '../core/policy/access.js';
+import { CallTally } from './call-tally.js';
 import { writeRunState } from '../core/config/run-state.js';
 import { Pins } from './pinning/pins.js';
 import { handlePinRoutes, pinPolicy } from './pinning/routes.js';
@@ -109,12 +110,15 @@ export class Gateway {
   private readonly tracing: GatewayTracing;
   /** Virtual servers and roles of the configuration being served (issue 11); a reload swaps it. */
   private access: AccessPolicy;
+  /** Finished calls by outcome, for /admin/status (issue 13). */
+  private readonly calls: CallTally;
 
   constructor(private readonly opts: GatewayOptions) {
     this.bus = opts.bus ?? new EventBus();
     this.config = opts.config;
     const gw = this.config.gateway ?? {};
     this.sessions = new SessionRegistry(this.bus, gw.sessions ?? {});
+    this.calls = new CallTally(this.bus);
     // However a session ends (deleted, expired, evicted, gone), its per-session backend children go with it.
     this.sessions.onEnded = (s) => {
       if (s.transport === 'stateless') return;
@@ -396,7 +400,7 @@ export class Gateway {
 
   /** What readiness, status and refresh read (gateway-status.ts). */
   private view(): GatewayView {
-    return { access: this.access, upstreams: this.upstreams, catalog: this.catalog, sessions: this.sessions, tried: this.tried, url: this.url, startedAt: this.startedAt, inFlight: this.inFlight.size, config: this.configHealth, policy: (u) => this.approvals.policy(u) };
+    return { access: this.access, upstreams: this.upstreams, catalog: this.catalog, sessions: this.sessions, tried: this.tried, url: this.url, startedAt: this.startedAt, inFlight: this.inFlight.size, config: this.configHealth, policy: (u) => this.approvals.policy(u), calls: this.calls, defaultTimeoutMs: this.routerDeps.defaultTimeoutMs };
   }
 
   readiness(): ReturnType<typeof readiness> {
@@ -436,6 +440,7 @@ export class Gateway {
     await this.http?.close();
     this.sessions.closeAll('shutdown');
     this.sessions.dispose();
+    this.calls.dispose();
     await this.approvals.close();
     await this.rateLimiter.close();
     await this.pins.flush();

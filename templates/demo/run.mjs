@@ -10,7 +10,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const port = Number(process.env.DEMO_BACKEND_PORT ?? 7431);
 const everything = join(root, 'node_modules/@modelcontextprotocol/server-everything/dist/index.js');
 
-const backend = spawn(process.execPath, [everything, 'streamableHttp'], {
+// server-everything binds every interface; the preload pins it to 127.0.0.1.
+const backend = spawn(process.execPath, ['-r', join(root, 'templates/demo/loopback.cjs'), everything, 'streamableHttp'], {
   cwd: root,
   env: { ...process.env, PORT: String(port) },
   stdio: ['ignore', 'ignore', 'pipe'],

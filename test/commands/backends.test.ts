@@ -127,7 +127,7 @@ describe('backends add', () => {
       [['--stdio', 'x', '--prefix', 'no spaces'], /--prefix/],
       [['--stdio', 'x', '--env', 'NOEQUALS'], /not NAME=value/],
       [['--url', 'https://x', '--header', 'no colon'], /not "Name: value"/],
-      [['--stdio', 'x', '--bogus'], /Nonexistent flag: --bogus/],
+      [['--stdio', 'x', '--bogus'], /Unknown flag for `gatehouse backends add`: --bogus\./],
     ];
     const runs = await Promise.all(cases.map(([flags]) => sb.run(['backends', 'add', 'b', ...flags])));
     runs.forEach((r, i) => {

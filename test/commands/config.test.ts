@@ -212,11 +212,14 @@ describe('config import', () => {
 describe('config validate', () => {
   it('accepts a valid file and the user store', async () => {
     const sb = await seeded();
+    // References are checked too: the secrets both files name are stored, and FS_KEY is set.
+    const env = { GATEHOUSE_SECRET_STORE: 'file', FS_KEY: 'set-here' };
+    for (const name of ['docs-token', 'gh-token']) expect((await sb.run(['secrets', 'set', name, '--from-stdin'], { env, input: 'value-of-no-interest\n' })).code).toBe(0);
     const path = file('g.yaml', gatehouseYaml);
     const [human, json, store, empty] = await Promise.all([
-      sb.run(['config', 'validate', path]),
-      sb.run(['config', 'validate', path, '--json']),
-      sb.run(['config', 'validate', '--json']),
+      sb.run(['config', 'validate', path], { env }),
+      sb.run(['config', 'validate', path, '--json'], { env }),
+      sb.run(['config', 'validate', '--json'], { env }),
       runCli(['config', 'validate']),
     ]);
     expect(human.code).toBe(0);
@@ -225,6 +228,43 @@ describe('config validate', () => {
     expect(store.json()).toEqual({ file: sb.configPath, valid: true, backends: 2, enabled: 1, warnings: [] });
     expect(empty.code).toBe(0);
     expect(empty.stderr).toContain('does not exist yet');
+  });
+
+  it('fails on references that do not resolve: an unknown secret, a misspelled token, a relative file: path, a near-reference; an unset env var and a missing file only warn', async () => {
+    const sb = cliSandbox();
+    const env = { GATEHOUSE_SECRET_STORE: 'file', GH_UNSET_FOR_TEST: undefined };
+    expect((await sb.run(['secrets', 'set', 'api-key', '--from-stdin'], { env, input: 'not-shown-anywhere\n' })).code).toBe(0);
+    const bad = file(
+      'refs.yaml',
+      [
+        'backends:',
+        '  a:',
+        '    type: http',
+        '    url: https://a.example.com/mcp',
+        '    headers: { Authorization: secret:api-kye, X-Team: "file:etc/team-name", X-Org: "vault:org" }',
+        '    cfAccessToken: homelab',
+      ].join('\n'),
+    );
+    const r = await sb.run(['config', 'validate', bad, '--json'], { env });
+    expect(r.code).toBe(1);
+    const err = r.json().error;
+    expect(err.code).toBe('reference_unknown');
+    expect(err.message).toContain('backends.a.headers.Authorization: secret:api-kye is not stored (did you mean secret:api-key?)');
+    expect(err.message).toContain('backends.a.cfAccessToken: no Cloudflare Access token named "homelab"');
+    expect(err.message).toContain('backends.a.headers.X-Team: file:etc/team-name is not an absolute path');
+    expect(err.message).toContain('backends.a.headers.X-Org looks like a reference ("vault:…") but is not one');
+    expect(r.stdout).not.toContain('not-shown-anywhere');
+    const human = await sb.run(['config', 'validate', bad], { env });
+    expect(human.stderr).toContain('Hint: ');
+    expect(human.stderr).toContain('gatehouse tokens add homelab');
+
+    const warnOnly = file('warn.yaml', 'backends:\n  s:\n    type: stdio\n    command: node\n    env: { K: env:GH_UNSET_FOR_TEST, S: secret:api-key, F: "file:/nonexistent/gatehouse-test-secret" }\n');
+    const ok = await sb.run(['config', 'validate', warnOnly, '--json'], { env });
+    expect(ok.code, ok.stdout).toBe(0);
+    expect(ok.json().warnings).toEqual([
+      expect.objectContaining({ path: ['backends', 's', 'env', 'K'], message: expect.stringContaining('GH_UNSET_FOR_TEST is not set here') }),
+      expect.objectContaining({ path: ['backends', 's', 'env', 'F'], message: expect.stringContaining('file:/nonexistent/gatehouse-test-secret does not exist here') }),
+    ]);
   });
 
   it('fails with exit 1 naming file, line, path and fix', async () => {

@@ -39,7 +39,7 @@ describe('secrets with the file store', { timeout: 120_000 }, () => {
   it('has no flag that takes the value', async () => {
     const r = await run(['set', 'argocd-token', '--value', V1]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/Nonexistent flag: --value/);
+    expect(r.stderr).toMatch(/Unknown flag for `gatehouse secrets set`: --value/);
     // oclif echoes the bad input; the value itself must still not be printed back.
     guard.record('--value attempt', r.stderr.replace('--value', ''));
   });

@@ -167,10 +167,13 @@ describe('tokens test', { timeout: 120_000 }, () => {
     }
   });
 
-  it('5: past Access, but not an MCP endpoint', async () => {
+  it('0: past Access to a REST API (no MCP endpoint): the token got through', async () => {
     const r = await run(['test', 'homelab', '--url', `${edge.url}/not-mcp`]);
-    expect(r.code).toBe(5);
-    expect(r.stderr).toMatch(/Passed Cloudflare Access, but .*\/not-mcp did not answer MCP: HTTP 404/);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Accepted: .* answered HTTP 404.*: no MCP endpoint, but Access accepted the token\./);
+    expect(r.stderr).toContain('--cf-access-token');
+    const json = await run(['test', 'homelab', '--url', `${edge.url}/not-mcp`, '--json']);
+    expect(json.json()).toMatchObject({ outcome: 'accepted-no-mcp', exitCode: 0, status: 404 });
   });
 
   it('6: a CF_Authorization cookie and a redirect instead of the app', async () => {

@@ -126,7 +126,8 @@ describe.each(targets)('%s', (target) => {
     const file = join(dir, 'gatehouse.yaml');
     writeFileSync(file, configText);
     const r = await runCli(['config', 'validate', file]);
-    expect(r.stderr).toBe('');
+    // What only the pod has (its Secret volume's files, its env) is warned about here, never an error.
+    for (const line of r.stderr.split('\n').filter(Boolean)) expect(line).toMatch(/^Warning: .*(does not exist here|is not set here)/);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`${file} is valid`);
   });

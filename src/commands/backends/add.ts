@@ -8,14 +8,14 @@ import {
   describeBackend,
   isRestInput,
   missingAddInputs,
-  parseCommandLine,
-  validateBackendName,
-  validateBackendUrl,
   type AddBackendInput,
   type AddressWarning,
   type BackendDetail,
 } from '../../core/backends/index.js';
-import { ExitCode, UserError, errorMessage } from '../../core/errors.js';
+import { listTokens } from '../../core/cfaccess/tokens.js';
+import { ExitCode, UserError } from '../../core/errors.js';
+import { openSecrets } from '../../core/secrets/index.js';
+import { listTemplates } from '../../core/templates/index.js';
 
 const EXAMPLE = 'gatehouse backends add everything --stdio "npx -y @modelcontextprotocol/server-everything"';
 const REST_EXAMPLE = 'gatehouse backends add prom --template prometheus --url http://prometheus.monitoring:9090';
@@ -25,7 +25,8 @@ export default class BackendsAdd extends BaseCommand {
   static override description = [
     'Secrets are never written to the config: give header and env values that are credentials as',
     'references, secret:<name> (OS keychain, see `gatehouse secrets set`) or env:<VAR>.',
-    'In a terminal, missing arguments are asked for; without one, the command fails and names them.',
+    'In a terminal, missing arguments are asked for (any kind: stdio, MCP URL, REST from a template or a tools file, with',
+    'template secrets, a secret header and a Cloudflare Access token); without one, the command fails and names them.',
   ].join('\n');
 
   static override examples = [
@@ -74,58 +75,20 @@ export default class BackendsAdd extends BaseCommand {
     return { ...detail, replaced, ...(warnings.length ? { warnings } : {}) };
   }
 
-  /** Only what is missing is asked for; prompts go to stderr so stdout stays the result. */
+  /** Only what is missing is asked for, every kind of backend included (src/backend-prompts.ts). */
   private async ask(input: AddBackendInput, force: boolean): Promise<void> {
-    const { input: text, select } = await import('@inquirer/prompts');
-    // Prompts are chatter, so stderr, unless stderr is redirected away from the terminal.
-    const ctx = { output: process.stderr.isTTY ? process.stderr : process.stdout };
-    if (!input.name) {
-      let known: string[] = [];
-      try {
-        known = Object.keys(this.store.read().backends);
-      } catch {
-        // a broken store is reported when we write
-      }
-      input.name = await text(
-        {
-          message: 'Backend name',
-          validate: (v) => validateBackendName(v.trim()) ?? (!force && known.includes(v.trim()) ? `"${v.trim()}" exists already (use --force to replace it)` : true),
-        },
-        ctx,
-      ).then((v) => v.trim());
+    const { askBackendInput } = await import('../../backend-prompts.js');
+    let known: string[] = [];
+    try {
+      known = Object.keys(this.store.read().backends);
+    } catch {
+      // a broken store is reported when we write
     }
-    if (isRestInput(input)) {
-      if (!input.rest && !input.url) {
-        input.rest = await text({ message: 'Base URL of the REST API', validate: (v) => validateBackendUrl(v.trim()) ?? true }, ctx).then((v) => v.trim());
-      }
-    } else if (!input.stdio && !input.url) {
-      const kind = await select(
-        {
-          message: 'How does Gatehouse reach it?',
-          choices: [
-            { name: 'Start a local command (stdio)', value: 'stdio' as const },
-            { name: 'Connect to a URL (streamable HTTP or SSE)', value: 'url' as const },
-          ],
-        },
-        ctx,
-      );
-      if (kind === 'stdio') {
-        input.stdio = await text(
-          {
-            message: 'Command line',
-            validate: (v) => {
-              try {
-                return parseCommandLine(v).length ? true : 'Give the command to start.';
-              } catch (e) {
-                return errorMessage(e);
-              }
-            },
-          },
-          ctx,
-        );
-      } else {
-        input.url = await text({ message: 'URL', validate: (v) => validateBackendUrl(v.trim()) ?? true }, ctx).then((v) => v.trim());
-      }
-    }
+    await askBackendInput(input, {
+      known,
+      force,
+      templates: () => listTemplates(),
+      tokens: async () => (await listTokens(openSecrets({ dir: this.store.dir }))).map((t) => t.name),
+    });
   }
 }

@@ -9,12 +9,12 @@ export default class TokensTest extends BaseCommand {
   static override description = [
     'Posts an MCP initialize (then a 2026-era server/discover) with the token\'s CF-Access headers,',
     'without following redirects, and diagnoses the answer. Exit codes:',
-    '  0  accepted: the token got through and the URL answered MCP',
+    '  0  accepted: the token got through; the URL answered MCP, or (a REST API) answered without an MCP endpoint',
     '  1  the test could not run (unknown token, keychain unreachable, …)',
     '  2  usage (bad flags or URL)',
     '  4  rejected by Access: a 302 to the Access login or an Access 403 page (the token is unknown,',
     '     expired or revoked, or the application\'s policy has no Service Auth rule for it)',
-    '  5  passed Access, but the URL did not answer MCP (wrong path, app down, tunnel/edge error)',
+    '  5  passed Access, but the application did not answer (a server error, a redirect, app down, tunnel/edge error)',
     '  6  Access answered with a CF_Authorization cookie and a redirect instead of the application',
     '  7  network error (DNS, connection refused, TLS, timeout)',
   ].join('\n');

@@ -55,13 +55,35 @@ export interface AdminStatus {
   sessions: number;
   /** Every open session, from the gateway's one registry. */
   sessionList?: AdminSession[];
-  exposedTools: Array<{ name: string; backend: string; original: string }>;
+  exposedTools: Array<{ name: string; backend: string; original: string; policy?: AdminExposedToolPolicy }>;
   catalog: { tools: number; resources: number; resourceTemplates: number; prompts: number };
   backends: AdminBackendStatus[];
   config: ConfigHealth;
   /** Virtual servers (issue 11); absent from gateways that predate them. */
   servers?: AdminServerStatus[];
+  // --- CLI status and tools (issue 13): call counts since start; absent from older gateways.
+  calls?: AdminCallTally;
 }
+
+/** Finished calls since the gateway started, by outcome, and the last one that failed (redacted). */
+export interface AdminCallTally {
+  total: number;
+  /** tool-error + error + timeout. */
+  failed: number;
+  outcomes: Record<'ok' | 'tool-error' | 'error' | 'timeout' | 'cancelled', number>;
+  lastFailure?: { at: string; method: string; name?: string; backend?: string; outcome: string; error?: string };
+}
+
+/** What applies to calls of one exposed tool: the approval guard, argument constraints and its timeout. */
+export interface AdminExposedToolPolicy {
+  guarded: boolean;
+  /** Why it is or is not guarded, in the approval policy's words. */
+  reason: string;
+  /** Arguments held to constraints (and so required). */
+  constrained?: string[];
+  timeoutSeconds: number;
+}
+// --- end CLI status and tools
 
 /** One open client session as the admin API reports it (never a credential). */
 export interface AdminSession {

@@ -12,7 +12,8 @@ export const TokenTestExit = {
   network: 7,
 } as const;
 
-export type TokenTestOutcome = 'accepted' | 'rejected' | 'not-mcp' | 'cookie-redirect' | 'network-error';
+/** `accepted-no-mcp`: Access let the token through and the application answered, but not as MCP (a REST API). */
+export type TokenTestOutcome = 'accepted' | 'accepted-no-mcp' | 'rejected' | 'not-mcp' | 'cookie-redirect' | 'network-error';
 
 export interface McpAnswer {
   method: 'initialize' | 'server/discover';
@@ -95,6 +96,18 @@ export async function probeWithToken(opts: ProbeOptions): Promise<TokenTestResul
     };
   }
   const ct = headerValues(first.headers, 'content-type')[0]?.split(';')[0];
+  // The application itself answered (not the edge, not a redirect, not a server error): the token got
+  // through Access. A REST API answers a JSON-RPC POST like this, and that is a pass for a token test.
+  if (first.status < 500 && diag.kind !== 'cloudflare-error' && diag.kind !== 'redirect' && !(first.status >= 300 && first.status < 400)) {
+    const appAuth = first.status === 401 ? ' The application asks for its own credentials too (HTTP 401 after Access): add them to the backend (headers or a bearer secret).' : '';
+    return {
+      ...common,
+      outcome: 'accepted-no-mcp',
+      exitCode: TokenTestExit.accepted,
+      message: `Accepted: ${where} answered HTTP ${first.status}${ct ? ` ${ct}` : ''}: no MCP endpoint, but Access accepted the token.${appAuth}${cookieNote}${cfNote}`,
+      next: `For a REST API, attach it with \`gatehouse backends add <name> --rest <base URL> --cf-access-token <token>\` and check it with \`gatehouse backends test <name>\`; if this should be an MCP server, check the path (usually /mcp or /sse).`,
+    };
+  }
   let next: string;
   if (diag.kind === 'cloudflare-error') next = diag.hint!;
   else if (diag.kind === 'redirect') next = diag.hint!;

@@ -106,6 +106,13 @@ export function classifyKeychainError(err: unknown): UserError {
   return keychainError(keychainFailureOf(errorMessage(err)), err);
 }
 
+/**
+ * One command that leaves a usable keyring: it starts the Secret Service if needed, and creates and
+ * unlocks the login collection with the password read from stdin. `--unlock` alone (or `--start`)
+ * starts a daemon with no default collection, which only leads to the next error.
+ */
+const UNLOCK = '`printf %s "$PASSWORD" | gnome-keyring-daemon --replace --unlock --components=secrets` ($PASSWORD: the keyring\'s password, chosen now if it is new)';
+
 const ALTERNATIVES = 'or store it in the file store with `--store file` (one JSON file, mode 0600, in the config dir), or reference an environment variable (`env:NAME`) in the config instead.';
 
 function keychainError(reason: KeychainFailure, cause: unknown): UserError {
@@ -116,19 +123,19 @@ function keychainError(reason: KeychainFailure, cause: unknown): UserError {
   switch (reason) {
     case 'no-bus':
       message = `The OS keychain is unreachable: there is no D-Bus session bus${process.env.DBUS_SESSION_BUS_ADDRESS ? ` at ${process.env.DBUS_SESSION_BUS_ADDRESS.split(',')[0]}` : ' (DBUS_SESSION_BUS_ADDRESS is not set)'}.`;
-      hint = `Run Gatehouse inside a desktop or login session that has a session bus (or start one: \`dbus-run-session -- sh\`, then \`gnome-keyring-daemon --unlock\`), ${ALTERNATIVES}`;
+      hint = `Run Gatehouse inside a desktop or login session that has a session bus. On a headless host start one with \`dbus-run-session -- sh\`, run ${UNLOCK} in that shell, then run gatehouse from the same shell; ${ALTERNATIVES}`;
       break;
     case 'no-provider':
       message = 'The OS keychain is unreachable: the D-Bus session bus has no Secret Service provider (nothing owns org.freedesktop.secrets).';
-      hint = `Install and start a provider (gnome-keyring, KWallet or KeePassXC with Secret Service enabled; e.g. \`gnome-keyring-daemon --start --components=secrets\`), ${ALTERNATIVES}`;
+      hint = `Start a provider with a default keyring: ${UNLOCK} (gnome-keyring; KWallet or KeePassXC with Secret Service enabled also work), ${ALTERNATIVES}`;
       break;
     case 'locked':
       message = 'The OS keychain is locked: its default collection must be unlocked before Gatehouse can read or write secrets.';
-      hint = `Unlock it (log in to the desktop, open "Passwords and Keys"/Seahorse, or on a headless host: \`printf %s "$PASSWORD" | gnome-keyring-daemon --replace --unlock --components=secrets\`), then retry; ${ALTERNATIVES}`;
+      hint = `Unlock it (log in to the desktop, open "Passwords and Keys"/Seahorse, or on a headless host: ${UNLOCK}), then retry; ${ALTERNATIVES}`;
       break;
     case 'no-collection':
       message = 'The OS keychain has no default collection: the Secret Service is running but no keyring is set up to store secrets in.';
-      hint = `Create a default keyring (open "Passwords and Keys"/Seahorse, or \`printf %s "$PASSWORD" | gnome-keyring-daemon --replace --unlock --components=secrets\`, which creates the login keyring), ${ALTERNATIVES}`;
+      hint = `Create a default keyring (open "Passwords and Keys"/Seahorse, or ${UNLOCK}, which creates the login keyring), ${ALTERNATIVES}`;
       break;
     case 'module-missing':
       message = `The OS keychain module (@napi-rs/keyring) could not be loaded on this platform: ${raw}`;

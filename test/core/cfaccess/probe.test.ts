@@ -97,10 +97,11 @@ describe('probeWithToken', () => {
     expect(r.message).toContain('CF_Authorization cookie');
   });
 
-  it('not-mcp: past Access but the path is wrong, or the origin is down (exit 5)', async () => {
-    const wrongPath = await probeWithToken({ url: `${edge.url}/nope`, headers });
-    expect(wrongPath).toMatchObject({ outcome: 'not-mcp', exitCode: 5, status: 404 });
-    expect(wrongPath.next).toMatch(/\/mcp/);
+  it('past Access to an application without an MCP endpoint (a REST API) is accepted (exit 0); an origin that is down is not-mcp (exit 5)', async () => {
+    const rest = await probeWithToken({ url: `${edge.url}/nope`, headers });
+    expect(rest).toMatchObject({ outcome: 'accepted-no-mcp', exitCode: 0, status: 404 });
+    expect(rest.message).toContain('no MCP endpoint, but Access accepted the token');
+    expect(rest.next).toMatch(/\/mcp/);
     const dead = await standIn({ upstream: 'http://127.0.0.1:9', tokens: [token] });
     const down = await probeWithToken({ url: `${dead.url}/mcp`, headers });
     expect(down).toMatchObject({ outcome: 'not-mcp', exitCode: 5, status: 502, diagnosis: { kind: 'cloudflare-error' } });

@@ -133,12 +133,19 @@ describe('network warnings before any call fails', () => {
 
   it('a public or loopback base URL passes by default, with no warning', async () => {
     const sb = cliSandbox();
-    const ok = await sb.run(['backends', 'add', 'local', '--rest', url, '--tools', 'tools.yaml', '--json'], { cwd: dir });
+    const ok = await sb.run(['backends', 'add', 'local', '--rest', url, '--tools', 'tools.yaml', '--ca-file', 'ca.pem', '--json'], { cwd: dir });
     expect(ok.code).toBe(0);
     expect(ok.json()).not.toHaveProperty('warnings');
+    // The test also makes one read (the only GET tool), which verifies the server against the CA.
     const test = await sb.run(['backends', 'test', 'local', '--json']);
-    expect(test.code).toBe(0);
-    expect(test.json()).toMatchObject({ backend: 'local', addresses: ['127.0.0.1'], warnings: [] });
+    expect(test.code, test.stdout).toBe(0);
+    expect(test.json()).toMatchObject({ backend: 'local', addresses: ['127.0.0.1'], warnings: [], read: { ok: true, tool: 'version', answer: expect.stringContaining('v1.31.4+k3s1') } });
+    // Without the CA the read fails on the certificate, so the test fails too.
+    const noCa = await sb.run(['backends', 'add', 'noca', '--rest', url, '--tools', 'tools.yaml', '--json'], { cwd: dir });
+    expect(noCa.code).toBe(0);
+    const failed = await sb.run(['backends', 'test', 'noca']);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/Error: Backend "noca": version (failed|answered with an error)/);
     const pub = await sb.run(['backends', 'add', 'cf', '--rest', 'https://104.16.132.229/api', '--tools', 'tools.yaml', '--json'], { cwd: dir });
     expect(pub.json()).not.toHaveProperty('warnings');
   });
