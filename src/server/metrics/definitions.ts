@@ -22,6 +22,7 @@ export interface MetricSet {
   restarts: Prom.Counter<'backend' | 'reason'>;
   rateLimited: Prom.Counter<'backend' | 'gen_ai_tool_name'>;
   planTransitions: Prom.Counter<'state'>;
+  pinHeld: Prom.Counter<'backend' | 'reason'>;
   authFailures: Prom.Counter<'mode' | 'reason'>;
   /** Bytes per backend label, added per call as plain numbers and read by the two counters at scrape time. */
   bytes: Map<string, { request: number; response: number }>;
@@ -45,6 +46,7 @@ export function defineMetrics(prom: typeof Prom, sources: MetricSources): Metric
     }),
     rateLimited: new prom.Counter({ name: 'gatehouse_ratelimited_calls_total', help: 'Calls refused by a rate limit.', labelNames: ['backend', 'gen_ai_tool_name'], registers }),
     planTransitions: new prom.Counter({ name: 'gatehouse_plan_transitions_total', help: 'Guarded-write plans entering each state.', labelNames: ['state'], registers }),
+    pinHeld: new prom.Counter({ name: 'gatehouse_tool_pin_held_total', help: 'Tool changes of pinned backends withheld until a person accepts them (reason: changed or new).', labelNames: ['backend', 'reason'], registers }),
     authFailures: new prom.Counter({ name: 'gatehouse_auth_failures_total', help: 'Inbound requests refused by authentication, by auth mode and reason.', labelNames: ['mode', 'reason'], registers }),
     bytes: new Map(),
   };

@@ -46,6 +46,7 @@ export function subscribeMetrics(set: MetricSet, deps: SubscriberDeps): () => vo
       set.rateLimited.inc({ backend: backend(e.backend), gen_ai_tool_name: deps.isTool(e.tool) ? e.tool : UNKNOWN });
     }),
     bus.on('approval.changed', (e) => set.planTransitions.inc({ state: planState(e.state) })),
+    bus.on('catalog.pin_held', (e) => set.pinHeld.inc({ backend: backend(e.backend), reason: e.reason === 'new' ? 'new' : 'changed' })),
     bus.on('auth.failed', (e) => set.authFailures.inc(authLabels(e.reason))),
     bus.on('call.started', (e) => void (bytesOf(e.backend).request += e.requestBytes)),
     bus.on('call.finished', (e) => void (bytesOf(e.backend).response += e.responseBytes)),

@@ -60,6 +60,10 @@ describe('tool pinning', () => {
       expect((await c.client.listTools()).tools.map((t) => t.name)).toEqual(['files_other']);
       await expect(c.client.callTool({ name: 'files_read_logs', arguments: {} })).rejects.toThrow();
     }
+    // Counted in the metrics, on the main port behind the admin token.
+    const state = JSON.parse(readFileSync(join(dir.path, 'run', `gateway-${process.pid}.json`), 'utf8')) as { adminToken: string };
+    const metrics = await (await fetch(`${new URL(gw.url).origin}/metrics`, { headers: { authorization: `Bearer ${state.adminToken}` } })).text();
+    expect(metrics).toMatch(/gatehouse_tool_pin_held_total\{backend="files",reason="changed"\} 1/);
     const diff = await admin<PinsResponse>(gw, 'GET', '/admin/pins');
     expect(diff.held).toHaveLength(1);
     expect(diff.held[0]!.diff).toContain('-  "description": "Reads logs",');
