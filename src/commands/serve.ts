@@ -86,7 +86,6 @@ In a terminal it shows a live dashboard; otherwise (or with --no-tui) it logs on
       this.note('No backends are configured; serving an empty catalog. Add one with `gatehouse backends add`.');
     }
 
-    (await import('../server/memory.js')).applyMemoryProfile();
     const { Gateway } = await import('../server/gateway.js');
     const { openSecrets } = await import('../core/secrets/manager.js');
     const { EventBus } = await import('../core/events.js');
@@ -162,6 +161,7 @@ In a terminal it shows a live dashboard; otherwise (or with --no-tui) it logs on
     process.on('SIGHUP', onHangup);
 
     try {
+      (await import('../server/memory.js')).adaptMemoryProfile({ bus, sessions: () => gateway.sessions.size });
       await gateway.start();
     } catch (e) {
       stopUi?.();

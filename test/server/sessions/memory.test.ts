@@ -3,7 +3,7 @@
 //
 // - A real `gatehouse serve` process ends with exactly 1000 sessions, answers every initialize, and
 //   its RSS ends within 60 MB of its idle RSS (issue 8's target). That holds because serve runs V8
-//   with --optimize-for-size (src/server/memory.ts): with V8's default heap growth the same churn left
+//   with --optimize-for-size once it holds 200 sessions (src/server/memory.ts): with V8's default heap growth the same churn left
 //   it about 150 MiB above idle, all of it garbage awaiting a major collection.
 // - In process, the V8 heap after a full GC is measured at the cap and after all 10,000: the 8,000
 //   sessions opened past the cap (each evicting one) add nothing, and 1000 live sessions cost well
