@@ -6,6 +6,7 @@ import type { SecretStore } from '../core/secrets/resolve.js';
 import type { AdminRefreshResult, AdminReloadResult, AdminStatus, ConfigHealth, ReloadSummary, ReloadTrigger } from '../core/admin/contract.js';
 import { AliasTable } from './aliases.js';
 import { Approvals, storeLocation } from './approvals/service.js';
+import { AdminEventStream } from './inbound/admin-events.js';
 import { handleApprovalRoutes } from './approvals/routes.js';
 import { Catalog, isEmptyDiff, type CatalogOptions } from './catalog.js';
 import { ConfigReloader } from './config-reload.js';
@@ -71,6 +72,8 @@ export class Gateway {
   /** Every client session of every transport; the dashboard, admin API and events read it. */
   readonly sessions: SessionRegistry;
   readonly approvals: Approvals;
+  /** GET /admin/events: recent events for backfill and the live stream attached dashboards read. */
+  readonly eventStream: AdminEventStream;
   http?: HttpApp;
   url?: string;
   private readonly adminToken = randomBytes(24).toString('base64url');
@@ -91,6 +94,7 @@ export class Gateway {
 
   constructor(private readonly opts: GatewayOptions) {
     this.bus = opts.bus ?? new EventBus();
+    this.eventStream = new AdminEventStream(this.bus, { startedAt: this.startedAt });
     this.config = opts.config;
     const gw = this.config.gateway ?? {};
     this.sessions = new SessionRegistry(this.bus, gw.sessions ?? {});
@@ -225,7 +229,7 @@ export class Gateway {
         aliases: () => ({ aliases: this.aliases?.report() ?? [] }),
         ...(this.opts.configPath ? { reload: () => this.reload('admin') } : {}),
         adminToken: this.adminToken,
-        adminRoutes: (req, res, path, url) => handleApprovalRoutes(this.approvals, req, res, path, url),
+        adminRoutes: async (req, res, path, url) => this.eventStream.handle(req, res, path) || handleApprovalRoutes(this.approvals, req, res, path, url),
         authenticate: this.opts.authenticate,
         wellKnown: this.opts.wellKnown,
       });
@@ -347,11 +351,18 @@ export class Gateway {
     // Backends first: a call still in flight past the deadline then fails with a clear error, which
     // the HTTP side writes before it closes (closing first would cut the client off mid-response).
     await Promise.all(this.upstreams.map((u) => u.stop()));
+    this.eventStream.close();
     await this.http?.close();
     this.sessions.closeAll('shutdown');
     this.sessions.dispose();
     await this.approvals.close();
     if (this.statePath) await rm(this.statePath, { force: true });
     this.bus.emit('gateway.stopped', {});
+    this.eventStream.dispose();
+  }
+
+  /** The admin API's address and token, for an in-process dashboard that approves through it. */
+  get admin(): { url: string; adminUrl: string; token: string } | undefined {
+    return this.url ? { url: this.url, adminUrl: this.url.replace(/\/mcp$/, '/admin'), token: this.adminToken } : undefined;
   }
 }

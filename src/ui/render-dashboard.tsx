@@ -3,11 +3,13 @@ import './no-color.js';
 import { render } from 'ink';
 import type { BackendState } from '../core/events.js';
 import type { EventSource } from '../core/log/logger.js';
+import type { DashboardFeed } from '../core/admin/feed.js';
 import { Dashboard, type QuitReason } from './Dashboard.js';
 import { DashboardStore, type DashboardSnapshot } from './store.js';
 
 export type { QuitReason } from './Dashboard.js';
 export type { EventSource } from '../core/log/logger.js';
+export type { DashboardFeed } from '../core/admin/feed.js';
 
 export interface RenderDashboardOptions {
   /** The inbound endpoint, shown until `gateway.listening` announces the bound URL. */
@@ -38,11 +40,12 @@ export interface DashboardHandle {
 }
 
 /**
- * Renders the live dashboard for a gateway's event bus. Only for a terminal: the caller checks that
+ * Renders the live dashboard for a gateway's event bus (serve, in-process) or a feed attached over the
+ * admin API (`gatehouse dashboard`); a feed with approvals makes the approvals view's keys work. Only for a terminal: the caller checks that
  * stdin and stdout are TTYs and otherwise uses the event logger. Subscribe (call this) before the
  * gateway starts, or early backend events are missed.
  */
-export function renderDashboard(source: EventSource, options: RenderDashboardOptions): DashboardHandle {
+export function renderDashboard(source: EventSource | DashboardFeed, options: RenderDashboardOptions): DashboardHandle {
   const store = new DashboardStore(source, {
     endpoint: options.endpoint,
     backends: options.backends,
@@ -50,7 +53,8 @@ export function renderDashboard(source: EventSource, options: RenderDashboardOpt
     throttleMs: options.throttleMs,
     maxCalls: options.maxCalls,
   });
-  const instance = render(<Dashboard store={store} endpoint={options.endpoint} onQuit={options.onQuit} />, {
+  const approvals = 'approvals' in source ? source.approvals : undefined;
+  const instance = render(<Dashboard store={store} endpoint={options.endpoint} onQuit={options.onQuit} approvals={approvals} onDecided={() => store.refreshPlans()} />, {
     // Ink treats a present-but-undefined stream as given, so only pass the ones we have.
     ...(options.stdout ? { stdout: options.stdout } : {}),
     ...(options.stdin ? { stdin: options.stdin } : {}),
