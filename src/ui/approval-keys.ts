@@ -104,6 +104,6 @@ export function approvalKey(input: string, key: Key, ctx: ApprovalKeyContext): b
 
 /** The key line while a question is open. */
 export function promptText(p: ApprovalPrompt, operator: string | undefined): string {
-  if (p.reason !== undefined) return `Reason for denying ${p.label} (optional): ${p.reason}▏  ⏎ deny  Esc cancel`;
+  if (p.reason !== undefined) return `Deny reason (optional): ${p.reason}▏  ⏎ deny  Esc cancel`;
   return `${p.action === 'approve' ? 'Approve' : 'Deny'} ${p.label}${operator ? ` as ${operator}` : ''}? y/n`;
 }

@@ -1,6 +1,7 @@
 import type { PlanView } from '../core/admin/approvals.js';
 import type { GatewayEvent } from '../core/events.js';
 import type { ApprovalView } from './snapshot.js';
+import { singleLine } from '../core/log/text.js';
 import { cleanLine, prettyJson } from './text.js';
 
 const MAX_PLANS = 200;
@@ -39,7 +40,8 @@ export class ApprovalsTable {
         backend: cleanLine(e.backend),
         tool: cleanLine(e.tool),
         summary: cleanLine(e.summary),
-        digest: cleanLine(e.digest),
+        // A digest is a hash, not a secret, and redaction would eat it (it looks like a long token).
+        digest: singleLine(e.digest).slice(0, 200),
         actor: cleanLine(e.actor),
         ...(decided ? { decidedBy: cleanLine(e.actor), decidedAt: e.at } : {}),
         createdAt: prev?.createdAt ?? (e.state === 'pending' ? e.at : undefined),
@@ -86,7 +88,7 @@ function fromPlan(p: PlanView, at: number, prev: ApprovalView | undefined): Appr
     tool: cleanLine(p.tool),
     exposedName: cleanLine(p.exposedName),
     summary: cleanLine(p.summary),
-    digest: cleanLine(p.digest),
+    digest: singleLine(p.digest).slice(0, 200),
     arguments: prettyJson(p.arguments),
     requestedBy: cleanLine(p.requestedBy.subject ? `${p.requestedBy.client} (${p.requestedBy.subject})` : p.requestedBy.client),
     via: cleanLine(p.requestedBy.via),

@@ -26,7 +26,7 @@ export const approvalsView: ListSpec<ApprovalView, Key> = {
   emptyText: 'No plans. A guarded tool call makes one; a to approve, d to deny.',
   follows: false,
   columns: [
-    { key: 'id', title: 'PLAN', width: 12, priority: 70 },
+    { key: 'id', title: 'PLAN', width: 21, priority: 70 },
     { key: 'state', title: 'STATE', width: 9, priority: 100 },
     { key: 'tool', title: 'TOOL', width: 16, flex: true, priority: 95 },
     { key: 'backend', title: 'BACKEND', width: 10, priority: 60 },

@@ -16,7 +16,7 @@ export const sessionsView: ListSpec<SessionView, Key> = {
     { key: 'transport', title: 'TRANSPORT', width: 15, priority: 80 },
     { key: 'identity', title: 'IDENTITY', width: 12, priority: 70 },
     { key: 'age', title: 'AGE', width: 6, align: 'right', priority: 85 },
-    { key: 'idle', title: 'IDLE', width: 12, align: 'right', priority: 84 },
+    { key: 'idle', title: 'IDLE', width: 19, align: 'right', priority: 84 },
     { key: 'calls', title: 'CALLS', width: 5, align: 'right', priority: 50 },
   ],
   items: (snap) => snap.sessionList,
@@ -37,7 +37,7 @@ export const sessionsView: ListSpec<SessionView, Key> = {
       case 'age':
         return formatDuration(Math.max(0, (s.closedAt ?? now) - s.openedAt));
       case 'idle':
-        return s.closedAt === undefined ? formatDuration(Math.max(0, now - s.lastActiveAt)) : (s.closeReason ?? 'closed');
+        return s.closedAt === undefined ? formatDuration(Math.max(0, now - s.lastActiveAt)) : s.closeReason ? `closed ${s.closeReason}` : 'closed';
       case 'calls':
         return String(s.calls);
     }

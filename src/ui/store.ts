@@ -34,6 +34,8 @@ export class DashboardStore implements SnapshotSource {
   private plansTimer?: ReturnType<typeof setTimeout>;
   private plansPoll?: ReturnType<typeof setInterval>;
   private plansLoading = false;
+  /** A reload was asked for while one was in flight: its answer may predate what was asked about. */
+  private plansAgain = false;
   private readonly throttleMs: number;
   private readonly now: () => number;
   private readonly listeners = new Set<() => void>();
@@ -80,7 +82,11 @@ export class DashboardStore implements SnapshotSource {
 
   private loadPlans(): void {
     const port = this.feed.approvals;
-    if (!port || this.disposed || this.plansLoading) return;
+    if (!port || this.disposed) return;
+    if (this.plansLoading) {
+      this.plansAgain = true;
+      return;
+    }
     this.plansLoading = true;
     const asked = this.now();
     port
@@ -91,6 +97,10 @@ export class DashboardStore implements SnapshotSource {
       .catch(() => undefined) // the link state (attached) or the next poll says what is wrong
       .finally(() => {
         this.plansLoading = false;
+        if (this.plansAgain) {
+          this.plansAgain = false;
+          this.loadPlans();
+        }
       });
   }
 
