@@ -53,7 +53,16 @@ export class AdminRefusal extends UserError {
 
 /** The admin routes a dashboard needs, over HTTP, with the admin token; never logs the token. */
 export class AdminClient {
-  constructor(readonly target: AdminTarget) {}
+  constructor(private current: AdminTarget) {}
+
+  get target(): AdminTarget {
+    return this.current;
+  }
+
+  /** A restarted local gateway has a new admin token (and maybe port); follow its run record. */
+  retarget(target: AdminTarget): void {
+    this.current = target;
+  }
 
   get headers(): Record<string, string> {
     return { authorization: `Bearer ${this.target.token}` };

@@ -39,5 +39,7 @@ export async function attachToGateway(dir: string, opts: { url?: string; token?:
   const client = new AdminClient(target);
   // Fail before drawing anything: a wrong token or a gateway that is not there is a plain error.
   await client.status();
-  return new AttachedGateway(client, { ...opts.attach, approvals: adminApprovals(client, opts.operator) });
+  // Without --token the run record is the truth: a restarted gateway writes a new token there.
+  const resolveTarget = opts.token === undefined ? () => resolveAdminTarget(dir, { url: target.url }) : undefined;
+  return new AttachedGateway(client, { ...opts.attach, approvals: adminApprovals(client, opts.operator), ...(resolveTarget ? { resolveTarget } : {}) });
 }

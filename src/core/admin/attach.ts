@@ -1,6 +1,6 @@
 import type { GatewayEvent } from '../events.js';
 import { redactString } from '../log/redact.js';
-import type { AdminClient } from './admin-client.js';
+import type { AdminClient, AdminTarget } from './admin-client.js';
 import type { AdminStatus } from './contract.js';
 import { ADMIN_EVENTS_PATH, INSTANCE_HEADER, SseParser, type AdminEventsHello } from './events.js';
 import type { ApprovalsPort, DashboardFeed, LinkState } from './feed.js';
@@ -14,6 +14,8 @@ export interface AttachOptions {
   /** No byte (event or keep-alive) for this long means the stream is dead. Default 45 s. */
   idleTimeoutMs?: number;
   approvals?: ApprovalsPort;
+  /** Re-reads where the gateway is before each reconnect (a local gateway's run record: a restart brings a new token). */
+  resolveTarget?: () => Promise<AdminTarget>;
 }
 
 /**
@@ -38,7 +40,8 @@ export class AttachedGateway implements DashboardFeed {
   private readonly backendStates = new Map<string, string>();
   private readonly openSessions = new Set<string>();
   private sawToolCatalog = false;
-  private readonly opts: Required<Omit<AttachOptions, 'approvals'>>;
+  private readonly opts: Required<Omit<AttachOptions, 'approvals' | 'resolveTarget'>>;
+  private readonly resolveTarget?: () => Promise<AdminTarget>;
 
   readonly link = {
     get: (): LinkState => this.linkState,
@@ -53,6 +56,7 @@ export class AttachedGateway implements DashboardFeed {
     opts: AttachOptions = {},
   ) {
     this.approvals = opts.approvals;
+    this.resolveTarget = opts.resolveTarget;
     this.opts = { statusMs: opts.statusMs ?? 5_000, backoffMs: opts.backoffMs ?? 500, maxBackoffMs: opts.maxBackoffMs ?? 10_000, idleTimeoutMs: opts.idleTimeoutMs ?? 45_000 };
     this.linkState = { state: 'connecting', url: client.target.url, attempt: 0, since: Date.now() };
   }
@@ -129,7 +133,11 @@ export class AttachedGateway implements DashboardFeed {
     this.setLink({ state: 'reconnecting', attempt, retryAt: Date.now() + delay, error: redactString(error) });
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
-      if (!this.closed) void this.connect();
+      if (this.closed) return;
+      const next = this.resolveTarget ? this.resolveTarget().then((t) => this.client.retarget(t), () => undefined) : Promise.resolve();
+      void next.then(() => {
+        if (!this.closed) void this.connect();
+      });
     }, delay);
     this.retryTimer.unref?.();
   }
