@@ -62,6 +62,9 @@ export function renderDashboard(source: EventSource | DashboardFeed, options: Re
     patchConsole: options.patchConsole ?? true,
     // Ctrl-C is ours: it must drain the gateway, not just tear down the UI.
     exitOnCtrlC: false,
+    // The store already publishes at most every throttleMs; Ink's own cap matches it. (Ink 6.8's
+    // incrementalRendering leaves stale lines behind on a view switch, so whole frames it is.)
+    maxFps: Math.max(1, Math.floor(1000 / Math.max(1, options.throttleMs ?? 100))),
   });
   let unmounted = false;
   return {
