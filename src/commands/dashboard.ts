@@ -29,7 +29,7 @@ Detaching (q, Ctrl-C) never affects the gateway; a dropped stream is reconnected
     const { renderDashboard } = await import('../ui/render-dashboard.js');
     let quit!: () => void;
     const quitRequested = new Promise<void>((resolve) => (quit = resolve));
-    const ui = renderDashboard(feed, { endpoint: feed.link.get().url, onQuit: () => quit() });
+    const ui = renderDashboard(feed, { endpoint: feed.link.get().url, startedAt: feed.startedAt, onQuit: () => quit() });
     feed.start();
     process.once('SIGINT', quit);
     process.once('SIGTERM', quit);

@@ -38,8 +38,10 @@ export async function attachToGateway(dir: string, opts: { url?: string; token?:
   const target = await resolveAdminTarget(dir, opts);
   const client = new AdminClient(target);
   // Fail before drawing anything: a wrong token or a gateway that is not there is a plain error.
-  await client.status();
+  const status = await client.status();
   // Without --token the run record is the truth: a restarted gateway writes a new token there.
   const resolveTarget = opts.token === undefined ? () => resolveAdminTarget(dir, { url: target.url }) : undefined;
-  return new AttachedGateway(client, { ...opts.attach, approvals: adminApprovals(client, opts.operator), ...(resolveTarget ? { resolveTarget } : {}) });
+  const feed = new AttachedGateway(client, { ...opts.attach, approvals: adminApprovals(client, opts.operator), ...(resolveTarget ? { resolveTarget } : {}) });
+  feed.startedAt = Date.parse(status.startedAt) || undefined;
+  return feed;
 }

@@ -26,6 +26,8 @@ export interface AttachOptions {
  */
 export class AttachedGateway implements DashboardFeed {
   readonly approvals?: ApprovalsPort;
+  /** When the gateway started, as its status said on attach (the header's uptime). */
+  startedAt?: number;
   private readonly listeners = new Set<(e: GatewayEvent) => void>();
   private readonly linkListeners = new Set<() => void>();
   private readonly resetListeners = new Set<() => void>();
