@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../base-command.js';
@@ -142,7 +143,10 @@ In a terminal it shows a live dashboard; otherwise (or with --no-tui) it logs on
     // Subscribe before the gateway starts, so the first backend events are not missed.
     if (useTui) {
       const { renderDashboard } = await import('../ui/render-dashboard.js');
-      const ui = renderDashboard(bus, {
+      const { lazyAdminApprovals } = await import('../core/admin/approvals-port.js');
+      // Approvals go through the gateway's own admin API, so the dashboard's operator is recorded like the CLI's.
+      const feed = { onAny: bus.onAny.bind(bus), approvals: lazyAdminApprovals(() => gateway.admin, userInfo().username) };
+      const ui = renderDashboard(feed, {
         onQuit: (why) => onSignal(why),
         backends: Object.entries(config.backends).map(([name, b]) => ({ name, state: b.disabled ? 'disabled' : 'starting' })),
       });

@@ -7,6 +7,7 @@ import { resolveValue, type SecretStore } from '../core/secrets/resolve.js';
 import type { AdminRefreshResult, AdminReloadResult, AdminStatus, ConfigHealth, ReloadSummary, ReloadTrigger } from '../core/admin/contract.js';
 import { AliasTable } from './aliases.js';
 import { Approvals, storeLocation } from './approvals/service.js';
+import { AdminEventStream } from './inbound/admin-events.js';
 import { handleApprovalRoutes } from './approvals/routes.js';
 import { clusterSecret } from './approvals/seal.js';
 import { Catalog, isEmptyDiff, type CatalogOptions } from './catalog.js';
@@ -89,6 +90,8 @@ export class Gateway {
   readonly rateLimiter: RateLimiter;
   /** Prometheus metrics (gateway.metrics); prom-client loads only when they are on. */
   readonly metrics: GatewayMetrics;
+  /** GET /admin/events: recent events for backfill and the live stream attached dashboards read. */
+  readonly eventStream: AdminEventStream;
   http?: HttpApp;
   url?: string;
   private readonly adminToken = randomBytes(24).toString('base64url');
@@ -115,6 +118,7 @@ export class Gateway {
 
   constructor(private readonly opts: GatewayOptions) {
     this.bus = opts.bus ?? new EventBus();
+    this.eventStream = new AdminEventStream(this.bus, { startedAt: this.startedAt });
     this.config = opts.config;
     const gw = this.config.gateway ?? {};
     this.sessions = new SessionRegistry(this.bus, gw.sessions ?? {});
@@ -276,7 +280,7 @@ export class Gateway {
         aliases: () => ({ aliases: this.aliases?.report() ?? [] }),
         ...(this.opts.configPath ? { reload: () => this.reload('admin') } : {}),
         adminToken: this.adminToken,
-        adminRoutes: async (req, res, path, url) => (await handleApprovalRoutes(this.approvals, req, res, path, url)) || handlePinRoutes({ pins: this.pins, rebuild: () => this.queueRebuild() }, req, res, path, url),
+        adminRoutes: async (req, res, path, url) => this.eventStream.handle(req, res, path) || (await handleApprovalRoutes(this.approvals, req, res, path, url)) || handlePinRoutes({ pins: this.pins, rebuild: () => this.queueRebuild() }, req, res, path, url),
         approvalPages: async (req, res, path, url) => (await import('./approvals/web/routes.js')).handleApprovalPage(this.pageDeps(), req, res, path, url),
         metrics: () => this.metrics.scrape(),
         authenticate: this.opts.authenticate,
@@ -437,6 +441,7 @@ export class Gateway {
     // Backends first: a call still in flight past the deadline then fails with a clear error, which
     // the HTTP side writes before it closes (closing first would cut the client off mid-response).
     await Promise.all(this.upstreams.map((u) => u.stop()));
+    this.eventStream.close();
     await this.http?.close();
     this.sessions.closeAll('shutdown');
     this.sessions.dispose();
@@ -449,5 +454,11 @@ export class Gateway {
     await this.metrics.close();
     if (this.statePath) await rm(this.statePath, { force: true });
     this.bus.emit('gateway.stopped', {});
+    this.eventStream.dispose();
+  }
+
+  /** The admin API's address and token, for an in-process dashboard that approves through it. */
+  get admin(): { url: string; adminUrl: string; token: string } | undefined {
+    return this.url ? { url: this.url, adminUrl: this.url.replace(/\/mcp$/, '/admin'), token: this.adminToken } : undefined;
   }
 }

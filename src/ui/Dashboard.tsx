@@ -1,5 +1,7 @@
 import { useMemo } from 'react';
-import { Box, useInput, useStdin } from 'ink';
+import { Box, Text, useStdin } from 'ink';
+import type { ApprovalsPort } from '../core/admin/feed.js';
+import { promptText } from './approval-keys.js';
 import { DetailScreen, wrapDetail, type WrappedLine } from './DetailScreen.js';
 import { Header, headerRows } from './Header.js';
 import { HelpScreen, KeyLine, Tabs, type Mode } from './KeyLine.js';
@@ -31,6 +33,10 @@ export interface DashboardProps {
   clockMs?: number;
   /** The view to open on. Default overview. */
   initialView?: ViewName;
+  /** Approve and deny through the admin API, as its operator. */
+  approvals?: ApprovalsPort;
+  /** After a decision, so the plan list is re-read at once. */
+  onDecided?: () => void;
 }
 
 /** Rows that are always there, whatever the view. */
@@ -61,7 +67,7 @@ function initialState(view: ViewName): DashboardUiState {
   return { view, focus: 'calls', help: false, navs };
 }
 
-export function Dashboard({ store, onQuit, endpoint, columns, rows, clockMs = 1000, initialView = 'overview' }: DashboardProps) {
+export function Dashboard({ store, onQuit, endpoint, columns, rows, clockMs = 1000, initialView = 'overview', approvals, onDecided }: DashboardProps) {
   const snap = useDashboardSnapshot(store);
   const size = useTerminalSize({ columns, rows });
   const tick = useNow(clockMs);
@@ -75,7 +81,7 @@ export function Dashboard({ store, onQuit, endpoint, columns, rows, clockMs = 10
   const body = bodyRows(size.rows, headerRows(snap, now));
   const frame = useFrame(snap, ui, width, body, now);
 
-  useDashboardKeys({ snap, frame, state, setState, onQuit, isActive: isRawModeSupported });
+  useDashboardKeys({ snap, frame, state, setState, onQuit, isActive: isRawModeSupported, approvals, onDecided });
 
   const overview = overviewLayout(body, snap.backends.length);
   let content;
@@ -101,7 +107,18 @@ export function Dashboard({ store, onQuit, endpoint, columns, rows, clockMs = 10
       <Header snap={snap} endpoint={snap.endpoint ?? endpoint} now={now} />
       <Tabs view={ui.view} />
       {content}
-      <KeyLine mode={frame.mode} />
+      {ui.view === 'approvals' && !ui.help ? (
+        <Text wrap="truncate-end" color={ui.notice?.colour} dimColor={!ui.notice}>
+          {ui.notice?.text ?? (approvals ? `Decisions are recorded as ${approvals.operator}.` : 'Read-only: no admin API to decide through.')}
+        </Text>
+      ) : null}
+      {ui.prompt ? (
+        <Text wrap="truncate-end" bold color="yellow">
+          {promptText(ui.prompt, approvals?.operator)}
+        </Text>
+      ) : (
+        <KeyLine mode={frame.mode} />
+      )}
     </Box>
   );
 }
@@ -117,11 +134,12 @@ function useFrame(snap: DashboardSnapshot, ui: DashboardUiState, width: number, 
       calls: visibleList(LIST_SPECS.calls, snap, f('calls')),
       sessions: visibleList(LIST_SPECS.sessions, snap, f('sessions')),
       errors: visibleList(LIST_SPECS.errors, snap, f('errors')),
+      approvals: visibleList(LIST_SPECS.approvals, snap, f('approvals')),
       'overview-backends': visibleList(LIST_SPECS.backends, snap, ''),
       'overview-calls': visibleList(LIST_SPECS.calls, snap, ''),
     }),
     // eslint-disable-next-line react-hooks/exhaustive-deps
-    [snap, f('backends'), f('catalog'), f('calls'), f('sessions'), f('errors')],
+    [snap, f('backends'), f('catalog'), f('calls'), f('sessions'), f('errors'), f('approvals')],
   );
   const listHeight = Math.max(1, body - 2);
   const heights: Record<NavName, number> = {
@@ -130,6 +148,8 @@ function useFrame(snap: DashboardSnapshot, ui: DashboardUiState, width: number, 
     calls: listHeight,
     sessions: listHeight,
     errors: listHeight,
+    // One row goes to the approvals view's status line.
+    approvals: Math.max(1, listHeight - 1),
     'overview-backends': overview.backends,
     'overview-calls': overview.calls,
   };
@@ -144,7 +164,7 @@ function useFrame(snap: DashboardSnapshot, ui: DashboardUiState, width: number, 
       const all = spec.items(snap);
       const item = all.find((x) => spec.keyOf(x) === nav.detail) ?? list.items[list.indexOf(nav.detail)];
       const lines = item === undefined ? [{ text: 'This item has scrolled out of the dashboard’s history.', dim: true }] : spec.detail(item, snap, now);
-      detail = { title: item === undefined ? spec.title : spec.detailTitle(item), lines: wrapDetail(lines, width), height: Math.max(1, body - 1) };
+      detail = { title: item === undefined ? spec.title : spec.detailTitle(item), lines: wrapDetail(lines, width), height: Math.max(1, body - (ui.view === 'approvals' ? 2 : 1)) };
       mode = 'detail';
     }
   }

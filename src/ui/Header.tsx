@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import { formatCount, formatUptime } from './format.js';
-import { bannerFor, callBreakdown } from './header-model.js';
+import { bannerFor, callBreakdown, linkText } from './header-model.js';
 import type { DashboardSnapshot, GatewayPhase } from './snapshot.js';
 
 const PHASE_COLOUR: Record<GatewayPhase, string> = { starting: 'yellow', listening: 'green', stopping: 'yellow', stopped: 'red' };
@@ -18,6 +18,8 @@ export function Header({ snap, endpoint, now }: { snap: DashboardSnapshot; endpo
     snap.catalog.resourceTemplates ? `${snap.catalog.resourceTemplates} templates` : undefined,
     snap.catalog.prompts === undefined ? undefined : `${snap.catalog.prompts} prompts`,
   ].filter(Boolean);
+  const link = linkText(snap.link, now);
+  const pending = snap.approvals.filter((p) => p.state === 'pending').length;
   return (
     <Box flexDirection="column">
       <Text wrap="truncate-end">
@@ -29,6 +31,7 @@ export function Header({ snap, endpoint, now }: { snap: DashboardSnapshot; endpo
         <Text color={PHASE_COLOUR[snap.phase]}>{`  ● ${snap.phase}${snap.phase === 'stopping' && snap.stopReason ? ` (${snap.stopReason})` : ''}`}</Text>
         <Text dimColor>{`  up ${formatUptime(now - snap.startedAt)}`}</Text>
         {snap.transports.length > 0 ? <Text dimColor>{`  ${snap.transports.join(' · ')}`}</Text> : null}
+        {link ? <Text color={link.colour}>{`  ${link.text}`}</Text> : null}
       </Text>
       <Text wrap="truncate-end">
         <Text dimColor>{`calls ${formatCount(total)}: `}</Text>
@@ -38,6 +41,7 @@ export function Header({ snap, endpoint, now }: { snap: DashboardSnapshot; endpo
           </Text>
         ))}
         <Text dimColor>{['', `sessions ${snap.sessions.open}`, ...catalog].join('  ·  ')}</Text>
+        {pending > 0 ? <Text color="yellow">{`  ·  ${pending} pending approval${pending === 1 ? '' : 's'} (7)`}</Text> : null}
       </Text>
       {banner ? (
         <Text color={banner.colour} wrap="truncate-end">

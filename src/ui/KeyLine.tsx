@@ -9,7 +9,7 @@ const HINTS: Record<Mode, Array<[string, string]>> = {
     ['⏎', 'open'],
     ['b/c', 'focus'],
     ['End', 'follow'],
-    ['1-6', 'views'],
+    ['1-7', 'views'],
     ['?', 'help'],
     ['q', 'quit'],
   ],
@@ -18,7 +18,7 @@ const HINTS: Record<Mode, Array<[string, string]>> = {
     ['⏎', 'open'],
     ['/', 'filter'],
     ['Esc', 'clear'],
-    ['1-6', 'views'],
+    ['1-7', 'views'],
     ['?', 'help'],
     ['q', 'quit'],
   ],
@@ -26,7 +26,7 @@ const HINTS: Record<Mode, Array<[string, string]>> = {
     ['↑↓/jk', 'scroll'],
     ['PgUp/PgDn', 'page'],
     ['Esc', 'back'],
-    ['1-6', 'views'],
+    ['1-7', 'views'],
     ['?', 'help'],
     ['q', 'quit'],
   ],
@@ -74,13 +74,14 @@ export function KeyLine({ mode }: { mode: Mode }) {
 }
 
 const HELP: Array<[string, string]> = [
-  ['1 … 6, h/l, ←/→', 'switch view: overview, backends, catalog, calls, sessions, errors'],
+  ['1 … 7, h/l, ←/→', 'switch view: overview, backends, catalog, calls, sessions, errors, approvals'],
   ['↑/↓, j/k', 'move the selection (in a detail: scroll)'],
   ['PgUp/PgDn, g/G, Home/End', 'page, first, last; End resumes following new calls'],
   ['Enter', 'open the selected item (in an error: open its call)'],
   ['Esc, Backspace', 'close the detail; clear the filter; follow again'],
   ['/', 'filter the list: words match any column, field:value one (outcome:error)'],
   ['b, c, Tab', 'overview: focus backends or calls'],
+  ['a, d', 'approvals: approve or deny the selected plan (asks y/n; deny takes a reason)'],
   ['?', 'this help'],
   ['q, Ctrl-C', 'quit (drains in-flight calls first; twice forces)'],
 ];

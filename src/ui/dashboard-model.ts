@@ -1,8 +1,10 @@
 import type { BackendState, CallOutcome, GatewayEvent } from '../core/events.js';
+import type { PlanView } from '../core/admin/approvals.js';
+import { ApprovalsTable } from './approvals-table.js';
 import { CatalogIndex } from './catalog-index.js';
 import { RingBuffer } from './ring-buffer.js';
 import { SessionTable } from './session-table.js';
-import type { BackendView, BackendViewState, CallCounters, CallView, DashboardSnapshot, ErrorView, GatewayPhase, StateChange, WarningView } from './snapshot.js';
+import type { BackendView, BackendViewState, CallCounters, CallView, DashboardSnapshot, ErrorView, GatewayPhase, LinkView, StateChange, WarningView } from './snapshot.js';
 import { cleanBlock, cleanLine, prettyJson } from './text.js';
 
 export interface DashboardModelOptions {
@@ -76,6 +78,8 @@ export class DashboardModel {
   private totals: CallCounters = ZERO;
   private readonly catalog = new CatalogIndex();
   private readonly sessions = new SessionTable();
+  private readonly plans = new ApprovalsTable();
+  private link?: LinkView;
   private readonly warnings: RingBuffer<WarningView>;
   private readonly errors: RingBuffer<ErrorView>;
   private nextErrorSeq = 0;
@@ -173,10 +177,23 @@ export class DashboardModel {
       case 'call.finished':
         this.callFinished(e);
         break;
+      case 'approval.changed':
+        this.plans.changed(e);
+        break;
       default:
         // Event types newer than this dashboard are counted (events, lastEventAt) and otherwise ignored.
         break;
     }
+  }
+
+  /** The admin API's plan list (the approvals view); events keep it current in between. */
+  setPlans(plans: readonly PlanView[], at: number): void {
+    this.plans.setPlans(plans, at);
+  }
+
+  /** An attached dashboard's link state, for the header. */
+  setLink(link: LinkView | undefined): void {
+    this.link = link === undefined ? undefined : Object.freeze({ ...link, ...(link.error !== undefined ? { error: cleanLine(link.error) } : {}) });
   }
 
   snapshot(): DashboardSnapshot {
@@ -202,6 +219,8 @@ export class DashboardModel {
       errors: Object.freeze(this.errors.toArray()),
       events: this.events,
       lastEventAt: this.lastEventAt,
+      approvals: this.plans.view(),
+      link: this.link,
     });
   }
 

@@ -1,5 +1,5 @@
 import { formatDuration } from './format.js';
-import type { CallCounters, DashboardSnapshot } from './snapshot.js';
+import type { CallCounters, DashboardSnapshot, LinkView } from './snapshot.js';
 
 export interface CountPart {
   label: string;
@@ -47,4 +47,21 @@ export function bannerFor(snap: DashboardSnapshot, now: number): Banner | undefi
     if (w && w.kind !== 'backend') return { text: `⚠ ${w.message}${history}`, colour: 'yellow' };
   }
   return undefined;
+}
+
+/** An attached dashboard's link: quiet when connected, loud while the stream is down. */
+export function linkText(link: LinkView | undefined, now: number): { text: string; colour: 'green' | 'yellow' | 'red' } | undefined {
+  if (!link) return undefined;
+  switch (link.state) {
+    case 'connected':
+      return { text: '⇄ attached', colour: 'green' };
+    case 'connecting':
+      return { text: '⇄ connecting…', colour: 'yellow' };
+    case 'stopped':
+      return { text: '⇄ detached', colour: 'yellow' };
+    case 'reconnecting': {
+      const wait = link.retryAt !== undefined && link.retryAt > now ? ` in ${formatDuration(link.retryAt - now)}` : ' now';
+      return { text: `⇄ stream lost${link.error ? ` (${link.error})` : ''}: reconnecting${wait}, attempt ${link.attempt}`, colour: 'red' };
+    }
+  }
 }

@@ -3,11 +3,13 @@ import './no-color.js';
 import { render } from 'ink';
 import type { BackendState } from '../core/events.js';
 import type { EventSource } from '../core/log/logger.js';
+import type { DashboardFeed } from '../core/admin/feed.js';
 import { Dashboard, type QuitReason } from './Dashboard.js';
 import { DashboardStore, type DashboardSnapshot } from './store.js';
 
 export type { QuitReason } from './Dashboard.js';
 export type { EventSource } from '../core/log/logger.js';
+export type { DashboardFeed } from '../core/admin/feed.js';
 
 export interface RenderDashboardOptions {
   /** The inbound endpoint, shown until `gateway.listening` announces the bound URL. */
@@ -21,6 +23,8 @@ export interface RenderDashboardOptions {
   throttleMs?: number;
   /** Size of the recent-calls ring. Default 500. */
   maxCalls?: number;
+  /** Slower publishing under load (see DashboardStoreOptions.busy). Default 20 events → 500 ms. */
+  busy?: { events: number; throttleMs: number };
   /** Route stray console output above the dashboard instead of through it. Default true. */
   patchConsole?: boolean;
   stdout?: NodeJS.WriteStream;
@@ -38,19 +42,23 @@ export interface DashboardHandle {
 }
 
 /**
- * Renders the live dashboard for a gateway's event bus. Only for a terminal: the caller checks that
+ * Renders the live dashboard for a gateway's event bus (serve, in-process) or a feed attached over the
+ * admin API (`gatehouse dashboard`); a feed with approvals makes the approvals view's keys work. Only for a terminal: the caller checks that
  * stdin and stdout are TTYs and otherwise uses the event logger. Subscribe (call this) before the
  * gateway starts, or early backend events are missed.
  */
-export function renderDashboard(source: EventSource, options: RenderDashboardOptions): DashboardHandle {
+export function renderDashboard(source: EventSource | DashboardFeed, options: RenderDashboardOptions): DashboardHandle {
   const store = new DashboardStore(source, {
     endpoint: options.endpoint,
     backends: options.backends,
     startedAt: options.startedAt,
     throttleMs: options.throttleMs,
     maxCalls: options.maxCalls,
+    // 20 events in one 100 ms window is about 100 calls/s: from there on, 2 frames/s.
+    busy: options.busy ?? { events: 20, throttleMs: 500 },
   });
-  const instance = render(<Dashboard store={store} endpoint={options.endpoint} onQuit={options.onQuit} />, {
+  const approvals = 'approvals' in source ? source.approvals : undefined;
+  const instance = render(<Dashboard store={store} endpoint={options.endpoint} onQuit={options.onQuit} approvals={approvals} onDecided={() => store.refreshPlans()} />, {
     // Ink treats a present-but-undefined stream as given, so only pass the ones we have.
     ...(options.stdout ? { stdout: options.stdout } : {}),
     ...(options.stdin ? { stdin: options.stdin } : {}),
@@ -58,6 +66,9 @@ export function renderDashboard(source: EventSource, options: RenderDashboardOpt
     patchConsole: options.patchConsole ?? true,
     // Ctrl-C is ours: it must drain the gateway, not just tear down the UI.
     exitOnCtrlC: false,
+    // The store already publishes at most every throttleMs; Ink's own cap matches it. (Ink 6.8's
+    // incrementalRendering leaves stale lines behind on a view switch, so whole frames it is.)
+    maxFps: Math.max(1, Math.floor(1000 / Math.max(1, options.throttleMs ?? 100))),
   });
   let unmounted = false;
   return {

@@ -6,7 +6,7 @@ type Key = 'id' | 'client' | 'era' | 'transport' | 'identity' | 'age' | 'idle' |
 
 export const sessionsView: ListSpec<SessionView, Key> = {
   title: 'Sessions',
-  filterHint: 'client, era, transport, identity, id (closed sessions: state:closed)',
+  filterHint: 'client, era, transport, identity, id (closed sessions: state:closed, reason:expired)',
   emptyText: 'No sessions. 2026-era clients are stateless and open none.',
   follows: false,
   columns: [
@@ -16,12 +16,12 @@ export const sessionsView: ListSpec<SessionView, Key> = {
     { key: 'transport', title: 'TRANSPORT', width: 15, priority: 80 },
     { key: 'identity', title: 'IDENTITY', width: 12, priority: 70 },
     { key: 'age', title: 'AGE', width: 6, align: 'right', priority: 85 },
-    { key: 'idle', title: 'IDLE', width: 8, align: 'right', priority: 84 },
+    { key: 'idle', title: 'IDLE', width: 19, align: 'right', priority: 84 },
     { key: 'calls', title: 'CALLS', width: 5, align: 'right', priority: 50 },
   ],
   items: (snap) => snap.sessionList,
   keyOf: (s) => `${s.id}@${s.openedAt}`,
-  filterFields: (s) => ({ client: s.client, era: s.era, transport: s.transport, identity: s.identity, id: s.id, state: s.closedAt === undefined ? 'open' : 'closed' }),
+  filterFields: (s) => ({ client: s.client, era: s.era, transport: s.transport, identity: s.identity, id: s.id, state: s.closedAt === undefined ? 'open' : 'closed', reason: s.closeReason }),
   cell(s, key, now) {
     switch (key) {
       case 'id':
@@ -37,7 +37,7 @@ export const sessionsView: ListSpec<SessionView, Key> = {
       case 'age':
         return formatDuration(Math.max(0, (s.closedAt ?? now) - s.openedAt));
       case 'idle':
-        return s.closedAt === undefined ? formatDuration(Math.max(0, now - s.lastActiveAt)) : 'closed';
+        return s.closedAt === undefined ? formatDuration(Math.max(0, now - s.lastActiveAt)) : s.closeReason ? `closed ${s.closeReason}` : 'closed';
       case 'calls':
         return String(s.calls);
     }

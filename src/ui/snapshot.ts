@@ -141,6 +141,41 @@ export interface SessionView {
   readonly closeReason?: string;
 }
 
+/** One plan of a guarded call (from the admin API, kept current by approval.changed events). */
+export interface ApprovalView {
+  readonly id: string;
+  readonly state: string;
+  readonly backend: string;
+  readonly tool: string;
+  readonly exposedName?: string;
+  /** Redacted summary of what will be sent. */
+  readonly summary: string;
+  readonly digest: string;
+  /** Pretty JSON of the redacted arguments, once the admin API has sent them. */
+  readonly arguments?: string;
+  /** Who asked: client, and subject when authenticated. */
+  readonly requestedBy?: string;
+  readonly via?: string;
+  readonly createdAt?: number;
+  readonly expiresAt?: number;
+  readonly decidedBy?: string;
+  readonly decidedAt?: number;
+  readonly reason?: string;
+  /** Who made the last change an event announced (approver, gateway). */
+  readonly actor?: string;
+  readonly updatedAt: number;
+}
+
+/** An attached dashboard's link to its gateway (absent in-process). */
+export interface LinkView {
+  readonly state: 'connecting' | 'connected' | 'reconnecting' | 'stopped';
+  readonly url: string;
+  readonly attempt: number;
+  readonly retryAt?: number;
+  readonly error?: string;
+  readonly since: number;
+}
+
 export type GatewayPhase = 'starting' | 'listening' | 'stopping' | 'stopped';
 
 export interface SessionCounts {
@@ -178,4 +213,7 @@ export interface DashboardSnapshot {
   readonly errors: readonly ErrorView[];
   readonly events: number;
   readonly lastEventAt?: number;
+  /** Pending plans first (oldest first), then decided ones (newest first), bounded. */
+  readonly approvals: readonly ApprovalView[];
+  readonly link?: LinkView;
 }

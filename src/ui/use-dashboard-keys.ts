@@ -1,5 +1,7 @@
 import { useRef } from 'react';
 import { useInput, type Key } from 'ink';
+import type { ApprovalsPort } from '../core/admin/feed.js';
+import { approvalKey, type ApprovalUiState } from './approval-keys.js';
 import type { Frame, QuitReason } from './Dashboard.js';
 import type { Move } from './list-window.js';
 import { moveNav, scrollNav, selectedKey, type ListNav } from './list-nav.js';
@@ -9,7 +11,7 @@ import { LIST_SPECS, VIEWS, type ListViewName, type ViewName } from './views.js'
 
 export type NavName = ListViewName | 'overview-backends' | 'overview-calls';
 
-export interface DashboardUiState {
+export interface DashboardUiState extends ApprovalUiState {
   view: ViewName;
   focus: OverviewFocus;
   help: boolean;
@@ -23,6 +25,9 @@ export interface DashboardKeysOptions {
   setState: (update: (prev: DashboardUiState) => DashboardUiState) => void;
   onQuit: (reason: QuitReason) => void;
   isActive: boolean;
+  /** Approve and deny from the approvals view; absent: those keys say why they cannot. */
+  approvals?: ApprovalsPort;
+  onDecided?: () => void;
 }
 
 function moveOf(input: string, key: Key): Move | undefined {
@@ -36,7 +41,7 @@ function moveOf(input: string, key: Key): Move | undefined {
 }
 
 /** Every key the dashboard takes, in one place, so the key line and the help describe one behaviour. */
-export function useDashboardKeys({ frame: current, state, setState, onQuit, isActive }: DashboardKeysOptions): void {
+export function useDashboardKeys({ frame: current, state, setState, onQuit, isActive, approvals, onDecided }: DashboardKeysOptions): void {
   // Ink re-subscribes the handler in a passive effect, which can run after the next key has already
   // arrived; reading the frame through a ref means a key always acts on what is on screen.
   const frameRef = useRef(current);
@@ -71,6 +76,8 @@ export function useDashboardKeys({ frame: current, state, setState, onQuit, isAc
       else if (input && !key.ctrl && !key.meta && !/[\u0000-\u001f]/.test(input)) setNav(listView, (n) => ({ ...n, filter: n.filter + input, pos: { follow: LIST_SPECS[listView].follows } }));
       return;
     }
+    const approvalCtx = { ui: s, list: frame.lists.approvals, height: frame.heights.approvals, port: approvals, onDecided, set: (u: (p: ApprovalUiState) => ApprovalUiState) => setState((x) => ({ ...x, ...u(x) })) };
+    if (!s.help && approvalKey(input, key, approvalCtx)) return;
     if (input === 'q') return onQuit('q');
     if (key.ctrl || (key.meta && !key.escape)) return;
     if (input === '?') return setState((x) => ({ ...x, help: !x.help }));

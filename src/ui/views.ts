@@ -1,3 +1,4 @@
+import { approvalsView } from './approvals-view.js';
 import { backendsView } from './backends-view.js';
 import { callsView } from './calls-view.js';
 import { catalogView } from './catalog-view.js';
@@ -5,7 +6,7 @@ import { errorsView } from './errors-view.js';
 import type { AnyListSpec } from './list-spec.js';
 import { sessionsView } from './sessions-view.js';
 
-export type ListViewName = 'backends' | 'catalog' | 'calls' | 'sessions' | 'errors';
+export type ListViewName = 'backends' | 'catalog' | 'calls' | 'sessions' | 'errors' | 'approvals';
 export type ViewName = 'overview' | ListViewName;
 
 /** In tab order; the digit is the view's key. */
@@ -16,6 +17,7 @@ export const VIEWS: ReadonlyArray<{ name: ViewName; label: string; key: string }
   { name: 'calls', label: 'Calls', key: '4' },
   { name: 'sessions', label: 'Sessions', key: '5' },
   { name: 'errors', label: 'Errors', key: '6' },
+  { name: 'approvals', label: 'Approvals', key: '7' },
 ];
 
 export const LIST_SPECS: Record<ListViewName, AnyListSpec> = {
@@ -24,4 +26,5 @@ export const LIST_SPECS: Record<ListViewName, AnyListSpec> = {
   calls: callsView,
   sessions: sessionsView,
   errors: errorsView,
+  approvals: approvalsView,
 };

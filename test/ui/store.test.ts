@@ -123,6 +123,32 @@ describe('DashboardStore folding', () => {
 });
 
 describe('DashboardStore publishing', () => {
+  it('under load (busy), publishes at the slower rate; a quiet stream keeps the fast one', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const bus = new EventBus();
+    const store = new DashboardStore(bus, { throttleMs: 100, busy: { events: 20, throttleMs: 500 } });
+    const listener = vi.fn();
+    store.subscribe(listener);
+    const g = gateway(bus);
+    // A quiet stream: one call every 200 ms is published at once each time.
+    for (let i = 0; i < 5; i++) {
+      g.call(`q${i}`);
+      vi.advanceTimersByTime(200);
+    }
+    expect(listener).toHaveBeenCalledTimes(5);
+    listener.mockClear();
+    // 2 s at 200 calls/s (400 events/s): about one publish per 500 ms, not one per 100 ms.
+    for (let i = 0; i < 400; i++) {
+      g.call(`b${i}`);
+      vi.advanceTimersByTime(5);
+    }
+    expect(listener.mock.calls.length).toBeGreaterThanOrEqual(3);
+    expect(listener.mock.calls.length).toBeLessThanOrEqual(5);
+    vi.advanceTimersByTime(600);
+    expect(store.getSnapshot().totals.total).toBe(405);
+    store.dispose();
+  });
+
   it('notifies at most once per throttle window, from a timer, never inside emit', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     const bus = new EventBus();

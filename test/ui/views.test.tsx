@@ -209,14 +209,14 @@ describe('dashboard views', () => {
     bus.emit('session.opened', { sessionId: 's-legacy-1', client: 'claude-code', era: 'legacy', transport: 'streamable-http', identity: 'alice' });
     bus.emit('session.opened', { sessionId: 's-sse-2', client: 'cursor', era: 'legacy', transport: 'sse' });
     g.start('everything_echo', 'everything', { sessionId: 's-legacy-1' });
-    bus.emit('session.closed', { sessionId: 's-sse-2', client: 'cursor', reason: 'idle expiry' });
+    bus.emit('session.closed', { sessionId: 's-sse-2', client: 'cursor', reason: 'expired' });
     await until(frame, (x) => x.includes('sessions 1'), 'session count');
     let f = await press('5', '▸ Sessions');
     expect(f).toMatch(/s-legacy-1\s+claude-code\s+legacy\s+streamable-http\s+alice\s+\S+\s+\S+\s+1/);
-    expect(f).toMatch(/s-sse-2\s+cursor\s+legacy\s+sse\s+—.*closed/);
+    expect(f).toMatch(/s-sse-2\s+cursor\s+legacy\s+sse\s+—.*closed expired/);
     await press('j', /› s-sse-2/);
     f = await press(ENTER, '▸ Session s-sse-2');
-    expect(f).toContain('idle expiry');
+    expect(f).toContain('— expired');
   });
 
   it('opens an error from the history, and from a call error on to the call', async () => {

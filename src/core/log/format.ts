@@ -173,7 +173,7 @@ function describe(e: GatewayEvent, c: Style): { message: string; fields: Fields 
         fields: [['session', e.sessionId]],
       };
     case 'session.closed':
-      return { message: t(e.client), fields: [['session', e.sessionId]] };
+      return { message: t(e.client), fields: [['session', e.sessionId], ['reason', e.reason]] };
     case 'call.started':
       return {
         message: target(e.method, e.name),

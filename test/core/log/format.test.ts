@@ -49,6 +49,13 @@ describe('formatJson', () => {
 });
 
 describe('formatPretty', () => {
+  it('says why a session closed', () => {
+    for (const reason of ['expired', 'evicted', 'deleted', 'disconnected', 'shutdown'] as const) {
+      const line = formatPretty({ type: 'session.closed', at: 0, sessionId: 's-1', client: 'cursor', reason }, { timestamps: false, color: false });
+      expect(line).toMatch(new RegExp(`session\\.closed.*cursor.*session=s-1.*reason=${reason}`));
+    }
+  });
+
   it('reads as one line per event with the facts that matter', () => {
     const [listening, , , state, , catalog, , , , started, finished] = everyEvent(plainText).map((e) => formatPretty(e, { timestamps: false }));
     expect(listening).toBe('INFO  gateway.listening  listening on v-url transports=v-transport1,v-transport2');
