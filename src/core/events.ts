@@ -16,6 +16,9 @@ export interface CatalogEntryInfo {
   description?: string;
   /** Input schema of a tool, arguments of a prompt, or the URI (template) of a resource. */
   schema?: unknown;
+  /** A tool's approval policy in words ("guarded: …", or why not), and its constrained arguments. */
+  policy?: string;
+  constraints?: string[];
 }
 
 /** Every event the gateway emits. Subscribers (dashboard, logs, metrics) must never block the gateway. */

@@ -11,6 +11,7 @@ import { AdminEventStream } from './inbound/admin-events.js';
 import { handleApprovalRoutes } from './approvals/routes.js';
 import { clusterSecret } from './approvals/seal.js';
 import { Catalog, isEmptyDiff, type CatalogOptions } from './catalog.js';
+import { catalogEntries } from './catalog-events.js';
 import { ConfigReloader } from './config-reload.js';
 import { applyBackendChanges, planReconcile, summarize } from './reconcile.js';
 import { HttpApp, type HttpAppOptions } from './inbound/http.js';
@@ -236,7 +237,7 @@ export class Gateway {
         const d = diffs[kind];
         if (isEmptyDiff(d)) continue;
         const total = kind === 'tools' ? this.catalog.tools.length : kind === 'prompts' ? this.catalog.prompts.length : kind === 'resources' ? this.catalog.resources.length : this.catalog.resourceTemplates.length;
-        this.bus.emit('catalog.changed', { kind, diff: d, total });
+        this.bus.emit('catalog.changed', { kind, diff: d, total, entries: catalogEntries(this.catalog, kind, d, (u) => this.approvals.policy(u)) });
         const listKind = kind === 'resourceTemplates' ? 'resources' : kind;
         if (!notified.has(listKind)) {
           notified.add(listKind);

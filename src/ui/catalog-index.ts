@@ -37,6 +37,8 @@ export class CatalogIndex {
           backend: x?.backend === undefined ? (backend ?? old?.backend) : cleanLine(x.backend),
           description: x?.description === undefined ? old?.description : cleanBlock(x.description, 4000),
           schema: x?.schema === undefined ? old?.schema : prettyJson(x.schema),
+          policy: x?.policy === undefined ? old?.policy : cleanLine(x.policy),
+          constraints: x?.constraints === undefined ? old?.constraints : x.constraints.map(cleanLine),
           since: old?.since ?? e.at,
         }),
       );

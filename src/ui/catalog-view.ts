@@ -23,7 +23,7 @@ function rows(snap: DashboardSnapshot): readonly CatalogRow[] {
 
 export const catalogView: ListSpec<CatalogRow, Key> = {
   title: 'Catalog',
-  filterHint: 'name, kind (tool, prompt, resource, alias), backend, description',
+  filterHint: 'name, kind (tool, prompt, resource, alias), backend, description, policy',
   emptyText: 'No tools, prompts or resources announced yet.',
   follows: false,
   columns: [
@@ -36,7 +36,7 @@ export const catalogView: ListSpec<CatalogRow, Key> = {
   keyOf: (r) => (r.type === 'entry' ? `${r.entry.kind}:${r.entry.name}` : `alias:${r.alias.alias}`),
   filterFields: (r) =>
     r.type === 'entry'
-      ? { name: r.entry.name, kind: KIND_LABEL[r.entry.kind], backend: r.entry.backend, description: r.entry.description }
+      ? { name: r.entry.name, kind: KIND_LABEL[r.entry.kind], backend: r.entry.backend, description: r.entry.description, policy: r.entry.policy }
       : { name: r.alias.alias, kind: 'alias', target: r.alias.target, client: r.alias.lastClient },
   cell(r, key) {
     if (r.type === 'alias') {
@@ -59,7 +59,7 @@ export const catalogView: ListSpec<CatalogRow, Key> = {
       case 'backend':
         return r.entry.backend ?? '—';
       case 'info':
-        return r.entry.description?.split('\n')[0] ?? '';
+        return `${r.entry.policy?.startsWith('guarded') ? '[guarded] ' : ''}${r.entry.description?.split('\n')[0] ?? ''}`;
     }
   },
   colour(r, key) {
@@ -79,6 +79,12 @@ export const catalogView: ListSpec<CatalogRow, Key> = {
     }
     const e = r.entry;
     const lines: DetailLine[] = [{ text: `${KIND_LABEL[e.kind]} ${e.name}`, bold: true }, { text: `Backend    ${e.backend ?? '—'}` }, { text: `Listed     since ${formatClock(e.since)}` }, { text: '' }];
+    if (e.policy !== undefined) {
+      lines.push({ text: 'Policy', bold: true });
+      lines.push({ text: `  ${e.policy}` });
+      if (e.constraints?.length) lines.push({ text: `  constrained arguments: ${e.constraints.join(', ')}` });
+      lines.push({ text: '' });
+    }
     lines.push({ text: 'Description', bold: true });
     lines.push(e.description === undefined ? { text: '  not in the event stream', dim: true } : { text: e.description });
     lines.push({ text: '' });

@@ -115,6 +115,9 @@ export interface CatalogEntryView {
   readonly description?: string;
   /** Pretty JSON of the schema, when the event carried it. */
   readonly schema?: string;
+  /** A tool's approval policy ("guarded: …"), and its constrained arguments. */
+  readonly policy?: string;
+  readonly constraints?: readonly string[];
   readonly since: number;
 }
 

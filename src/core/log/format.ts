@@ -47,7 +47,9 @@ export function eventLevel(e: GatewayEvent): LogLevel {
  * can be read back as a GatewayEvent; `time` and `level` are added for log tooling.
  */
 export function formatJson(e: GatewayEvent): string {
-  const safe = redactEvent(e);
+  // A catalog change's entries (descriptions and schemas, for the dashboard) would make one log line
+  // of every tool at start; the log keeps the diff, which names them.
+  const safe = redactEvent(e.type === 'catalog.changed' && e.entries ? (({ entries: _, ...rest }) => rest as GatewayEvent)(e) : e);
   return JSON.stringify({ time: new Date(e.at).toISOString(), level: eventLevel(e), ...safe });
 }
 
