@@ -1,6 +1,6 @@
-import type { CatalogDiff, CatalogEntryInfo } from '../core/events.js';
+import type { CatalogDiff, CatalogEntryInfo, EventBus } from '../core/events.js';
 import type { ToolPolicy } from '../core/approvals/visibility.js';
-import type { Catalog, CatalogKind } from './catalog.js';
+import { isEmptyDiff, type Catalog, type CatalogKind } from './catalog.js';
 import type { Upstream } from './upstream/types.js';
 
 /** At most this many entries ride on one catalog.changed event (the rest are named in the diff only). */
@@ -51,4 +51,25 @@ export function catalogEntries(catalog: Catalog, kind: CatalogKind, diff: Catalo
     });
   }
   return out;
+}
+
+/**
+ * Rebuilds the catalog and tells everyone what changed: a `catalog.changed` event per kind (with its
+ * entries) and one list_changed per list kind to the clients (resource templates count as resources).
+ */
+export function rebuildAndAnnounce(catalog: Catalog, bus: EventBus, policyOf: (u: Upstream) => ToolPolicy[], notify: (kind: 'tools' | 'resources' | 'prompts') => void): void {
+  const diffs = catalog.rebuild();
+  for (const w of catalog.warnings) bus.emit('naming.warning', { message: w.message, backend: 'backend' in w ? w.backend : undefined });
+  const notified = new Set<'tools' | 'resources' | 'prompts'>();
+  for (const kind of ['tools', 'resources', 'resourceTemplates', 'prompts'] as const) {
+    const d = diffs[kind];
+    if (isEmptyDiff(d)) continue;
+    const total = kind === 'tools' ? catalog.tools.length : kind === 'prompts' ? catalog.prompts.length : kind === 'resources' ? catalog.resources.length : catalog.resourceTemplates.length;
+    bus.emit('catalog.changed', { kind, diff: d, total, entries: catalogEntries(catalog, kind, d, policyOf) });
+    const listKind = kind === 'resourceTemplates' ? 'resources' : kind;
+    if (!notified.has(listKind)) {
+      notified.add(listKind);
+      notify(listKind);
+    }
+  }
 }

@@ -1,20 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DEFAULTS, type AuthMode, type BackendConfig, type GatehouseConfig, type HttpBackendConfig, type MetricsConfig, type PrefixMode } from '../core/config/schema.js';
+import { DEFAULTS, type BackendConfig, type GatehouseConfig, type MetricsConfig } from '../core/config/schema.js';
 import { EventBus } from '../core/events.js';
-import { resolveValue, type SecretStore } from '../core/secrets/resolve.js';
+import { resolveValue } from '../core/secrets/resolve.js';
 import type { AdminRefreshResult, AdminReloadResult, AdminStatus, ConfigHealth, ReloadSummary, ReloadTrigger } from '../core/admin/contract.js';
 import { AliasTable } from './aliases.js';
 import { Approvals, storeLocation } from './approvals/service.js';
 import { AdminEventStream } from './inbound/admin-events.js';
 import { handleApprovalRoutes } from './approvals/routes.js';
 import { clusterSecret } from './approvals/seal.js';
-import { Catalog, isEmptyDiff, type CatalogOptions } from './catalog.js';
-import { catalogEntries } from './catalog-events.js';
+import { Catalog, type CatalogOptions } from './catalog.js';
+import { rebuildAndAnnounce } from './catalog-events.js';
 import { ConfigReloader } from './config-reload.js';
 import { applyBackendChanges, planReconcile, summarize } from './reconcile.js';
-import { HttpApp, type HttpAppOptions } from './inbound/http.js';
+import { HttpApp } from './inbound/http.js';
 import { Router, type RouterDeps } from './router.js';
 import { SessionRegistry } from './sessions.js';
 import { RateLimiter } from './ratelimit/limiter.js';
@@ -31,47 +31,8 @@ import { Pins } from './pinning/pins.js';
 import { handlePinRoutes, pinPolicy } from './pinning/routes.js';
 import type { Upstream } from './upstream/types.js';
 
-export const VERSION = '0.1.0';
-
-export interface GatewayOptions {
-  config: GatehouseConfig;
-  bus?: EventBus;
-  host?: string;
-  port?: number;
-  prefixMode?: PrefixMode;
-  /** Serve HTTP (default true). `serve --stdio` turns it off and serves stdin/stdout instead. */
-  http?: boolean;
-  /** Where to write the run-state file (admin URL and token) for `backends refresh`. */
-  stateDir?: string;
-  secrets?: SecretStore;
-  /** Extra headers for an HTTP backend (Cloudflare Access token injection plugs in here). */
-  extraHeaders?: (name: string, config: HttpBackendConfig) => Promise<Record<string, string>>;
-  /** Builds upstreams of kinds this module does not know (REST). */
-  upstreamFactory?: (name: string, config: BackendConfig, bus: EventBus) => Upstream | undefined;
-  /** Inbound auth hook (src/server/inbound/auth.ts builds it from config). */
-  authenticate?: HttpAppOptions['authenticate'];
-  /** The mode `authenticate` implements (the approval page decides who may approve by it); default none. */
-  authMode?: AuthMode;
-  wellKnown?: HttpAppOptions['wellKnown'];
-  /** Folder that relative paths in the config (REST toolsFile) are resolved against. */
-  baseDir?: string;
-  /** Backoff override (tests use short delays). */
-  backoff?: { initialMs: number; maxMs: number; resetAfterMs: number };
-  /** The file `config` came from: watched and reloaded on change, on SIGHUP and on POST /admin/reload. */
-  configPath?: string;
-  /** Follow configPath on disk (default true); reloads by signal or admin API work either way. */
-  watchConfig?: boolean;
-  /** How long a removed or changed backend may finish its in-flight calls on reload (default 10 s). */
-  reloadDrainMs?: number;
-}
-
-export interface GatewayState {
-  url: string;
-  adminUrl: string;
-  adminToken: string;
-  pid: number;
-  startedAt: string;
-}
+export { VERSION, type GatewayOptions, type GatewayState } from './gateway-options.js';
+import { VERSION, type GatewayOptions } from './gateway-options.js';
 
 /**
  * Composes upstreams, catalog, router and inbound transports; owns start, stop and drain.
@@ -230,21 +191,10 @@ export class Gateway {
     this.rebuildQueued = true;
     queueMicrotask(() => {
       this.rebuildQueued = false;
-      const diffs = this.catalog.rebuild();
-      for (const w of this.catalog.warnings) this.bus.emit('naming.warning', { message: w.message, backend: 'backend' in w ? w.backend : undefined });
-      const notified = new Set<'tools' | 'resources' | 'prompts'>();
-      for (const kind of ['tools', 'resources', 'resourceTemplates', 'prompts'] as const) {
-        const d = diffs[kind];
-        if (isEmptyDiff(d)) continue;
-        const total = kind === 'tools' ? this.catalog.tools.length : kind === 'prompts' ? this.catalog.prompts.length : kind === 'resources' ? this.catalog.resources.length : this.catalog.resourceTemplates.length;
-        this.bus.emit('catalog.changed', { kind, diff: d, total, entries: catalogEntries(this.catalog, kind, d, (u) => this.approvals.policy(u)) });
-        const listKind = kind === 'resourceTemplates' ? 'resources' : kind;
-        if (!notified.has(listKind)) {
-          notified.add(listKind);
-          this.http?.notifyListChanged(listKind);
-          this.onListChanged?.(listKind);
-        }
-      }
+      rebuildAndAnnounce(this.catalog, this.bus, (u) => this.approvals.policy(u), (kind) => {
+        this.http?.notifyListChanged(kind);
+        this.onListChanged?.(kind);
+      });
     });
   }
 
