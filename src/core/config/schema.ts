@@ -3,6 +3,11 @@ import { accessIssues, filterFields, roleNameSchema, roleRulesSchema, roleSchema
 
 export { FILTER_FIELDS, SERVER_NAME_RE, accessIssues, itemFilterSchema, roleSchema, toolFilterSchema, virtualServerSchema } from './schema-access.js';
 export type { ItemFilterConfig, RoleConfig, ToolFilterConfig, VirtualServerConfig } from './schema-access.js';
+import { approvalFields, gatewayApprovalsSchema } from './schema-approvals.js';
+import { clusterSchema, logSchema, metricsSchema, pinSchema, rateLimitFields, rateLimitRuleSchema, rateLimitSchema } from './schema-operations.js';
+export { approvalAnnotationModes, approvalModes, gatewayApprovalsSchema } from './schema-approvals.js';
+export { DURATION_RE, LISTEN_RE, clusterSchema, durationSeconds, rateLimitRuleSchema, rateLimitSchema } from './schema-operations.js';
+export type { PinSetting } from './schema-operations.js';
 
 /** Backend names become tool prefixes and URL path segments, so keep them plain. */
 export const BACKEND_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$/;
@@ -14,122 +19,7 @@ export type PrefixMode = (typeof prefixModes)[number];
 /** A value in config that may be literal or a reference: `secret:<name>`, `env:<VAR>` or `file:/path`. */
 const valueOrRef = z.string();
 
-// --- Guarded writes (issue 10): which calls need an approved plan, and what arguments may carry at all.
-export const approvalModes = ['required', 'none'] as const;
-/** `destructive` guards tools with destructiveHint true; `write` guards every tool not marked readOnlyHint true. */
-export const approvalAnnotationModes = ['destructive', 'write', 'none'] as const;
-const approvalFields = {
-  /** The backend's default: `required` guards its tools (narrowed by `approvals`), `none` guards none. */
-  approval: z.enum(approvalModes).optional(),
-  approvals: z
-    .strictObject({
-      /** Native tool names or globs (`*`, `?`) that are guarded. */
-      tools: z.array(z.string().min(1)).optional(),
-      annotations: z.enum(approvalAnnotationModes).optional(),
-    })
-    .optional(),
-  /** Per native tool: `required` or `none`, overriding everything above. */
-  toolApprovals: z.record(z.string(), z.enum(approvalModes)).optional(),
-  /** Per native tool, per argument: a JSON Schema fragment the argument must satisfy (the argument becomes required). */
-  constraints: z.record(z.string(), z.record(z.string(), z.record(z.string(), z.unknown()))).optional(),
-};
-export const gatewayApprovalsSchema = z.strictObject({
-  /** Seconds a plan stays approvable and appliable (default 3600). */
-  ttl: z.number().int().positive().max(30 * 86_400).optional(),
-  /**
-   * Where plans live: a SQLite file path (default <state dir>/approvals.db), or PostgreSQL for several
-   * replicas: postgres://... without a password, or a secret:, env: or file: reference to the URL.
-   */
-  store: z
-    .string()
-    .min(1)
-    .refine((s) => !/^postgres(?:ql)?:\/\/[^/@]*:[^/@]*@/i.test(s), 'a postgres:// URL with a password must not be written in the config; store it and reference it (secret:name, env:VAR or file:/path)')
-    .optional(),
-  /** Lets the identity that asked approve its own plan (off by default). */
-  allowSelfApproval: z.boolean().optional(),
-  // The approval page and URL elicitation (issue 10, web):
-  /** With auth mode none, let the page at /approvals approve from loopback (off: the page is read-only). */
-  webLoopback: z.boolean().optional(),
-  /** The gateway's public origin for approval links (https://gatehouse.example.com); default: where it listens. */
-  publicUrl: z.url({ protocol: /^https?$/ }).optional(),
-  /** Auth mode jwt: browser sign-in on the page (OAuth 2 authorization code + PKCE at gateway.auth.jwt.issuer). */
-  login: z
-    .strictObject({
-      /** The OAuth client registered for the page; its redirect URI is <publicUrl>/approvals/oauth/callback. */
-      clientId: z.string().min(1),
-      /** For a confidential client (a literal or a secret:/env: reference); public clients use PKCE alone. */
-      clientSecret: valueOrRef.optional(),
-      /** Scopes asked for (default: gateway.auth.jwt.scopes); the token must satisfy the gateway's own checks. */
-      scopes: z.array(z.string().min(1)).optional(),
-    })
-    .optional(),
-});
-// --- end guarded writes
 
-// --- Rate limits (issue 11): token buckets per client, role, backend and tool (src/server/ratelimit/).
-/** A duration in config: seconds, or a number with a unit (`500ms`, `60s`, `5m`, `1h`, `1d`). */
-export const DURATION_RE = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
-const DURATION_UNIT_SECONDS = { ms: 0.001, s: 1, m: 60, h: 3_600, d: 86_400 } as const;
-/** Seconds in a config duration (a number of seconds, or `500ms`, `60s`, `5m`, `1h`, `1d`); NaN when it is neither. */
-export function durationSeconds(v: number | string): number {
-  if (typeof v === 'number') return v;
-  const m = DURATION_RE.exec(v);
-  return m ? Number(m[1]) * DURATION_UNIT_SECONDS[m[2] as keyof typeof DURATION_UNIT_SECONDS] : Number.NaN;
-}
-const MAX_DURATION_SECONDS = 30 * 86_400;
-const durationField = z.union([
-  z.number().positive().max(MAX_DURATION_SECONDS),
-  z
-    .string()
-    .regex(DURATION_RE, 'use seconds (60) or a duration such as 60s, 5m, 1h')
-    .refine((v) => durationSeconds(v) > 0 && durationSeconds(v) <= MAX_DURATION_SECONDS, 'must be more than 0 and at most 30d'),
-]);
-/** `rate` calls every `per`, with up to `burst` at once (default: rate, at least 1). */
-export const rateLimitSchema = z.strictObject({
-  rate: z.number().positive().max(1_000_000_000),
-  per: durationField,
-  burst: z.number().int().min(1).max(1_000_000_000).optional(),
-});
-const rateLimitMatchValue = z.string().min(1).max(256);
-/** A gateway-wide limit: one bucket for each distinct value of the fields `match` names (see docs/rate-limits.md). */
-export const rateLimitRuleSchema = rateLimitSchema.extend({
-  match: z
-    .strictObject({
-      /** The identity's client name, or a glob (`*`, `?`): with a glob, each client gets its own bucket. */
-      client: rateLimitMatchValue.optional(),
-      /** A role the identity carries (or a glob). */
-      role: rateLimitMatchValue.optional(),
-      /** A backend name (or a glob). */
-      backend: rateLimitMatchValue.optional(),
-      /** An exposed tool name (or a glob). */
-      tool: rateLimitMatchValue.optional(),
-    })
-    .optional(),
-});
-const rateLimitFields = {
-  /** One bucket for every tool call to this backend, shared by all clients. */
-  rateLimit: rateLimitSchema.optional(),
-  /** Per native tool name: one bucket for calls to that tool, shared by all clients. */
-  toolRateLimits: z.record(z.string(), rateLimitSchema).optional(),
-};
-/** Several gateways sharing state (the Redis URL may be an env: or secret: reference). */
-export const clusterSchema = z.strictObject({
-  redis: z
-    .string()
-    .refine((v) => /^(secret|env|file):.+$/.test(v) || /^rediss?:\/\/[^\s]+$/.test(v), 'use redis://host:port (or rediss://), or an env:/secret: reference')
-    .optional(),
-  /** When Redis cannot be reached: `open` (default) lets calls through unlimited, `closed` refuses them. */
-  redisFailure: z.enum(['open', 'closed']).optional(),
-  /** The cluster key that seals state clients carry back (requestState, plan handles); a reference (secret:, env:, file:). */
-  secret: z.string().optional(),
-});
-// --- end rate limits
-
-// --- tool pinning (issue 15)
-/** `true`, or how tools a pinned backend adds later are treated (default accept). */
-const pinSchema = z.union([z.boolean(), z.strictObject({ newTools: z.enum(['accept', 'hold']).optional() })]);
-export type PinSetting = z.infer<typeof pinSchema>;
-// --- end tool pinning
 // Tool filters (issue 11): schema-access.ts.
 
 const common = {
@@ -409,28 +299,6 @@ const inboundSchema = z.strictObject({
   keepAliveInterval: z.number().min(0).max(3_600).optional(),
 });
 
-// --- Metrics and log files (issue 11): /metrics in Prometheus text format, JSON log lines to a file.
-/** `host:port` (IPv6 in brackets): where the unauthenticated metrics listener binds. */
-export const LISTEN_RE = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/;
-const metricsSchema = z.strictObject({
-  /** Serve /metrics (default true); prom-client is loaded only when on. */
-  enabled: z.boolean().optional(),
-  /** A separate listener for cluster scraping, unauthenticated, serving only /metrics: `host:port`. */
-  listen: z
-    .string()
-    .regex(LISTEN_RE, 'use host:port, e.g. 0.0.0.0:9464 or [::1]:9464')
-    .refine((v) => Number(v.slice(v.lastIndexOf(':') + 1)) <= 65_535, 'the port must be 0-65535')
-    .optional(),
-});
-const logSchema = z.strictObject({
-  /** JSON lines of every event, also while the dashboard is on (relative to the config file). */
-  file: z.string().min(1).optional(),
-  /** Size in bytes at which the file is rotated (default 10 MiB). */
-  maxBytes: z.number().int().min(1024).max(1024 ** 4).optional(),
-  /** Rotated files kept beside it (file.1 … file.N; default 5; 0 truncates instead). */
-  files: z.number().int().min(0).max(100).optional(),
-});
-// --- end metrics and log files
 
 export const gatewaySchema = z.strictObject({
   host: z.string().optional(),
