@@ -37,9 +37,10 @@ const RULES: Array<[RegExp, string | ((...m: string[]) => string)]> = [
     /\b(Token|Digest)(\s+)(?!\[REDACTED\])([A-Za-z0-9\-._~+/]{8,}=*)/g,
     (m, scheme, sp, value) => (credentialShaped(value) ? `${scheme}${sp}${REDACTED}` : m),
   ],
-  // Flags with a space-separated value: `--api-key abc123`, `--token abc123`.
+  // Flags with a space-separated value: `--api-key abc123`, `--token abc123`. A flag starts a word:
+  // the "-token" inside a path such as `/run/secrets/api-token does not exist` is not one.
   [
-    /(--?[A-Za-z0-9-]{0,32}(?:token|secret|passw(?:or)?d|passphrase|api-?key|access-?key|private-?key|credential)[A-Za-z0-9-]{0,32})(\s+)(?!\[REDACTED\])(?!-)([^\s"']+)/gi,
+    /(?<![^\s"'(\[=])(--?[A-Za-z0-9-]{0,32}(?:token|secret|passw(?:or)?d|passphrase|api-?key|access-?key|private-?key|credential)[A-Za-z0-9-]{0,32})(\s+)(?!\[REDACTED\])(?!-)([^\s"']+)/gi,
     (_m, flag, sp) => `${flag}${sp}${REDACTED}`,
   ],
   // Header-style and query/JSON-style `name: value`, `name=value`, `"name":"value"`.

@@ -100,6 +100,9 @@ describe('redactString keeps words next to "token"', () => {
     'token expired for backend homelab',
     'Digest authentication is not supported',
     'No Cloudflare Access token configured for backend "signoz"',
+    // A path ending in "-token" is not a flag: the word after it stays.
+    'file:/run/secrets/gatehouse/api-token does not exist here',
+    'cannot read /etc/gatehouse/cf-access-token (permission denied)',
   ])('leaves %j alone', (input) => {
     expect(redactString(input)).toBe(input);
   });
@@ -108,5 +111,6 @@ describe('redactString keeps words next to "token"', () => {
     expect(redactString('Token 9f8e7d6c5b4a3210')).toBe(`Token ${REDACTED}`);
     expect(redactString('run --api-key sk123456789 --verbose')).toBe(`run --api-key ${REDACTED} --verbose`);
     expect(redactString('run --token=abc12345')).not.toContain('abc12345');
+    expect(redactString('--token abc12345 at the start')).toBe(`--token ${REDACTED} at the start`);
   });
 });
