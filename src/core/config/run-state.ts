@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from './atomic.js';
+import { isProcessAlive } from '../process-alive.js';
 import { withFileLock } from './lock.js';
 
 /** What a running `gatehouse serve` writes so local commands can reach its admin API. */
@@ -33,14 +34,6 @@ export function removeRunState(file: string): void {
   rmSync(file, { force: true });
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export interface RunRecord extends RunState {
   file: string;
@@ -68,12 +61,12 @@ export async function listRunStates(dir: string): Promise<RunRecord[]> {
       continue;
     }
     if (typeof state?.adminUrl !== 'string' || typeof state.pid !== 'number') continue;
-    if (!isAlive(state.pid)) {
+    if (!isProcessAlive(state.pid)) {
       // Under the record's lock, so a gateway just starting with a reused pid is not removed mid-write.
       await withFileLock(file, async () => {
         try {
           const again = JSON.parse(await readFile(file, 'utf8')) as RunState;
-          if (!isAlive(again.pid)) removeRunState(file);
+          if (!isProcessAlive(again.pid)) removeRunState(file);
         } catch {
           // gone already
         }

@@ -3,6 +3,8 @@ import { hostname } from 'node:os';
 import type { Pool, PoolClient } from 'pg';
 import { planSummary, type Plan, type PlanState } from '../../core/approvals/plan.js';
 import { redactString } from '../../core/log/redact.js';
+import { finishDetail, planFromRow } from './store-rows.js';
+import { isProcessAlive } from '../../core/process-alive.js';
 import type { AuditRecord, Claim, PlanStore } from './store.js';
 
 /**
@@ -208,7 +210,7 @@ export class PgPlanStore implements PlanStore {
       const r = (await c.query<Row>("UPDATE gatehouse_plans SET state = $2, outcome = $3 WHERE id = $1 AND state = 'executing' RETURNING *", [id, state, JSON.stringify(outcome ?? null)])).rows[0];
       // Someone else settled it (a restart declared it interrupted): the record already says so.
       if (!r) return;
-      await this.auditRow(c, fromRow(r), state, 'gateway', now, state === 'failed' ? errorText(outcome) : isErrorResult(outcome) ? 'the backend answered with isError' : undefined);
+      await this.auditRow(c, fromRow(r), state, 'gateway', now, finishDetail(state, outcome));
     });
   }
 
@@ -278,42 +280,12 @@ function stale(executor: string | null, host: string, self: string): boolean {
   if (!m || m[1] !== host) return false;
   const pid = Number(m[2]);
   if (pid === process.pid) return executor !== self;
-  return !alive(pid);
+  return !isProcessAlive(pid);
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function fromRow(r: Row): Plan {
-  return {
-    id: r.id,
-    backend: r.backend,
-    tool: r.tool,
-    exposedName: r.exposed_name,
-    arguments: JSON.parse(r.arguments) as Record<string, unknown>,
-    digest: r.digest,
-    requester: JSON.parse(r.requester) as Plan['requester'],
-    createdAt: r.created_at.toISOString(),
-    expiresAt: r.expires_at.toISOString(),
-    state: r.state,
-    ...(r.decided_by ? { decidedBy: r.decided_by } : {}),
-    ...(r.decided_at ? { decidedAt: r.decided_at.toISOString() } : {}),
-    ...(r.reason ? { reason: r.reason } : {}),
-    ...(r.outcome ? { outcome: JSON.parse(r.outcome) as unknown } : {}),
-  };
+  return planFromRow({ ...r, created_at: r.created_at.toISOString(), expires_at: r.expires_at.toISOString(), decided_at: r.decided_at?.toISOString() ?? null });
 }
 
-function isErrorResult(outcome: unknown): boolean {
-  return Boolean(outcome && typeof outcome === 'object' && (outcome as { isError?: unknown }).isError === true);
-}
 
-function errorText(outcome: unknown): string {
-  const e = (outcome as { error?: unknown } | undefined)?.error;
-  return typeof e === 'string' ? e : 'failed';
-}

@@ -4,6 +4,8 @@ import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { planSummary, type Plan, type PlanState } from '../../core/approvals/plan.js';
 import { redactString } from '../../core/log/redact.js';
+import { finishDetail, planFromRow, type PlanRow } from './store-rows.js';
+import { isProcessAlive } from '../../core/process-alive.js';
 import type { AuditRecord, Claim, PlanStore } from './store.js';
 
 // better-sqlite3 ships no types of its own here; this is the part of its API the store uses.
@@ -20,22 +22,7 @@ interface Database {
   close(): void;
 }
 
-interface Row {
-  id: string;
-  backend: string;
-  tool: string;
-  exposed_name: string;
-  arguments: string;
-  digest: string;
-  requester: string;
-  created_at: string;
-  expires_at: string;
-  state: PlanState;
-  decided_by: string | null;
-  decided_at: string | null;
-  reason: string | null;
-  outcome: string | null;
-}
+type Row = PlanRow;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS plans (
@@ -84,7 +71,7 @@ export class SqlitePlanStore implements PlanStore {
 
   private row(id: string): Plan | undefined {
     const r = this.db.prepare('SELECT * FROM plans WHERE id = ?').get(id) as Row | undefined;
-    return r ? fromRow(r) : undefined;
+    return r ? planFromRow(r) : undefined;
   }
 
   async create(plan: Plan): Promise<void> {
@@ -102,7 +89,7 @@ export class SqlitePlanStore implements PlanStore {
 
   async list(filter: { state?: PlanState } = {}): Promise<Plan[]> {
     const rows = (filter.state ? this.db.prepare('SELECT * FROM plans WHERE state = ? ORDER BY created_at').all(filter.state) : this.db.prepare('SELECT * FROM plans ORDER BY created_at').all()) as Row[];
-    return rows.map(fromRow);
+    return rows.map(planFromRow);
   }
 
   async countByState(): Promise<Record<string, number>> {
@@ -149,7 +136,7 @@ export class SqlitePlanStore implements PlanStore {
       const changed = this.db.prepare("UPDATE plans SET state = ?, outcome = ? WHERE id = ? AND state = 'executing'").run(state, JSON.stringify(outcome ?? null), id).changes;
       // Someone else settled it (a restart declared it interrupted): the record already says so.
       if (changed !== 1) return;
-      this.auditRow(plan, state, 'gateway', at, state === 'failed' ? errorText(outcome) : isErrorResult(outcome) ? 'the backend answered with isError' : undefined);
+      this.auditRow(plan, state, 'gateway', at, finishDetail(state, outcome));
     })();
   }
 
@@ -163,7 +150,7 @@ export class SqlitePlanStore implements PlanStore {
     const host = hostname();
     return this.db.transaction(() => {
       const rows = this.db.prepare("SELECT * FROM plans WHERE state = 'executing'").all() as Array<Row & { executor: string | null }>;
-      const stuck = rows.filter((r) => r.executor === null || (r.executor.startsWith(`${host}:`) && !alive(Number(r.executor.slice(host.length + 1))))).map(fromRow);
+      const stuck = rows.filter((r) => r.executor === null || (r.executor.startsWith(`${host}:`) && !isProcessAlive(Number(r.executor.slice(host.length + 1))))).map(planFromRow);
       for (const p of stuck) {
         this.db.prepare("UPDATE plans SET state = 'failed', outcome = ? WHERE id = ? AND state = 'executing'").run(JSON.stringify({ error: 'interrupted: the gateway stopped while applying; the outcome is unknown' }), p.id);
         this.auditRow(p, 'interrupted', 'gateway', at, 'the gateway stopped while applying; not retried');
@@ -205,45 +192,10 @@ export class SqlitePlanStore implements PlanStore {
   }
 }
 
-function alive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    // EPERM: it exists, it just is not ours to signal.
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
-function fromRow(r: Row): Plan {
-  return {
-    id: r.id,
-    backend: r.backend,
-    tool: r.tool,
-    exposedName: r.exposed_name,
-    arguments: JSON.parse(r.arguments) as Record<string, unknown>,
-    digest: r.digest,
-    requester: JSON.parse(r.requester) as Plan['requester'],
-    createdAt: r.created_at,
-    expiresAt: r.expires_at,
-    state: r.state,
-    ...(r.decided_by ? { decidedBy: r.decided_by } : {}),
-    ...(r.decided_at ? { decidedAt: r.decided_at } : {}),
-    ...(r.reason ? { reason: r.reason } : {}),
-    ...(r.outcome ? { outcome: JSON.parse(r.outcome) as unknown } : {}),
-  };
-}
 
 function requesterName(plan: Plan): string {
   return plan.requester.subject ?? plan.requester.client;
 }
 
-function isErrorResult(outcome: unknown): boolean {
-  return Boolean(outcome && typeof outcome === 'object' && (outcome as { isError?: unknown }).isError === true);
-}
 
-function errorText(outcome: unknown): string {
-  const e = (outcome as { error?: unknown } | undefined)?.error;
-  return typeof e === 'string' ? e : 'failed';
-}

@@ -14,6 +14,7 @@ import { startFixture, sendJson, type FixtureServer } from '../../fixtures/rest/
 import { makeTempDir, runCli } from '../../helpers/cli.js';
 import { startPostgres, type TestPostgres } from '../../helpers/postgres.js';
 import { NODE, ROOT, closeAllClients, connectClient, stopChild, textOf, until, type TestClient } from '../helpers.js';
+import { scaleBackend } from './support.js';
 
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 90_000 });
 
@@ -52,20 +53,7 @@ function config(store: string): GatehouseConfig {
     version: 1,
     gateway: { approvals: { store } },
     backends: {
-      k8s: {
-        type: 'rest',
-        baseUrl: fx.url,
-        allowWrites: true,
-        tools: [
-          {
-            name: 'scale',
-            method: 'POST',
-            path: '/scale/{namespace}',
-            body: { replicas: '{replicas}' },
-            inputSchema: { type: 'object', properties: { namespace: { type: 'string' }, replicas: { type: 'integer' } }, required: ['namespace', 'replicas'] },
-          },
-        ],
-      },
+      k8s: scaleBackend(fx.url),
     },
   } as GatehouseConfig;
 }

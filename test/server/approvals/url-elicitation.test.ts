@@ -5,12 +5,13 @@
 // rounds, and the client's own retry executes the plan exactly once.
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import type { RestBackendConfig } from '../../../src/core/config/schema.js';
 import { runStatePath } from '../../../src/core/config/run-state.js';
 import { startFixture, sendJson, type FixtureServer } from '../../fixtures/rest/recorder.js';
 import { makeTempDir } from '../../helpers/cli.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
 import { textOf } from '../helpers.js';
+
+import { scaleBackend } from './support.js';
 
 vi.setConfig({ testTimeout: 90_000, hookTimeout: 60_000 });
 
@@ -24,20 +25,7 @@ beforeAll(async () => {
   let n = 0;
   fx = await startFixture((req, res) => sendJson(res, 200, { applied: ++n, body: JSON.parse(req.body || 'null') }));
   dir = makeTempDir();
-  const k8s = {
-    type: 'rest',
-    baseUrl: fx.url,
-    allowWrites: true,
-    tools: [
-      {
-        name: 'scale',
-        method: 'POST',
-        path: '/scale/{namespace}',
-        body: { replicas: '{replicas}' },
-        inputSchema: { type: 'object', properties: { namespace: { type: 'string' }, replicas: { type: 'integer' } }, required: ['namespace', 'replicas'] },
-      },
-    ],
-  } as RestBackendConfig;
+  const k8s = scaleBackend(fx.url);
   gw = await startGateway({ backends: { k8s } }, { stateDir: dir });
   await gw.ready();
   adminToken = await tokenOf(dir);

@@ -2,9 +2,8 @@
 // code + PKCE against a local stand-in issuer (test/fixtures/oauth: a real IdP cannot run here),
 // driven in Debian's headless Chromium with playwright-core. The token the page obtains is checked
 // by the gateway's own jwt verifier; the agent is a real SDK client with its own bearer token.
-import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import { type Browser, type BrowserContext } from 'playwright-core';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import type { RestBackendConfig } from '../../../src/core/config/schema.js';
 import { buildInboundAuth } from '../../../src/server/inbound/auth.js';
@@ -13,9 +12,10 @@ import { startFixture, sendJson, type FixtureServer } from '../../fixtures/rest/
 import { makeTempDir } from '../../helpers/cli.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
 
+import { launchChromium } from './support.js';
+
 vi.setConfig({ testTimeout: 90_000, hookTimeout: 90_000 });
 
-const CHROMIUM = '/usr/bin/chromium';
 const AUDIENCE = 'https://gatehouse.test/mcp';
 let fx: FixtureServer;
 let issuer: StandInIssuer;
@@ -26,7 +26,6 @@ const clients: Client[] = [];
 const contexts: BrowserContext[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (scripts/install-deps.sh does).`);
   fx = await startFixture((req, res) => sendJson(res, 200, { body: JSON.parse(req.body || 'null') }));
   issuer = await startStandInIssuer({ audience: AUDIENCE, redirectUri: () => `${origin}/approvals/oauth/callback` });
   const dir = makeTempDir();
@@ -45,10 +44,7 @@ beforeAll(async () => {
   await gw.ready();
   origin = new URL(gw.url).origin;
   // launch() gives the browser a fresh temporary user-data dir, removed when it closes.
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

@@ -5,11 +5,10 @@
 // gateway verifies them against; the browser carries a person's assertion as the CF_Authorization
 // cookie Access sets, and the agent (a real SDK client) sends a service token's assertion as the
 // Cf-Access-Jwt-Assertion header Access adds.
-import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import type { GatehouseConfig, RestBackendConfig } from '../../../src/core/config/schema.js';
+import type { GatehouseConfig } from '../../../src/core/config/schema.js';
 import { buildInboundAuth } from '../../../src/server/inbound/auth.js';
 import { startCfAccessStandIn, type CfAccessStandIn } from '../../fixtures/cf-access/stand-in.js';
 import { startFixture, sendJson, type FixtureServer } from '../../fixtures/rest/recorder.js';
@@ -17,9 +16,10 @@ import { makeTempDir } from '../../helpers/cli.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
 import { startTinyHttp, textOf } from '../helpers.js';
 
+import { launchChromium, scaleBackend } from './support.js';
+
 vi.setConfig({ testTimeout: 90_000, hookTimeout: 90_000 });
 
-const CHROMIUM = '/usr/bin/chromium';
 const TOKEN_VALUE = 'tok_9f8e7d6c5b4a39281706f5e4d3c2b1a0';
 
 let fx: FixtureServer;
@@ -31,25 +31,9 @@ const clients: Client[] = [];
 const contexts: BrowserContext[] = [];
 const extraGateways: TestGateway[] = [];
 
-function k8s(): RestBackendConfig {
-  return {
-    type: 'rest',
-    baseUrl: fx.url,
-    allowWrites: true,
-    tools: [
-      {
-        name: 'scale',
-        method: 'POST',
-        path: '/scale/{namespace}',
-        body: { replicas: '{replicas}', token: '{token}' },
-        inputSchema: { type: 'object', properties: { namespace: { type: 'string' }, replicas: { type: 'integer' }, token: { type: 'string' } }, required: ['namespace', 'replicas'] },
-      },
-    ],
-  } as RestBackendConfig;
-}
+const k8s = () => scaleBackend(fx.url, { token: true });
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (scripts/install-deps.sh does).`);
   let n = 0;
   fx = await startFixture((req, res) => sendJson(res, 200, { applied: ++n, body: JSON.parse(req.body || 'null') }));
   // Only its keys and certs are used: nothing is forwarded through it here.
@@ -60,10 +44,7 @@ beforeAll(async () => {
   await gw.ready();
   origin = new URL(gw.url).origin;
   // launch() gives every browser a fresh temporary user-data dir, removed when it closes.
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
