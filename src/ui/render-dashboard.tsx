@@ -59,7 +59,8 @@ export function renderDashboard(source: EventSource | DashboardFeed, options: Re
     busy: options.busy ?? { events: 20, throttleMs: 1000 },
   });
   const approvals = 'approvals' in source ? source.approvals : undefined;
-  const instance = render(<Dashboard store={store} endpoint={options.endpoint} onQuit={options.onQuit} approvals={approvals} onDecided={() => store.refreshPlans()} />, {
+  const pins = 'pins' in source ? source.pins : undefined;
+  const instance = render(<Dashboard store={store} endpoint={options.endpoint} onQuit={options.onQuit} approvals={approvals} onDecided={() => store.refreshPlans()} pins={pins} onAccepted={() => store.refreshPins()} />, {
     // Ink treats a present-but-undefined stream as given, so only pass the ones we have.
     ...(options.stdout ? { stdout: options.stdout } : {}),
     ...(options.stdin ? { stdin: options.stdin } : {}),
