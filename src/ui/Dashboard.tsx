@@ -122,7 +122,7 @@ export function Dashboard({ store, onQuit, endpoint, columns, rows, clockMs = 10
       ) : null}
       {ui.prompt ? (
         <Text wrap="truncate-end" bold color="yellow">
-          {promptText(ui.prompt, approvals?.operator)}
+          {promptText(ui.prompt, ui.prompt.action === 'accept' ? pins?.operator : approvals?.operator)}
         </Text>
       ) : (
         <KeyLine mode={frame.mode} />
