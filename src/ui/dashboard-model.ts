@@ -8,6 +8,7 @@ import { RingBuffer } from './ring-buffer.js';
 import { SessionTable } from './session-table.js';
 import type { BackendView, BackendViewState, CallCounters, CallView, DashboardSnapshot, ErrorView, GatewayPhase, LinkView, StateChange, WarningView } from './snapshot.js';
 import { cleanBlock, cleanLine, prettyJson } from './text.js';
+import { count, freezeView } from './model-views.js';
 
 export interface DashboardModelOptions {
   /** Shown until (or instead of) the URL in `gateway.listening`. */
@@ -399,20 +400,4 @@ export class DashboardModel {
     this.textCache.set(s, out);
     return out;
   }
-}
-
-function count(c: CallCounters, outcome: CallOutcome): CallCounters {
-  return Object.freeze({
-    total: c.total + 1,
-    ok: c.ok + (outcome === 'ok' ? 1 : 0),
-    toolError: c.toolError + (outcome === 'tool-error' ? 1 : 0),
-    error: c.error + (outcome === 'error' ? 1 : 0),
-    timeout: c.timeout + (outcome === 'timeout' ? 1 : 0),
-    cancelled: c.cancelled + (outcome === 'cancelled' ? 1 : 0),
-  });
-}
-
-function freezeView(b: BackendRecord): BackendView {
-  const { view: _view, stderrTail, history, ...rest } = b;
-  return Object.freeze({ ...rest, stderrTail: Object.freeze(stderrTail.toArray()), history: Object.freeze(history.toArray()) });
 }
