@@ -143,9 +143,9 @@ In a terminal it shows a live dashboard; otherwise (or with --no-tui) it logs on
     // Subscribe before the gateway starts, so the first backend events are not missed.
     if (useTui) {
       const { renderDashboard } = await import('../ui/render-dashboard.js');
-      const { lazyAdminApprovals } = await import('../core/admin/approvals-port.js');
+      const { lazyAdminApprovals, lazyAdminPins } = await import('../core/admin/approvals-port.js');
       // Approvals go through the gateway's own admin API, so the dashboard's operator is recorded like the CLI's.
-      const feed = { onAny: bus.onAny.bind(bus), approvals: lazyAdminApprovals(() => gateway.admin, userInfo().username) };
+      const feed = { onAny: bus.onAny.bind(bus), approvals: lazyAdminApprovals(() => gateway.admin, userInfo().username), pins: lazyAdminPins(() => gateway.admin, userInfo().username) };
       const ui = renderDashboard(feed, {
         onQuit: (why) => onSignal(why),
         backends: Object.entries(config.backends).map(([name, b]) => ({ name, state: b.disabled ? 'disabled' : 'starting' })),

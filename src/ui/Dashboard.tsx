@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
 import { Box, Text, useStdin } from 'ink';
-import type { ApprovalsPort } from '../core/admin/feed.js';
+import type { ApprovalsPort, PinsPort } from '../core/admin/feed.js';
 import { promptText } from './approval-keys.js';
 import { DetailScreen, wrapDetail, type WrappedLine } from './DetailScreen.js';
 import { Header, headerRows } from './Header.js';
@@ -37,6 +37,9 @@ export interface DashboardProps {
   approvals?: ApprovalsPort;
   /** After a decision, so the plan list is re-read at once. */
   onDecided?: () => void;
+  /** Accept tools withheld by pinning (catalog view), as its operator; and re-read them after. */
+  pins?: PinsPort;
+  onAccepted?: () => void;
 }
 
 /** Rows that are always there, whatever the view. */
@@ -67,7 +70,7 @@ function initialState(view: ViewName): DashboardUiState {
   return { view, focus: 'calls', help: false, navs };
 }
 
-export function Dashboard({ store, onQuit, endpoint, columns, rows, clockMs = 1000, initialView = 'overview', approvals, onDecided }: DashboardProps) {
+export function Dashboard({ store, onQuit, endpoint, columns, rows, clockMs = 1000, initialView = 'overview', approvals, onDecided, pins, onAccepted }: DashboardProps) {
   const snap = useDashboardSnapshot(store);
   const size = useTerminalSize({ columns, rows });
   const tick = useNow(clockMs);
@@ -81,7 +84,7 @@ export function Dashboard({ store, onQuit, endpoint, columns, rows, clockMs = 10
   const body = bodyRows(size.rows, headerRows(snap, now));
   const frame = useFrame(snap, ui, width, body, now);
 
-  useDashboardKeys({ snap, frame, state, setState, onQuit, isActive: isRawModeSupported, approvals, onDecided });
+  useDashboardKeys({ snap, frame, state, setState, onQuit, isActive: isRawModeSupported, approvals, onDecided, pins, onAccepted });
 
   const overview = overviewLayout(body, snap.backends.length);
   let content;
@@ -112,9 +115,14 @@ export function Dashboard({ store, onQuit, endpoint, columns, rows, clockMs = 10
           {ui.notice?.text ?? (approvals ? `Decisions are recorded as ${approvals.operator}.` : 'Read-only: no admin API to decide through.')}
         </Text>
       ) : null}
+      {ui.view === 'catalog' && !ui.help && catalogStatus(snap, ui) ? (
+        <Text wrap="truncate-end" color={ui.notice?.colour ?? 'yellow'}>
+          {ui.notice?.text ?? `${snap.pins.length} tool${snap.pins.length === 1 ? '' : 's'} withheld by pinning until accepted: ⏎ shows the diff, A accepts${pins ? ` as ${pins.operator}` : ''}.`}
+        </Text>
+      ) : null}
       {ui.prompt ? (
         <Text wrap="truncate-end" bold color="yellow">
-          {promptText(ui.prompt, approvals?.operator)}
+          {promptText(ui.prompt, ui.prompt.action === 'accept' ? pins?.operator : approvals?.operator)}
         </Text>
       ) : (
         <KeyLine mode={frame.mode} />
@@ -144,7 +152,8 @@ function useFrame(snap: DashboardSnapshot, ui: DashboardUiState, width: number, 
   const listHeight = Math.max(1, body - 2);
   const heights: Record<NavName, number> = {
     backends: listHeight,
-    catalog: listHeight,
+    // A status line for held tools (pinning) or the last accept's outcome.
+    catalog: catalogStatus(snap, ui) ? Math.max(1, listHeight - 1) : listHeight,
     calls: listHeight,
     sessions: listHeight,
     errors: listHeight,
@@ -164,10 +173,15 @@ function useFrame(snap: DashboardSnapshot, ui: DashboardUiState, width: number, 
       const all = spec.items(snap);
       const item = all.find((x) => spec.keyOf(x) === nav.detail) ?? list.items[list.indexOf(nav.detail)];
       const lines = item === undefined ? [{ text: 'This item has scrolled out of the dashboard’s history.', dim: true }] : spec.detail(item, snap, now);
-      detail = { title: item === undefined ? spec.title : spec.detailTitle(item), lines: wrapDetail(lines, width), height: Math.max(1, body - (ui.view === 'approvals' ? 2 : 1)) };
+      detail = { title: item === undefined ? spec.title : spec.detailTitle(item), lines: wrapDetail(lines, width), height: Math.max(1, body - (ui.view === 'approvals' || (ui.view === 'catalog' && catalogStatus(snap, ui)) ? 2 : 1)) };
       mode = 'detail';
     }
   }
   if (ui.help) mode = 'help';
   return { lists, heights, detail, mode };
+}
+
+/** Whether the catalog view shows its status line: tools are held, or an accept has an outcome to tell. */
+function catalogStatus(snap: DashboardSnapshot, ui: DashboardUiState): boolean {
+  return snap.pins.length > 0 || ui.notice !== undefined;
 }

@@ -82,6 +82,7 @@ const HELP: Array<[string, string]> = [
   ['/', 'filter the list: words match any column, field:value one (outcome:error)'],
   ['b, c, Tab', 'overview: focus backends or calls'],
   ['a, d', 'approvals: approve or deny the selected plan (asks y/n; deny takes a reason)'],
+  ['A', 'catalog: accept the selected held tool’s change (pinning; asks y/n)'],
   ['?', 'this help'],
   ['q, Ctrl-C', 'quit (drains in-flight calls first; twice forces)'],
 ];

@@ -1,13 +1,19 @@
 import type { Key } from 'ink';
-import type { ApprovalsPort } from '../core/admin/feed.js';
+import type { ApprovalsPort, PinsPort } from '../core/admin/feed.js';
+import { acceptPin } from './pin-keys.js';
 import type { Colour } from './format.js';
 import { selectedKey, type ListNav, type VisibleList } from './list-nav.js';
 import type { ApprovalView } from './snapshot.js';
 
-/** A question on the key line: approve or deny one plan (y/n), then, for deny, an optional reason. */
+/**
+ * A question on the key line: approve or deny one plan (y/n), then, for deny, an optional reason; or
+ * (catalog view) accept one tool withheld by pinning (y/n).
+ */
 export interface ApprovalPrompt {
-  action: 'approve' | 'deny';
+  action: 'approve' | 'deny' | 'accept';
   planId: string;
+  /** accept only: the held tool. */
+  pin?: { backend: string; tool: string };
   label: string;
   /** Deny only: typing the reason after y. */
   reason?: string;
@@ -32,6 +38,9 @@ export interface ApprovalKeyContext {
   port?: ApprovalsPort;
   /** After a decision went through, so the list is re-read without waiting for the event. */
   onDecided?: () => void;
+  /** The catalog view's accept questions are answered here too. */
+  pins?: PinsPort;
+  onAccepted?: () => void;
 }
 
 function planOf(ctx: ApprovalKeyContext): ApprovalView | undefined {
@@ -43,6 +52,7 @@ function planOf(ctx: ApprovalKeyContext): ApprovalView | undefined {
 }
 
 function decide(ctx: ApprovalKeyContext, p: ApprovalPrompt, reason?: string): void {
+  if (p.action === 'accept') return acceptPin(p, ctx.pins, ctx.set, ctx.onAccepted);
   const port = ctx.port!;
   const verb = p.action === 'approve' ? 'Approving' : 'Denying';
   ctx.set((s) => ({ ...s, prompt: undefined, notice: { text: `${verb} ${p.label}…`, colour: 'cyan' } }));
@@ -78,7 +88,7 @@ export function approvalKey(input: string, key: Key, ctx: ApprovalKeyContext): b
       if (p.action === 'deny') ctx.set((s) => ({ ...s, prompt: { ...p, reason: '' } }));
       else decide(ctx, p);
     } else if (input === 'n' || input === 'N' || key.escape) {
-      ctx.set((s) => ({ ...s, prompt: undefined, notice: { text: `Kept ${p.label} pending.`, colour: 'yellow' } }));
+      ctx.set((s) => ({ ...s, prompt: undefined, notice: { text: p.action === 'accept' ? `Kept ${p.label} withheld.` : `Kept ${p.label} pending.`, colour: 'yellow' } }));
     }
     // Anything else waits for an answer: a stray key must not approve or leave the question.
     return true;
@@ -105,5 +115,6 @@ export function approvalKey(input: string, key: Key, ctx: ApprovalKeyContext): b
 /** The key line while a question is open. */
 export function promptText(p: ApprovalPrompt, operator: string | undefined): string {
   if (p.reason !== undefined) return `Deny reason (optional): ${p.reason}▏  ⏎ deny  Esc cancel`;
+  if (p.action === 'accept') return `Accept ${p.label}${operator ? ` as ${operator}` : ''}? It is listed and callable again. y/n`;
   return `${p.action === 'approve' ? 'Approve' : 'Deny'} ${p.label}${operator ? ` as ${operator}` : ''}? y/n`;
 }

@@ -2,10 +2,13 @@ import type { BackendState, CallOutcome, GatewayEvent } from '../core/events.js'
 import type { PlanView } from '../core/admin/approvals.js';
 import { ApprovalsTable } from './approvals-table.js';
 import { CatalogIndex } from './catalog-index.js';
+import { PinsTable } from './pins-table.js';
+import type { PinChange } from '../core/admin/pins.js';
 import { RingBuffer } from './ring-buffer.js';
 import { SessionTable } from './session-table.js';
 import type { BackendView, BackendViewState, CallCounters, CallView, DashboardSnapshot, ErrorView, GatewayPhase, LinkView, StateChange, WarningView } from './snapshot.js';
 import { cleanBlock, cleanLine, prettyJson } from './text.js';
+import { count, freezeView } from './model-views.js';
 
 export interface DashboardModelOptions {
   /** Shown until (or instead of) the URL in `gateway.listening`. */
@@ -79,6 +82,7 @@ export class DashboardModel {
   private readonly catalog = new CatalogIndex();
   private readonly sessions = new SessionTable();
   private readonly plans = new ApprovalsTable();
+  private readonly pins = new PinsTable();
   private link?: LinkView;
   private readonly warnings: RingBuffer<WarningView>;
   private readonly errors: RingBuffer<ErrorView>;
@@ -131,6 +135,12 @@ export class DashboardModel {
       }
       case 'catalog.changed':
         this.catalog.applyCatalog(e);
+        break;
+      case 'catalog.pin_held':
+        this.pins.pinHeld(e);
+        break;
+      case 'catalog.pin_accepted':
+        this.pins.accepted(e);
         break;
       case 'alias.used':
         this.catalog.applyAlias(e);
@@ -191,6 +201,11 @@ export class DashboardModel {
     this.plans.setPlans(plans, at);
   }
 
+  /** The admin API's held tools with their diffs (the catalog view); pin events keep it current in between. */
+  setPins(pins: readonly PinChange[]): void {
+    this.pins.setPins(pins);
+  }
+
   /** An attached dashboard's link state, for the header. */
   setLink(link: LinkView | undefined): void {
     this.link = link === undefined ? undefined : Object.freeze({ ...link, ...(link.error !== undefined ? { error: cleanLine(link.error) } : {}) });
@@ -212,6 +227,7 @@ export class DashboardModel {
       totals: this.totals,
       catalog: this.catalog.totals,
       catalogEntries: this.catalog.entryView(),
+      pins: this.pins.view(),
       aliases: this.catalog.aliasView(),
       sessions: this.sessions.counts(),
       sessionList: this.sessions.view(),
@@ -384,20 +400,4 @@ export class DashboardModel {
     this.textCache.set(s, out);
     return out;
   }
-}
-
-function count(c: CallCounters, outcome: CallOutcome): CallCounters {
-  return Object.freeze({
-    total: c.total + 1,
-    ok: c.ok + (outcome === 'ok' ? 1 : 0),
-    toolError: c.toolError + (outcome === 'tool-error' ? 1 : 0),
-    error: c.error + (outcome === 'error' ? 1 : 0),
-    timeout: c.timeout + (outcome === 'timeout' ? 1 : 0),
-    cancelled: c.cancelled + (outcome === 'cancelled' ? 1 : 0),
-  });
-}
-
-function freezeView(b: BackendRecord): BackendView {
-  const { view: _view, stderrTail, history, ...rest } = b;
-  return Object.freeze({ ...rest, stderrTail: Object.freeze(stderrTail.toArray()), history: Object.freeze(history.toArray()) });
 }

@@ -23,7 +23,7 @@ export interface RenderDashboardOptions {
   throttleMs?: number;
   /** Size of the recent-calls ring. Default 500. */
   maxCalls?: number;
-  /** Slower publishing under load (see DashboardStoreOptions.busy). Default 20 events → 500 ms. */
+  /** Slower publishing under load (see DashboardStoreOptions.busy). Default 20 events → 1000 ms. */
   busy?: { events: number; throttleMs: number };
   /** Route stray console output above the dashboard instead of through it. Default true. */
   patchConsole?: boolean;
@@ -54,11 +54,13 @@ export function renderDashboard(source: EventSource | DashboardFeed, options: Re
     startedAt: options.startedAt,
     throttleMs: options.throttleMs,
     maxCalls: options.maxCalls,
-    // 20 events in one 100 ms window is about 100 calls/s: from there on, 2 frames/s.
-    busy: options.busy ?? { events: 20, throttleMs: 500 },
+    // 20 events in one 100 ms window is about 100 calls/s: from there on, 1 frame/s (a frame costs
+    // the gateway's process 5-10 ms of Ink layout and output whatever changed; issue 13's budget).
+    busy: options.busy ?? { events: 20, throttleMs: 1000 },
   });
   const approvals = 'approvals' in source ? source.approvals : undefined;
-  const instance = render(<Dashboard store={store} endpoint={options.endpoint} onQuit={options.onQuit} approvals={approvals} onDecided={() => store.refreshPlans()} />, {
+  const pins = 'pins' in source ? source.pins : undefined;
+  const instance = render(<Dashboard store={store} endpoint={options.endpoint} onQuit={options.onQuit} approvals={approvals} onDecided={() => store.refreshPlans()} pins={pins} onAccepted={() => store.refreshPins()} />, {
     // Ink treats a present-but-undefined stream as given, so only pass the ones we have.
     ...(options.stdout ? { stdout: options.stdout } : {}),
     ...(options.stdin ? { stdin: options.stdin } : {}),

@@ -108,6 +108,19 @@ export interface CatalogTotals {
 
 export type CatalogKind = 'tools' | 'resources' | 'resourceTemplates' | 'prompts';
 
+/** A tool withheld by pinning until a person accepts its change (the catalog view). */
+export interface PinView {
+  readonly backend: string;
+  /** The backend's native name. */
+  readonly tool: string;
+  readonly reason: 'changed' | 'new';
+  /** description, inputSchema, outputSchema, annotations. */
+  readonly changes: readonly string[];
+  readonly since: number;
+  /** Unified diff of the accepted version against the served one; undefined until the admin API's list arrives. */
+  readonly diff?: string;
+}
+
 export interface CatalogEntryView {
   readonly kind: CatalogKind;
   readonly name: string;
@@ -205,6 +218,8 @@ export interface DashboardSnapshot {
   readonly catalog: CatalogTotals;
   /** Sorted by kind, then name. */
   readonly catalogEntries: readonly CatalogEntryView[];
+  /** Tools withheld by pinning, by backend then tool. */
+  readonly pins: readonly PinView[];
   /** Sorted by alias. */
   readonly aliases: readonly AliasView[];
   readonly sessions: SessionCounts;

@@ -40,6 +40,8 @@ export class DashboardStore implements SnapshotSource {
   private plansTimer?: ReturnType<typeof setTimeout>;
   private plansPoll?: ReturnType<typeof setInterval>;
   private plansLoading = false;
+  private pinsTimer?: ReturnType<typeof setTimeout>;
+  private pinsLoading = false;
   private sincePublish = 0;
   /** A reload was asked for while one was in flight: its answer may predate what was asked about. */
   private plansAgain = false;
@@ -73,6 +75,28 @@ export class DashboardStore implements SnapshotSource {
       this.plansPoll = setInterval(() => this.loadPlans(), Math.max(50, options.approvalsPollMs ?? 10_000));
       this.plansPoll.unref?.();
     }
+    this.loadPins();
+  }
+
+  /** Re-reads the held tools now (after an accept, so the catalog view does not wait for the event). */
+  refreshPins(): void {
+    this.loadPins();
+  }
+
+  /** Held tools (tool pinning) with their diffs: read at start and after each pin event, never per call. */
+  private loadPins(): void {
+    const port = this.feed.pins;
+    if (!port || this.disposed || this.pinsLoading) return;
+    this.pinsLoading = true;
+    port
+      .list()
+      .then((pins) => {
+        if (!this.disposed) this.changed(() => this.model.setPins(pins));
+      })
+      .catch(() => undefined) // not listening yet, or the link is down: the next pin event asks again
+      .finally(() => {
+        this.pinsLoading = false;
+      });
   }
 
   /** Re-reads the plan list now (after a decision, so the view does not wait for the event). */
@@ -85,6 +109,7 @@ export class DashboardStore implements SnapshotSource {
     this.model = new DashboardModel({ ...this.options, backends: undefined });
     this.model.setLink(link);
     this.loadPlans();
+    this.loadPins();
   }
 
   private loadPlans(): void {
@@ -146,6 +171,7 @@ export class DashboardStore implements SnapshotSource {
     this.unsubscribeSource();
     for (const c of this.cleanups) c();
     if (this.plansTimer) clearTimeout(this.plansTimer);
+    if (this.pinsTimer) clearTimeout(this.pinsTimer);
     if (this.plansPoll) clearInterval(this.plansPoll);
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
@@ -164,6 +190,15 @@ export class DashboardStore implements SnapshotSource {
         this.loadPlans();
       }, 250);
       this.plansTimer.unref?.();
+    }
+    if ((e.type === 'catalog.pin_held' || e.type === 'catalog.pin_accepted' || e.type === 'gateway.listening') && this.feed.pins && !this.pinsTimer) {
+      // The event names the fields that changed; the admin API's list carries the diff (and serve's
+      // admin API answers only once the gateway listens).
+      this.pinsTimer = setTimeout(() => {
+        this.pinsTimer = undefined;
+        this.loadPins();
+      }, 250);
+      this.pinsTimer.unref?.();
     }
     this.schedule();
   }

@@ -1,6 +1,7 @@
 import { useRef } from 'react';
 import { useInput, type Key } from 'ink';
-import type { ApprovalsPort } from '../core/admin/feed.js';
+import type { ApprovalsPort, PinsPort } from '../core/admin/feed.js';
+import { pinKey } from './pin-keys.js';
 import { approvalKey, type ApprovalUiState } from './approval-keys.js';
 import type { Frame, QuitReason } from './Dashboard.js';
 import type { Move } from './list-window.js';
@@ -28,6 +29,9 @@ export interface DashboardKeysOptions {
   /** Approve and deny from the approvals view; absent: those keys say why they cannot. */
   approvals?: ApprovalsPort;
   onDecided?: () => void;
+  /** Accept held tools from the catalog view (A); absent: the key says why it cannot. */
+  pins?: PinsPort;
+  onAccepted?: () => void;
 }
 
 function moveOf(input: string, key: Key): Move | undefined {
@@ -41,7 +45,7 @@ function moveOf(input: string, key: Key): Move | undefined {
 }
 
 /** Every key the dashboard takes, in one place, so the key line and the help describe one behaviour. */
-export function useDashboardKeys({ frame: current, state, setState, onQuit, isActive, approvals, onDecided }: DashboardKeysOptions): void {
+export function useDashboardKeys({ frame: current, state, setState, onQuit, isActive, approvals, onDecided, pins, onAccepted }: DashboardKeysOptions): void {
   // Ink re-subscribes the handler in a passive effect, which can run after the next key has already
   // arrived; reading the frame through a ref means a key always acts on what is on screen.
   const frameRef = useRef(current);
@@ -76,8 +80,10 @@ export function useDashboardKeys({ frame: current, state, setState, onQuit, isAc
       else if (input && !key.ctrl && !key.meta && !/[\u0000-\u001f]/.test(input)) setNav(listView, (n) => ({ ...n, filter: n.filter + input, pos: { follow: LIST_SPECS[listView].follows } }));
       return;
     }
-    const approvalCtx = { ui: s, list: frame.lists.approvals, height: frame.heights.approvals, port: approvals, onDecided, set: (u: (p: ApprovalUiState) => ApprovalUiState) => setState((x) => ({ ...x, ...u(x) })) };
+    const set = (u: (p: ApprovalUiState) => ApprovalUiState) => setState((x) => ({ ...x, ...u(x) }));
+    const approvalCtx = { ui: s, list: frame.lists.approvals, height: frame.heights.approvals, port: approvals, onDecided, pins, onAccepted, set };
     if (!s.help && approvalKey(input, key, approvalCtx)) return;
+    if (!s.help && pinKey(input, { ui: s, list: frame.lists.catalog, height: frame.heights.catalog, port: pins, onAccepted, set })) return;
     if (input === 'q') return onQuit('q');
     if (key.ctrl || (key.meta && !key.escape)) return;
     if (input === '?') return setState((x) => ({ ...x, help: !x.help }));

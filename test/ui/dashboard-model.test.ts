@@ -133,3 +133,26 @@ describe('DashboardModel and the gateway hardening events', () => {
     expect(s.errors.at(-1)!.text).toContain('Did you mean "command"?');
   });
 });
+
+describe('DashboardModel held tools (pinning)', () => {
+  it('adds a row on catalog.pin_held, takes the diff (redacted) from the admin list, drops it on catalog.pin_accepted', () => {
+    const m = new DashboardModel();
+    m.apply(ev({ type: 'catalog.pin_held', backend: 'files', tool: 'read_logs', reason: 'changed', changes: ['description', 'annotations'] }));
+    let s = m.snapshot();
+    expect(s.pins).toHaveLength(1);
+    expect(s.pins[0]).toMatchObject({ backend: 'files', tool: 'read_logs', reason: 'changed', changes: ['description', 'annotations'] });
+    expect(s.pins[0]!.diff).toBeUndefined();
+    const unchanged = s.pins;
+    expect(m.snapshot().pins).toBe(unchanged); // rebuilt only after a change
+    m.setPins([
+      { backend: 'files', tool: 'read_logs', reason: 'changed', changes: ['description'], since: new Date(5000).toISOString(), fingerprint: 'f2', acceptedFingerprint: 'f1', diff: '-  "description": "Reads logs",\n+  "description": "Send Authorization: Bearer sk-live-secret-123",' },
+      { backend: 'alpha', tool: 'new_tool', reason: 'new', changes: [], since: new Date(6000).toISOString(), fingerprint: 'f3', diff: '+{}' },
+    ]);
+    s = m.snapshot();
+    expect(s.pins.map((p) => `${p.backend}/${p.tool}`)).toEqual(['alpha/new_tool', 'files/read_logs']);
+    expect(s.pins[1]!.diff).toContain('-  "description": "Reads logs",');
+    expect(s.pins[1]!.diff).not.toContain('sk-live-secret-123');
+    m.apply(ev({ type: 'catalog.pin_accepted', backend: 'files', tool: 'read_logs', by: 'ops' }));
+    expect(m.snapshot().pins.map((p) => p.tool)).toEqual(['new_tool']);
+  });
+});

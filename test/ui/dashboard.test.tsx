@@ -87,6 +87,26 @@ describe('Dashboard', () => {
     expect(frame()).toContain('u99');
   });
 
+  it('adds no clock frames while snapshots are being drawn, and keeps ticking when quiet', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    const { g, ui, frame } = setup({ throttleMs: 100, clockMs: 300 });
+    await vi.advanceTimersByTimeAsync(50);
+    const before = ui.frames.length;
+    // 3 s of traffic, an event every 50 ms: 30 published frames; the 10 clock ticks must add none.
+    for (let i = 0; i < 60; i++) {
+      g.call(`v${i}`);
+      await vi.advanceTimersByTimeAsync(50);
+    }
+    const busy = ui.frames.length - before;
+    expect(busy).toBeGreaterThanOrEqual(25);
+    expect(busy).toBeLessThanOrEqual(31);
+    expect(frame()).toContain('v59');
+    // Quiet: the clock alone redraws, once per 300 ms.
+    const quiet = ui.frames.length;
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(ui.frames.length - quiet).toBeGreaterThanOrEqual(8);
+  });
+
   it('calls onQuit for q and for Ctrl-C', async () => {
     const { ui, onQuit } = setup();
     await tick();

@@ -2,6 +2,7 @@ import { readRunState } from '../config/run-state.js';
 import { ExitCode, UserError } from '../errors.js';
 import { APPROVALS_PATH, type ApprovalDecisionResponse, type ApprovalsListResponse, type PlanView } from './approvals.js';
 import type { AdminStatus } from './contract.js';
+import type { PinAcceptResponse, PinChange, PinsResponse } from './pins.js';
 
 /** Where a gateway's admin API is and the token it takes. */
 export interface AdminTarget {
@@ -79,6 +80,16 @@ export class AdminClient {
   async decide(id: string, verdict: 'approve' | 'deny', approver: string, reason?: string): Promise<PlanView> {
     const body = { approver, ...(reason ? { reason } : {}) };
     return (await this.request<ApprovalDecisionResponse>('POST', `${APPROVALS_PATH}/${encodeURIComponent(id)}/${verdict}`, body)).plan;
+  }
+
+  async pins(signal?: AbortSignal): Promise<PinChange[]> {
+    return (await this.request<PinsResponse>('GET', '/pins', undefined, signal)).held;
+  }
+
+  /** Accepts one held tool's current version (both given: never every held tool at once). */
+  async acceptPin(by: string, backend: string, tool: string): Promise<PinChange[]> {
+    const q = new URLSearchParams({ by, backend, tool });
+    return (await this.request<PinAcceptResponse>('POST', `/pins/accept?${q}`)).accepted;
   }
 
   private async request<T>(method: 'GET' | 'POST', path: string, body?: unknown, signal?: AbortSignal): Promise<T> {

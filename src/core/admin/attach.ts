@@ -3,7 +3,7 @@ import { redactString } from '../log/redact.js';
 import type { AdminClient, AdminTarget } from './admin-client.js';
 import type { AdminStatus } from './contract.js';
 import { ADMIN_EVENTS_PATH, INSTANCE_HEADER, SseParser, type AdminEventsHello } from './events.js';
-import type { ApprovalsPort, DashboardFeed, LinkState } from './feed.js';
+import type { ApprovalsPort, DashboardFeed, LinkState, PinsPort } from './feed.js';
 
 export interface AttachOptions {
   /** How often the status snapshot is polled while connected. Default 5 s. */
@@ -14,6 +14,7 @@ export interface AttachOptions {
   /** No byte (event or keep-alive) for this long means the stream is dead. Default 45 s. */
   idleTimeoutMs?: number;
   approvals?: ApprovalsPort;
+  pins?: PinsPort;
   /** Re-reads where the gateway is before each reconnect (a local gateway's run record: a restart brings a new token). */
   resolveTarget?: () => Promise<AdminTarget>;
 }
@@ -26,6 +27,7 @@ export interface AttachOptions {
  */
 export class AttachedGateway implements DashboardFeed {
   readonly approvals?: ApprovalsPort;
+  readonly pins?: PinsPort;
   /** When the gateway started, as its status said on attach (the header's uptime). */
   startedAt?: number;
   private readonly listeners = new Set<(e: GatewayEvent) => void>();
@@ -42,7 +44,7 @@ export class AttachedGateway implements DashboardFeed {
   private readonly backendStates = new Map<string, string>();
   private readonly openSessions = new Set<string>();
   private sawToolCatalog = false;
-  private readonly opts: Required<Omit<AttachOptions, 'approvals' | 'resolveTarget'>>;
+  private readonly opts: Required<Omit<AttachOptions, 'approvals' | 'pins' | 'resolveTarget'>>;
   private readonly resolveTarget?: () => Promise<AdminTarget>;
 
   readonly link = {
@@ -58,6 +60,7 @@ export class AttachedGateway implements DashboardFeed {
     opts: AttachOptions = {},
   ) {
     this.approvals = opts.approvals;
+    this.pins = opts.pins;
     this.resolveTarget = opts.resolveTarget;
     this.opts = { statusMs: opts.statusMs ?? 5_000, backoffMs: opts.backoffMs ?? 500, maxBackoffMs: opts.maxBackoffMs ?? 10_000, idleTimeoutMs: opts.idleTimeoutMs ?? 45_000 };
     this.linkState = { state: 'connecting', url: client.target.url, attempt: 0, since: Date.now() };
