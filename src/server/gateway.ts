@@ -210,11 +210,14 @@ export class Gateway {
     this.rateLimiter.apply(await this.rateLimiter.prepare(this.config));
     // Watch from the start, so a write while backends come up is not missed (it applies once they are up).
     await this.reloader?.start(this.config);
-    // Before any client can call, so the first call is traced too.
-    await this.tracing.apply(gw.tracing);
-    await this.metrics.configure(this.metricsConfig(gw));
     await this.createUpstreams();
     if (gw.aliases) this.aliases = await AliasTable.load(gw.aliases, this.opts.baseDir ?? process.cwd());
+    // Backends start first, in parallel, each failing in isolation (retried on its own): a child's own
+    // start is most of time-to-ready, and tracing, metrics and the listener come up meanwhile. No
+    // client can call before the listener, so the first call is still traced and counted.
+    const started = Promise.all(this.upstreams.map((u) => u.start()));
+    await this.tracing.apply(gw.tracing);
+    await this.metrics.configure(this.metricsConfig(gw));
     if (this.opts.http !== false) {
       this.http = new HttpApp({
         host: this.opts.host ?? gw.host ?? DEFAULTS.host,
@@ -243,8 +246,7 @@ export class Gateway {
       this.bus.emit('gateway.listening', { url: where.url, host: where.host, port: where.port, transports: ['streamable-http', 'sse'] });
       if (this.opts.stateDir) await this.writeState();
     }
-    // Backends start in parallel; each one failing is isolated and retried on its own.
-    await Promise.all(this.upstreams.map((u) => u.start()));
+    await started;
     this.reloader?.open();
   }
 
