@@ -21,6 +21,7 @@ import { RateLimiter } from './ratelimit/limiter.js';
 import { gatewayMetrics, type GatewayMetrics } from './metrics/index.js';
 import { McpUpstream } from './upstream/mcp.js';
 import { createUpstream, restSupport, wireUpstreamEvents, type RestSupport } from './upstream/factory.js';
+import { releasePrespawned } from './upstream/prespawn.js';
 import { readiness, refresh, status, type GatewayView } from './gateway-status.js';
 import { GatewayTracing } from './tracing/index.js';
 import { VIEW_SETTINGS, accessPolicy, compileBackendFilters } from './access-config.js';
@@ -247,6 +248,7 @@ export class Gateway {
       if (this.opts.stateDir) await this.writeState();
     }
     await started;
+    releasePrespawned();
     this.reloader?.open();
   }
 
@@ -376,6 +378,7 @@ export class Gateway {
   async stop(reason = 'stop', drainMs = 10_000): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    releasePrespawned();
     this.reloader?.close();
     this.bus.emit('gateway.stopping', { reason, inFlight: this.inFlight.size });
     const deadline = Date.now() + drainMs;
