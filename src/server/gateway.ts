@@ -21,6 +21,7 @@ import { RateLimiter } from './ratelimit/limiter.js';
 import { gatewayMetrics, type GatewayMetrics } from './metrics/index.js';
 import { McpUpstream } from './upstream/mcp.js';
 import { createUpstream, restSupport, wireUpstreamEvents, type RestSupport } from './upstream/factory.js';
+import { releasePrespawned } from './upstream/prespawn.js';
 import { readiness, refresh, status, type GatewayView } from './gateway-status.js';
 import { GatewayTracing } from './tracing/index.js';
 import { VIEW_SETTINGS, accessPolicy, compileBackendFilters } from './access-config.js';
@@ -210,11 +211,14 @@ export class Gateway {
     this.rateLimiter.apply(await this.rateLimiter.prepare(this.config));
     // Watch from the start, so a write while backends come up is not missed (it applies once they are up).
     await this.reloader?.start(this.config);
-    // Before any client can call, so the first call is traced too.
-    await this.tracing.apply(gw.tracing);
-    await this.metrics.configure(this.metricsConfig(gw));
     await this.createUpstreams();
     if (gw.aliases) this.aliases = await AliasTable.load(gw.aliases, this.opts.baseDir ?? process.cwd());
+    // Backends start first, in parallel, each failing in isolation (retried on its own): a child's own
+    // start is most of time-to-ready, and tracing, metrics and the listener come up meanwhile. No
+    // client can call before the listener, so the first call is still traced and counted.
+    const started = Promise.all(this.upstreams.map((u) => u.start()));
+    await this.tracing.apply(gw.tracing);
+    await this.metrics.configure(this.metricsConfig(gw));
     if (this.opts.http !== false) {
       this.http = new HttpApp({
         host: this.opts.host ?? gw.host ?? DEFAULTS.host,
@@ -243,8 +247,8 @@ export class Gateway {
       this.bus.emit('gateway.listening', { url: where.url, host: where.host, port: where.port, transports: ['streamable-http', 'sse'] });
       if (this.opts.stateDir) await this.writeState();
     }
-    // Backends start in parallel; each one failing is isolated and retried on its own.
-    await Promise.all(this.upstreams.map((u) => u.start()));
+    await started;
+    releasePrespawned();
     this.reloader?.open();
   }
 
@@ -374,6 +378,7 @@ export class Gateway {
   async stop(reason = 'stop', drainMs = 10_000): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    releasePrespawned();
     this.reloader?.close();
     this.bus.emit('gateway.stopping', { reason, inFlight: this.inFlight.size });
     const deadline = Date.now() + drainMs;

@@ -7,6 +7,7 @@ import { trackChild } from './children.js';
 import { BoundedReadBuffer, installBoundedFraming } from './framing.js';
 import { passthroughSchema } from './passthrough.js';
 import { StderrTail } from './stderr-tail.js';
+import { closedDuringInPlaceProbe } from './stdio-transport.js';
 import { withTraceHeaders } from '../tracing/outbound.js';
 import type { McpBackendConfig, McpTransport, TransportDeps } from './transports.js';
 import { checkList, checkResult, type ListKind } from './validate.js';
@@ -81,7 +82,20 @@ export class McpConnection {
       }
       return;
     }
-    await this.openWith(mode === 'stdio' ? undefined : mode);
+    if (mode === 'stdio') return this.openStdio();
+    await this.openWith(mode);
+  }
+
+  /** The era probe runs on the child itself; one that exits on it is started again, as a 2025 server. */
+  private async openStdio(): Promise<void> {
+    try {
+      await this.openWith(undefined);
+    } catch (e) {
+      if (this.owner.eraVerdict || !closedDuringInPlaceProbe(e)) throw e;
+      await this.closeTransport();
+      this.owner.eraVerdict = { kind: 'legacy' };
+      await this.openWith(undefined);
+    }
   }
 
   private async openWith(kind?: 'streamable-http' | 'sse'): Promise<void> {
