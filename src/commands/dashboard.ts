@@ -6,13 +6,13 @@ import { ExitCode, UserError } from '../core/errors.js';
 export default class Dashboard extends BaseCommand {
   static override summary = 'Attach the live dashboard to a running gateway.';
   static override description = `Reads the gateway's admin event stream (GET /admin/events, with recent events first) and polls its status; shows the same views as serve's dashboard and approves or denies plans as your OS user name.
-Without --token it finds a gateway on this machine through the run records in the config dir (the one at --url when several run). With --token it attaches to --url, for example a remote gateway's loopback admin port forwarded over SSH.
+Without --token it finds a gateway on this machine through the run records in the config dir (the one at --url when several run). With --token it attaches to --url: a remote gateway's loopback admin port forwarded over SSH (its admin token), or a gateway elsewhere that lets you in through gateway.admin.remote (your client token or access token; plans are then decided as the identity the gateway authenticates).
 Detaching (q, Ctrl-C) never affects the gateway; a dropped stream is reconnected with backoff.`;
   static override enableJsonFlag = false;
   static override examples = ['<%= config.bin %> dashboard', '<%= config.bin %> dashboard --url http://127.0.0.1:7421/mcp', '<%= config.bin %> dashboard --url http://127.0.0.1:17420/mcp --token "$GATEHOUSE_ADMIN_TOKEN"'];
   static override flags = {
     url: Flags.string({ description: 'the gateway to attach to (its MCP endpoint or base URL)' }),
-    token: Flags.string({ description: 'the gateway’s admin token (default: read from the local run record)', env: 'GATEHOUSE_ADMIN_TOKEN' }),
+    token: Flags.string({ description: 'the gateway’s admin token, or for gateway.admin.remote your client or access token (default: read from the local run record)', env: 'GATEHOUSE_ADMIN_TOKEN' }),
   };
 
   async run(): Promise<void> {

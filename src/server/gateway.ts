@@ -235,7 +235,9 @@ export class Gateway {
         aliases: () => ({ aliases: this.aliases?.report() ?? [] }),
         ...(this.opts.configPath ? { reload: () => this.reload('admin') } : {}),
         adminToken: this.adminToken,
-        adminRoutes: async (req, res, path, url) => this.eventStream.handle(req, res, path) || (await handleApprovalRoutes(this.approvals, req, res, path, url)) || handlePinRoutes({ pins: this.pins, rebuild: () => this.queueRebuild() }, req, res, path, url),
+        adminRoutes: async (req, res, path, url, caller) =>
+          this.eventStream.handle(req, res, path) || (await handleApprovalRoutes(this.approvals, req, res, path, url, caller)) || handlePinRoutes({ pins: this.pins, rebuild: () => this.queueRebuild() }, req, res, path, url, caller),
+        remoteAdmin: () => this.config.gateway?.admin?.remote,
         approvalPages: async (req, res, path, url) => (await import('./approvals/web/routes.js')).handleApprovalPage(this.pageDeps(), req, res, path, url),
         metrics: () => this.metrics.scrape(),
         authenticate: this.opts.authenticate,

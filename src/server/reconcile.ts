@@ -5,7 +5,7 @@ import { fileRefsChanged } from '../core/secrets/file-ref.js';
 import type { Upstream } from './upstream/types.js';
 
 /** Gateway settings the running gateway applies without a restart. */
-export const LIVE_SETTINGS = ['prefixMode', 'separator', 'aliases', 'callTimeout', 'refreshInterval', 'sessions', 'rateLimits', 'cluster', 'pin', 'tracing', 'approvals', 'servers', 'defaultServer', 'roles', 'metrics'] as const;
+export const LIVE_SETTINGS = ['prefixMode', 'separator', 'aliases', 'callTimeout', 'refreshInterval', 'sessions', 'rateLimits', 'cluster', 'pin', 'tracing', 'approvals', 'servers', 'defaultServer', 'roles', 'metrics', 'admin'] as const;
 /** Backend fields the gateway reads per call or applies to the catalog (filters, pins), not when it builds the upstream: a change is applied without a restart. */
 export const LIVE_BACKEND_FIELDS = ['rateLimit', 'toolRateLimits', 'pin', ...FILTER_FIELDS] as const;
 /**

@@ -38,6 +38,16 @@ export const roleRulesSchema = z.array(
   ]),
 );
 
+// --- Remote admin (issue 13): who may use the admin API from off-loopback (`gatehouse dashboard --url`).
+export const remoteAdminSchema = z.strictObject({
+  /** Roles that may watch from elsewhere: status, the event stream, aliases, approvals and pins, read-only. */
+  watch: z.array(roleNameSchema).min(1, 'name at least one role, e.g. [ops]'),
+  /** Roles that may also approve or deny plans: people only (JWT or Access users), never client or service tokens. */
+  decide: z.array(roleNameSchema).optional(),
+});
+export type RemoteAdminConfig = z.infer<typeof remoteAdminSchema>;
+// --- end remote admin
+
 // --- Virtual servers and roles (issue 11)
 export type VirtualServerConfig = z.infer<typeof virtualServerSchema>;
 export type RoleConfig = z.infer<typeof roleSchema>;

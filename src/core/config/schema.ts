@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { accessIssues, filterFields, roleNameSchema, roleRulesSchema, roleSchema, SERVER_NAME_RE, virtualServerSchema } from './schema-access.js';
+import { accessIssues, filterFields, remoteAdminSchema, roleNameSchema, roleRulesSchema, roleSchema, SERVER_NAME_RE, virtualServerSchema } from './schema-access.js';
 
 export { FILTER_FIELDS, SERVER_NAME_RE, accessIssues, itemFilterSchema, roleSchema, toolFilterSchema, virtualServerSchema } from './schema-access.js';
 export type { ItemFilterConfig, RoleConfig, ToolFilterConfig, VirtualServerConfig } from './schema-access.js';
@@ -330,6 +330,8 @@ export const gatewaySchema = z.strictObject({
   /** ROLE → what an authenticated client holding it may reach; an authenticated client with no matching role reaches nothing. */
   roles: z.record(roleNameSchema, roleSchema).optional(),
   // --- end virtual servers and roles
+  /** The admin API off-loopback (issue 13): absent, it answers loopback clients only. Needs gateway.auth. */
+  admin: z.strictObject({ remote: remoteAdminSchema.optional() }).optional(),
   // Metrics and log files (issue 11).
   metrics: metricsSchema.optional(),
   log: logSchema.optional(),
@@ -345,6 +347,10 @@ export const configSchema = z.strictObject({
   // Issue 11: servers, roles and defaultServer must name what exists.
   .superRefine((c, ctx) => {
     for (const issue of accessIssues(c)) ctx.addIssue({ code: 'custom', ...issue });
+    // Remote admin identifies callers by inbound auth; without it nobody off-loopback has a role.
+    if (c.gateway?.admin?.remote && (c.gateway.auth?.mode ?? 'none') === 'none') {
+      ctx.addIssue({ code: 'custom', path: ['gateway', 'admin', 'remote'], message: 'needs gateway.auth (mode bearer, jwt or cloudflare-access): the roles it names come from inbound auth' });
+    }
   });
 
 export type StdioBackendConfig = z.infer<typeof stdioBackendSchema>;

@@ -3,6 +3,7 @@ import { planView, type ApprovalDecisionRequest, type ApprovalDecisionResponse, 
 import type { PlanState } from '../../core/approvals/plan.js';
 import { ApprovalError, type Approvals } from './service.js';
 import { readJsonObject, sendJson as send } from '../admin-io.js';
+import type { AdminCaller } from '../inbound/admin.js';
 
 const STATES: ReadonlySet<string> = new Set(['pending', 'approved', 'denied', 'expired', 'executing', 'done', 'failed']);
 
@@ -10,7 +11,7 @@ const STATES: ReadonlySet<string> = new Set(['pending', 'approved', 'denied', 'e
  * The approval routes of the admin API (under /admin/approvals), behind the admin API's own
  * loopback and token checks. Answers true when the path was one of them.
  */
-export async function handleApprovalRoutes(approvals: Approvals, req: IncomingMessage, res: ServerResponse, path: string, url: URL): Promise<boolean> {
+export async function handleApprovalRoutes(approvals: Approvals, req: IncomingMessage, res: ServerResponse, path: string, url: URL, caller?: AdminCaller): Promise<boolean> {
   if (path !== '/admin/approvals' && !path.startsWith('/admin/approvals/') && path !== '/admin/approvals-log') return false;
   try {
     if (path === '/admin/approvals' && req.method === 'GET') {
@@ -35,11 +36,13 @@ export async function handleApprovalRoutes(approvals: Approvals, req: IncomingMe
     }
     if (action && req.method === 'POST') {
       const input = await readJsonObject<ApprovalDecisionRequest>(req);
-      if (!input || typeof input.approver !== 'string' || !input.approver.trim()) {
+      // A remote caller (gateway.admin.remote) decides as who inbound auth says it is, whatever the body names.
+      const approver = caller ? caller.identity.client : typeof input?.approver === 'string' ? input.approver.trim() : '';
+      if (!input || !approver) {
         return send(res, 400, { error: 'bad_request', message: 'The body must be JSON {"approver": "<who>", "reason"?: "<why>"}.' });
       }
       const reason = typeof input.reason === 'string' && input.reason ? input.reason : undefined;
-      const plan = await approvals.decide(id!, action === 'approve' ? 'approved' : 'denied', input.approver.trim(), reason);
+      const plan = await approvals.decide(id!, action === 'approve' ? 'approved' : 'denied', approver, reason, caller?.identity.subject);
       const body: ApprovalDecisionResponse = { plan: planView(plan) };
       return send(res, 200, body);
     }

@@ -1,21 +1,39 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import type { AdminErrorBody, AdminHandlers, AdminResponse, AdminRoute } from '../../core/admin/contract.js';
+import type { RemoteAdminConfig } from '../../core/config/schema-access.js';
+import type { Identity } from '../../core/identity.js';
+import type { AuthOutcome } from './http.js';
+import { remoteAdminVerdict } from './remote-admin.js';
+
+/** Who called the admin API: undefined for the local CLI (loopback + admin token), else a remote caller. */
+export interface AdminCaller {
+  identity: Identity;
+  mayDecide: boolean;
+}
+export type AdminRoutes = (req: IncomingMessage, res: ServerResponse, path: string, url: URL, caller?: AdminCaller) => Promise<boolean>;
+/** gateway.admin.remote (read per request, so a reload applies) and the inbound auth that identifies remote callers. */
+export interface RemoteAdminOptions {
+  config: () => RemoteAdminConfig | undefined;
+  authenticate?: (req: IncomingMessage) => Promise<AuthOutcome>;
+}
 
 /**
- * The loopback-only admin API (/admin/*): status, aliases, refresh and reload, answered with the
- * typed contract in src/core/admin. Every route needs the admin token from the run-state file.
+ * The admin API (/admin/*): status, aliases, refresh and reload, answered with the typed contract
+ * in src/core/admin. A loopback caller needs the admin token from the run-state file; anyone else
+ * gets in only through `gateway.admin.remote` (remote-admin.ts), as the roles there allow.
  */
-export async function handleAdmin(
-  req: IncomingMessage,
-  res: ServerResponse,
-  url: URL,
-  api: AdminHandlers,
-  more?: (req: IncomingMessage, res: ServerResponse, path: string, url: URL) => Promise<boolean>,
-): Promise<void> {
-  if (!adminAllowed(req, res, api.adminToken)) return;
-  // Routes of other concerns (approvals) come after the same loopback and token checks.
-  if (more && (await more(req, res, url.pathname, url))) return;
+export async function handleAdmin(req: IncomingMessage, res: ServerResponse, url: URL, api: AdminHandlers, more?: AdminRoutes, remote?: RemoteAdminOptions): Promise<void> {
+  let caller: AdminCaller | undefined;
+  if (remote && !isLoopback(req.socket.remoteAddress ?? '')) {
+    const v = await remoteAdminVerdict(req, url.pathname, remote.config(), remote.authenticate);
+    if (!v.ok) return fail(res, v.status, v.error, v.message, v.headers);
+    caller = { identity: v.identity, mayDecide: v.mayDecide };
+  } else if (!adminAllowed(req, res, api.adminToken)) return;
+  // Routes of other concerns (approvals, pins, events) come after the same checks.
+  if (more && (await more(req, res, url.pathname, url, caller))) return;
+  // What is left (refresh, reload) is for the local CLI; a remote caller reads status and aliases only.
+  if (caller && req.method !== 'GET') return fail(res, 403, 'forbidden', `${req.method} ${url.pathname} answers loopback clients only.`);
   const route = `${req.method ?? 'GET'} ${url.pathname.slice('/admin'.length)}`;
   switch (route) {
     case 'GET /status':
@@ -62,14 +80,14 @@ function answer<R extends AdminRoute>(res: ServerResponse, _route: R, body: Admi
   sendJson(res, 200, body);
 }
 
-function fail(res: ServerResponse, status: number, error: string, message: string): void {
+function fail(res: ServerResponse, status: number, error: string, message: string, headers?: Record<string, string>): void {
   const body: AdminErrorBody = { error, message };
-  sendJson(res, status, body);
+  sendJson(res, status, body, headers);
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
+function sendJson(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  res.writeHead(status, { ...headers, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
   res.end(text);
 }
 

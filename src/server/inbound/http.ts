@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { isLegacyRequest, type McpHttpHandler } from '@modelcontextprotocol/server';
 import type { AdminHandlers } from '../../core/admin/contract.js';
 import type { EventBus } from '../../core/events.js';
-import { adminAllowed, handleAdmin } from './admin.js';
+import { adminAllowed, handleAdmin, type AdminRoutes } from './admin.js';
+import type { RemoteAdminConfig } from '../../core/config/schema-access.js';
 import type { Identity } from '../../core/identity.js';
 import type { Router } from '../router.js';
 import { SessionRegistry } from '../sessions.js';
@@ -23,7 +24,9 @@ export interface HttpAppOptions extends AdminHandlers {
   /** The approval page (/approvals, /approvals/<id>); answers true when it handled the path. Does its own auth. */
   approvalPages?: (req: IncomingMessage, res: ServerResponse, path: string, url: URL) => Promise<boolean>;
   /** More admin routes (approvals); answers true when it handled the path. Runs after the admin checks. */
-  adminRoutes?: (req: IncomingMessage, res: ServerResponse, path: string, url: URL) => Promise<boolean>;
+  adminRoutes?: AdminRoutes;
+  /** gateway.admin.remote, read per request: who may use the admin API from off-loopback (remote-admin.ts). */
+  remoteAdmin?: () => RemoteAdminConfig | undefined;
   host: string;
   port: number;
   router: Router;
@@ -155,7 +158,10 @@ export class HttpApp {
       const r = this.opts.readiness();
       return sendJson(res, r.ready ? 200 : 503, r);
     }
-    if (path.startsWith('/admin/')) return handleAdmin(req, res, url, this.opts, this.opts.adminRoutes);
+    if (path.startsWith('/admin/')) {
+      const remote = { config: this.opts.remoteAdmin ?? (() => undefined), authenticate: this.opts.authenticate };
+      return handleAdmin(req, res, url, this.opts, this.opts.adminRoutes, remote);
+    }
     if (path === '/metrics' && this.opts.metrics) {
       if (!adminAllowed(req, res, this.opts.adminToken)) return;
       return (await import('../metrics/listener.js')).answer(req, res, this.opts.metrics);

@@ -3,6 +3,7 @@ import type { PinAcceptResponse, PinsResponse } from '../../core/admin/pins.js';
 import type { PinSetting } from '../../core/config/schema.js';
 import { sendJson } from '../admin-io.js';
 import type { NewToolPolicy, Pins } from './pins.js';
+import type { AdminCaller } from '../inbound/admin.js';
 
 /** Whether a backend is pinned (its own `pin`, else `gateway.pin`), and how it treats new tools. */
 export function pinPolicy(backend: PinSetting | undefined, gateway: PinSetting | undefined): { newTools: NewToolPolicy } | undefined {
@@ -13,13 +14,14 @@ export function pinPolicy(backend: PinSetting | undefined, gateway: PinSetting |
 }
 
 /** GET /admin/pins[?backend=&tool=] and POST /admin/pins/accept?by=[&backend=&tool=], behind the admin API's checks. */
-export async function handlePinRoutes(deps: { pins: Pins; rebuild: () => void }, req: IncomingMessage, res: ServerResponse, path: string, url: URL): Promise<boolean> {
+export async function handlePinRoutes(deps: { pins: Pins; rebuild: () => void }, req: IncomingMessage, res: ServerResponse, path: string, url: URL, caller?: AdminCaller): Promise<boolean> {
   if (path === '/admin/pins' && req.method === 'GET') {
     const body: PinsResponse = { held: deps.pins.changes(url.searchParams.get('backend') ?? undefined, url.searchParams.get('tool') ?? undefined) };
     return sendJson(res, 200, body);
   }
   if (path === '/admin/pins/accept' && req.method === 'POST') {
-    const by = url.searchParams.get('by')?.trim();
+    // A remote caller (gateway.admin.remote) accepts as who inbound auth says it is.
+    const by = caller ? caller.identity.client : url.searchParams.get('by')?.trim();
     if (!by) return sendJson(res, 400, { error: 'bad_request', message: 'Say who accepts: POST /admin/pins/accept?by=<who>[&backend=<name>][&tool=<native name>].' });
     const accepted = await deps.pins.accept(by, url.searchParams.get('backend') ?? undefined, url.searchParams.get('tool') ?? undefined);
     if (accepted.length) deps.rebuild();
