@@ -10,7 +10,8 @@ import { StderrTail } from './stderr-tail.js';
 import { closedDuringInPlaceProbe } from './stdio-transport.js';
 import { withTraceHeaders } from '../tracing/outbound.js';
 import type { McpBackendConfig, McpTransport, TransportDeps } from './transports.js';
-import { checkList, checkResult, type ListKind } from './validate.js';
+import { checkResult, type ListKind } from './validate.js';
+import { listAll, listKind } from './lists.js';
 import { ErrorCodes, UpstreamError, type CallContext, type UpstreamCatalog, type UpstreamInfo } from './types.js';
 
 export const GATEWAY_CLIENT_INFO = { name: 'gatehouse', version: '0.1.0' };
@@ -307,47 +308,12 @@ export class McpConnection {
   }
 
   async listAll(timeoutMs: number): Promise<UpstreamCatalog> {
-    const caps = (this.info.capabilities ?? {}) as Record<string, unknown>;
-    const opts = { timeout: timeoutMs };
-    const [tools, resources, resourceTemplates, prompts] = await Promise.all([
-      caps.tools ? this.listTools(opts) : [],
-      caps.resources ? this.listResources(opts) : [],
-      caps.resources ? this.listResourceTemplates(opts) : [],
-      caps.prompts ? this.listPrompts(opts) : [],
-    ]);
-    return { tools, resources, resourceTemplates, prompts } as UpstreamCatalog;
+    return listAll(this.client!, this.info.capabilities, this.owner, timeoutMs);
   }
 
-  // Each list walks every page; the gateway serves lists from its catalog, so pagination upstream is
-  // absorbed here, and each page is checked here, once.
-  private async listPaged<K extends ListKind>(method: string, kind: K, opts?: { timeout?: number }): Promise<UpstreamCatalog[K]> {
-    const out: UpstreamCatalog[K][number][] = [];
-    const dropped: string[] = [];
-    let cursor: string | undefined;
-    for (let page = 0; page < 1000; page++) {
-      const res = await this.client!.request({ method, params: cursor ? { cursor } : {} } as never, passthroughSchema, opts as never);
-      const checked = checkList(kind, res[kind]);
-      out.push(...checked.items);
-      dropped.push(...checked.dropped);
-      const next = typeof res.nextCursor === 'string' && res.nextCursor ? res.nextCursor : undefined;
-      if (!next || next === cursor) break;
-      cursor = next;
-    }
-    if (dropped.length) this.owner.onInvalid(kind, dropped);
-    return out as UpstreamCatalog[K];
-  }
-
-  listTools(opts?: { timeout?: number }) {
-    return this.listPaged('tools/list', 'tools', opts);
-  }
-  listResources(opts?: { timeout?: number }) {
-    return this.listPaged('resources/list', 'resources', opts);
-  }
-  listResourceTemplates(opts?: { timeout?: number }) {
-    return this.listPaged('resources/templates/list', 'resourceTemplates', opts).catch(() => []);
-  }
-  listPrompts(opts?: { timeout?: number }) {
-    return this.listPaged('prompts/list', 'prompts', opts);
+  /** One kind of list, every page, checked (re-listing after the backend's list_changed). */
+  list<K extends ListKind>(kind: K, opts?: { timeout?: number }): Promise<UpstreamCatalog[K]> {
+    return listKind(this.client!, this.owner, kind, opts);
   }
 
   /** Fails the calls whose SSE response stream ended before their answer arrived. */

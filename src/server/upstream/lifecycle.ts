@@ -229,13 +229,13 @@ export class McpUpstream implements Upstream, ConnectionOwner {
     if (conn !== this.shared) return;
     try {
       if (kind === 'tools') {
-        const tools = await conn.listTools();
+        const tools = await conn.list('tools');
         this._catalog = { ...this._catalog, tools };
       } else if (kind === 'prompts') {
-        const prompts = await conn.listPrompts();
+        const prompts = await conn.list('prompts');
         this._catalog = { ...this._catalog, prompts };
       } else {
-        const [resources, resourceTemplates] = await Promise.all([conn.listResources(), conn.listResourceTemplates()]);
+        const [resources, resourceTemplates] = await Promise.all([conn.list('resources'), conn.list('resourceTemplates')]);
         this._catalog = { ...this._catalog, resources, resourceTemplates };
       }
       this.emit({ type: 'list_changed', kind });
