@@ -67,7 +67,7 @@ export class ClusterBus {
   /** Writes the heartbeat now and renews it until close(). */
   async startHeartbeat(): Promise<void> {
     const write = () => this.cmd.set(heartbeatKey(this.replica.id), this.replica.where ?? '', 'PX', this.ttl);
-    await write();
+    await write().catch(() => undefined);
     this.beat = setInterval(() => void write().catch(() => undefined), Math.max(100, Math.floor(this.ttl / 3)));
     this.beat.unref();
   }
@@ -108,10 +108,13 @@ export class ClusterBus {
 /** Connects both connections (a subscriber cannot send commands) and subscribes to the channel. */
 export async function openClusterBus(url: string, replica: ReplicaIdentity, opts?: ClusterBusOptions): Promise<ClusterBus> {
   const { Redis } = await import('ioredis');
-  const make = () => new Redis(url, { lazyConnect: true, connectTimeout: 2_000, maxRetriesPerRequest: 1, retryStrategy: (n) => Math.min(100 * n, 2_000) });
+  const make = () => new Redis(url, { lazyConnect: true, connectTimeout: 2_000, commandTimeout: 2_000, maxRetriesPerRequest: 1, retryStrategy: (n) => Math.min(100 * n, 2_000) });
   const cmd = make();
   const sub = make();
-  await Promise.all([cmd.connect(), sub.connect()]);
-  await sub.subscribe(CLUSTER_CHANNEL);
+  // A Redis that is down at start must not stop the gateway (rate limits fail open the same way):
+  // ioredis reconnects in the background, and the subscription is made again when it is back.
+  for (const r of [cmd, sub]) r.on('error', () => undefined);
+  await Promise.all([cmd.connect().catch(() => undefined), sub.connect().catch(() => undefined)]);
+  void sub.subscribe(CLUSTER_CHANNEL).catch(() => undefined);
   return new ClusterBus(replica, cmd, sub, opts);
 }

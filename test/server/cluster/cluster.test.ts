@@ -76,6 +76,23 @@ describe('ClusterBus over a real Redis', () => {
     await b.close();
   });
 
+  it('opens against a Redis that is down (the gateway still starts), and a stalled one cannot hold close()', async () => {
+    const down = await startRedis();
+    await down.kill();
+    const bus = await openClusterBus(down.url, newReplica());
+    await bus.startHeartbeat();
+    await expect(bus.publish('config.reloaded')).rejects.toThrow();
+    await bus.close();
+    await down.stop();
+    const stalled = await openClusterBus(redis.url, newReplica());
+    redis.pause();
+    try {
+      await stalled.close();
+    } finally {
+      redis.resume();
+    }
+  }, 30_000);
+
   it('keeps a session\'s initialize params for a takeover, and drops them', async () => {
     const bus = await openClusterBus(redis.url, newReplica());
     buses.push(bus);
