@@ -63,6 +63,8 @@ export class Gateway {
   private statePath?: string;
   private aliases?: AliasTable;
   private stopped = false;
+  /** Issue 12: only with gateway.cluster.redis (cluster/attach.ts). */
+  private cluster?: { close(): Promise<void> };
   /** Backends that have left `starting` at least once (readiness). */
   private readonly tried = new Set<string>();
   readonly startedAt = Date.now();
@@ -249,6 +251,7 @@ export class Gateway {
       this.bus.emit('gateway.listening', { url: where.url, host: where.host, port: where.port, transports: ['streamable-http', 'sse'] });
       if (this.opts.stateDir) await this.writeState();
     }
+    if (gw.cluster?.redis) this.cluster = await (await import('./cluster/attach.js')).attachCluster({ config: this.config, secrets: this.opts.secrets, events: this.bus, where: this.url, ...(this.opts.configPath ? { reload: () => this.reload('api') } : {}) });
     await started;
     releasePrespawned();
     this.reloader?.open();
@@ -404,6 +407,7 @@ export class Gateway {
     this.sessions.closeAll('shutdown');
     this.sessions.dispose();
     this.calls.dispose();
+    await this.cluster?.close();
     await this.approvals.close();
     await this.rateLimiter.close();
     await this.pins.flush();
