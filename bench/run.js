@@ -16,7 +16,6 @@ import { stringify as toYaml } from 'yaml';
 import { BLOB_TEXT } from './servers/echo-data.mjs';
 import { blobWorkload, echoWorkload, runLoad, stopLoad } from './lib/load.mjs';
 import { Session, agent } from './lib/mcp-http.mjs';
-import { backendStartMs } from './lib/backend-start.mjs';
 import { freePort, killAllNow, machineBusyMs, sample, start, stop, stopAll, waitUntil } from './lib/proc.mjs';
 import { fmt, markdownTable, median, ratio, summarize } from './lib/stats.mjs';
 
@@ -406,8 +405,6 @@ async function main() {
   }
   const labels = Object.fromEntries(targets.map((t) => [t.key, t.label]));
   results.startup = Object.fromEntries(targets.filter((t) => t.readyMs !== undefined).map((t) => [t.key, { readyMs: t.readyMs }]));
-  // The yardstick for Gatehouse's time to ready with one stdio backend (goal: ≤ this + 150 ms).
-  results.backendStartMs = await backendStartMs(NODE, ECHO);
 
   log('opening sessions');
   for (const t of targets) await openSessions(t, t.eras, opts.quick ? 8 : 16);
@@ -604,7 +601,6 @@ function renderReport(res, labels) {
   lines.push('### Startup (spawn → ready)');
   lines.push('');
   const startRows = Object.entries(res.startup).map(([k, v]) => [labels[k] ?? k, fmt(v.readyMs, 0)]);
-  if (res.backendStartMs !== undefined) startRows.push(["stdio echo backend's own start (spawn → initialize answered, median of 3)", fmt(res.backendStartMs, 0)]);
   startRows.push(['Gatehouse, 1 stdio backend of 500 tools', fmt(res.toolsList500.readyMs, 0)]);
   startRows.push(['Gatehouse, 10 stdio backends × 200 tools', fmt(res.tenBackends.readyMs, 0)]);
   lines.push(markdownTable(['process', 'ms to ready'], startRows));

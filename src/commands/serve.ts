@@ -87,8 +87,6 @@ In a terminal it shows a live dashboard; otherwise (or with --no-tui) it logs on
       this.note('No backends are configured; serving an empty catalog. Add one with `gatehouse backends add`.');
     }
 
-    // Stdio backends boot while the gateway loads (the SDK and the HTTP stack are most of start-up).
-    (await import('../server/upstream/prespawn.js')).prespawnStdioBackends(config);
     const { Gateway } = await import('../server/gateway.js');
     const { openSecrets } = await import('../core/secrets/manager.js');
     const { EventBus } = await import('../core/events.js');

@@ -21,7 +21,6 @@ import { RateLimiter } from './ratelimit/limiter.js';
 import { gatewayMetrics, type GatewayMetrics } from './metrics/index.js';
 import { McpUpstream } from './upstream/mcp.js';
 import { createUpstream, restSupport, wireUpstreamEvents, type RestSupport } from './upstream/factory.js';
-import { releasePrespawned } from './upstream/prespawn.js';
 import { readiness, refresh, status, type GatewayView } from './gateway-status.js';
 import { GatewayTracing } from './tracing/index.js';
 import { VIEW_SETTINGS, accessPolicy, compileBackendFilters } from './access-config.js';
@@ -213,14 +212,11 @@ export class Gateway {
     this.rateLimiter.apply(await this.rateLimiter.prepare(this.config));
     // Watch from the start, so a write while backends come up is not missed (it applies once they are up).
     await this.reloader?.start(this.config);
-    await this.createUpstreams();
-    if (gw.aliases) this.aliases = await AliasTable.load(gw.aliases, this.opts.baseDir ?? process.cwd());
-    // Backends start first, in parallel, each failing in isolation (retried on its own): a child's own
-    // start is most of time-to-ready, and tracing, metrics and the listener come up meanwhile. No
-    // client can call before the listener, so the first call is still traced and counted.
-    const started = Promise.all(this.upstreams.map((u) => u.start()));
+    // Before any client can call, so the first call is traced too.
     await this.tracing.apply(gw.tracing);
     await this.metrics.configure(this.metricsConfig(gw));
+    await this.createUpstreams();
+    if (gw.aliases) this.aliases = await AliasTable.load(gw.aliases, this.opts.baseDir ?? process.cwd());
     if (this.opts.http !== false) {
       this.http = new HttpApp({
         host: this.opts.host ?? gw.host ?? DEFAULTS.host,
@@ -252,8 +248,8 @@ export class Gateway {
       if (this.opts.stateDir) await this.writeState();
     }
     if (gw.cluster?.redis) this.cluster = await (await import('./cluster/attach.js')).attachCluster({ config: this.config, secrets: this.opts.secrets, events: this.bus, where: this.url, ...(this.opts.configPath ? { reload: () => this.reload('api') } : {}) });
-    await started;
-    releasePrespawned();
+    // Backends start in parallel; each one failing is isolated and retried on its own.
+    await Promise.all(this.upstreams.map((u) => u.start()));
     this.reloader?.open();
   }
 
@@ -383,7 +379,6 @@ export class Gateway {
   async stop(reason = 'stop', drainMs = 10_000): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    releasePrespawned();
     this.reloader?.close();
     this.bus.emit('gateway.stopping', { reason, inFlight: this.inFlight.size });
     const deadline = Date.now() + drainMs;

@@ -7,7 +7,6 @@ import { trackChild } from './children.js';
 import { BoundedReadBuffer, installBoundedFraming } from './framing.js';
 import { passthroughSchema } from './passthrough.js';
 import { StderrTail } from './stderr-tail.js';
-import { closedDuringInPlaceProbe } from './stdio-transport.js';
 import { withTraceHeaders } from '../tracing/outbound.js';
 import type { McpBackendConfig, McpTransport, TransportDeps } from './transports.js';
 import { checkResult, type ListKind } from './validate.js';
@@ -83,20 +82,7 @@ export class McpConnection {
       }
       return;
     }
-    if (mode === 'stdio') return this.openStdio();
-    await this.openWith(mode);
-  }
-
-  /** The era probe runs on the child itself; one that exits on it is started again, as a 2025 server. */
-  private async openStdio(): Promise<void> {
-    try {
-      await this.openWith(undefined);
-    } catch (e) {
-      if (this.owner.eraVerdict || !closedDuringInPlaceProbe(e)) throw e;
-      await this.closeTransport();
-      this.owner.eraVerdict = { kind: 'legacy' };
-      await this.openWith(undefined);
-    }
+    await this.openWith(mode === 'stdio' ? undefined : mode);
   }
 
   private async openWith(kind?: 'streamable-http' | 'sse'): Promise<void> {

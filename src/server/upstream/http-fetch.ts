@@ -1,6 +1,5 @@
 import { Readable } from 'node:stream';
 import { Agent, request } from 'undici';
-import { BufferedJsonResponse } from './buffered-response.js';
 
 export interface BackendFetch {
   fetch: (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
@@ -47,9 +46,6 @@ export function createBackendFetch(): BackendFetch {
       return new Response(Readable.toWeb(res.body) as ReadableStream<Uint8Array>, { status, headers: out });
     }
     const buf = Buffer.from(await res.body.arrayBuffer());
-    if (status >= 200 && status < 300 && status !== 202 && buf.length > 0 && /^application\/json\b/i.test(out.get('content-type') ?? '')) {
-      return new BufferedJsonResponse(buf, status, out, String(input)) as unknown as Response;
-    }
     return new Response(buf.length === 0 && status === 202 ? null : buf, { status, headers: out });
   };
   return { fetch: fetchImpl, close: () => agent.close() };

@@ -1,11 +1,10 @@
 import { SSEClientTransport, StreamableHTTPClientTransport, type Transport } from '@modelcontextprotocol/client';
-import { getDefaultEnvironment } from '@modelcontextprotocol/client/stdio';
+import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotocol/client/stdio';
 import type { BackendConfig, HttpBackendConfig, StdioBackendConfig } from '../../core/config/schema.js';
 import { isSensitiveKey } from '../../core/log/redact.js';
 import { registerSecretValue } from '../../core/log/secret-values.js';
 import type { BackendFetch } from './http-fetch.js';
 import { guardSseResponses } from './sse-guard.js';
-import { InPlaceStdioTransport } from './stdio-transport.js';
 import { traceHeaders } from '../tracing/outbound.js';
 
 export type McpBackendConfig = StdioBackendConfig | HttpBackendConfig;
@@ -24,7 +23,7 @@ export interface TransportDeps {
 export async function createMcpTransport(c: McpBackendConfig, deps: TransportDeps, kind?: 'streamable-http' | 'sse'): Promise<McpTransport> {
   if (c.type === 'stdio') {
     const env = { ...getDefaultEnvironment(), ...(deps.resolveEnv ? await deps.resolveEnv(c.env) : (c.env ?? {})) };
-    return new InPlaceStdioTransport({ command: c.command, args: c.args ?? [], env, cwd: c.cwd, stderr: 'pipe' }) as never;
+    return new StdioClientTransport({ command: c.command, args: c.args ?? [], env, cwd: c.cwd, stderr: 'pipe' }) as never;
   }
   const headers = deps.resolveHeaders ? await deps.resolveHeaders(c) : (c.headers ?? {});
   // Credentials in headers (Cloudflare Access id and secret included) are scrubbed from every text we emit.
