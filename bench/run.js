@@ -41,6 +41,9 @@ const USAGE = `usage: node bench/run.js [--quick] [--calls N] [--rounds N] [--pr
   --metrics-off
                add a Gatehouse → stdio echo target with gateway.metrics.enabled: false, side by side
                with the default one (metrics on), to compare CPU per call
+  --fast-path-off
+               add a Gatehouse → stdio echo target with GATEHOUSE_FAST_PATH=0 (every 2026-07-28
+               request through the SDK's per-request server), side by side with the default one
   --scenarios REGEX
                run only the load scenarios whose name matches (e.g. "legacy echo")
   --gatehouse-node-args "ARGS"
@@ -61,6 +64,7 @@ function parseOptions(argv) {
     else if (a === '--profile') o.profile = true;
     else if (a === '--no-peers') o.peers = false;
     else if (a === '--metrics-off') o.metricsOff = true;
+    else if (a === '--fast-path-off') o.fastPathOff = true;
     else if (a === '--scenarios') {
       const v = argv[++i];
       if (v === undefined) throw new Error(`${a} needs a value`);
@@ -127,7 +131,7 @@ async function startGatehouse(name, config, opts) {
   const memFile = join(dir, 'memory.json');
   const proc = start(name, NODE, [...nodeArgs, '--expose-gc', '--import', MEMORY_PROBE, join(ROOT, 'bin/run.js'), 'serve', '--config', file, '--port', String(port), '--no-tui', '--log-format', 'json'], {
     logFile: join(LOGS, `${name}.log`),
-    env: { ...process.env, GATEHOUSE_CONFIG_DIR: join(dir, 'store'), GATEHOUSE_BENCH_MEMFILE: memFile, NO_COLOR: '1' },
+    env: { ...process.env, ...(opts.env ?? {}), GATEHOUSE_CONFIG_DIR: join(dir, 'store'), GATEHOUSE_BENCH_MEMFILE: memFile, NO_COLOR: '1' },
   });
   proc.memFile = memFile;
   const backends = Object.keys(config.backends).length;
@@ -395,6 +399,10 @@ async function main() {
     const off = gatehouseEchoConfig(stdioEcho());
     const ghOff = await startGatehouse('gatehouse-metrics-off', { ...off, gateway: { ...off.gateway, metrics: { enabled: false } } }, opts);
     targets.push({ key: 'gatehouse-metrics-off', label: 'Gatehouse → stdio echo, metrics off', ...ghOff, eras: ['legacy', 'modern'] });
+  }
+  if (opts.fastPathOff) {
+    const slow = await startGatehouse('gatehouse-fast-path-off', gatehouseEchoConfig(stdioEcho()), { ...opts, env: { GATEHOUSE_FAST_PATH: '0' } });
+    targets.push({ key: 'gatehouse-fast-path-off', label: 'Gatehouse → stdio echo, fast path off', ...slow, eras: ['legacy', 'modern'] });
   }
   if (opts.peers) {
     const sg = await startSupergateway('supergateway');
