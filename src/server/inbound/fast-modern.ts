@@ -153,7 +153,10 @@ class FastReply {
       return true;
     }
     const body = JSON.stringify(message);
-    this.res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    // A missing client capability (-32021) is answered 400, as the SDK answers it; every other
+    // handler error is in-band, 200.
+    const status = (message.error as { code?: number } | undefined)?.code === -32021 ? 400 : 200;
+    this.res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
     this.res.end(body);
     return true;
   }
