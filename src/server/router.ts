@@ -92,6 +92,8 @@ export class Router {
 
   /** SDK servers built so far (one per 2025 session, one per request off the fast path). */
   serversBuilt = 0;
+  /** Requests answered on the message-level fast path (inbound/fast-modern.ts, fast-session.ts). */
+  fastServed = 0;
 
   createServer(info: InboundInfo): Server {
     this.serversBuilt++;

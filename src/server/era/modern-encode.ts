@@ -85,7 +85,7 @@ function checkInputRequests(method: string, result: Result, declared: Record<str
   }
 }
 
-function requiredFor(method: string, params: Record<string, unknown> | undefined): Record<string, Record<string, unknown>> | undefined {
+export function requiredFor(method: string, params: Record<string, unknown> | undefined): Record<string, Record<string, unknown>> | undefined {
   switch (method) {
     case 'elicitation/create':
       return params?.mode === 'url' ? { elicitation: { url: {} } } : { elicitation: { form: {} } };
@@ -99,7 +99,7 @@ function requiredFor(method: string, params: Record<string, unknown> | undefined
 }
 
 /** What of `required` the client did not declare; a bare `elicitation: {}` declares the form mode. */
-function missingCapabilities(required: Record<string, Record<string, unknown>>, declared: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+export function missingCapabilities(required: Record<string, Record<string, unknown>>, declared: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
   const missing: Record<string, unknown> = {};
   for (const [capability, members] of Object.entries(required)) {
     const have = declared?.[capability];

@@ -68,7 +68,7 @@ export function matchFastRequest(req: IncomingMessage, body: unknown): FastReque
 }
 
 /** Only the members each method defines, each of its type (no retry fields, no task augmentation). */
-function paramsFit(method: string, p: Record<string, unknown>): boolean {
+export function paramsFit(method: string, p: Record<string, unknown>): boolean {
   for (const key of Object.keys(p)) {
     if (key === '_meta') continue;
     switch (method) {
@@ -104,11 +104,11 @@ function headersFit(req: IncomingMessage, method: string, params: Record<string,
   return name === undefined;
 }
 
-function one(v: string | string[] | undefined): string | undefined {
+export function one(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? (v.length === 1 ? v[0] : undefined) : v;
 }
 
-function validId(id: unknown): boolean {
+export function validId(id: unknown): boolean {
   return typeof id === 'string' || (typeof id === 'number' && Number.isInteger(id));
 }
 
@@ -116,6 +116,6 @@ function stringRecord(v: unknown): boolean {
   return isObject(v) && Object.values(v).every((x) => typeof x === 'string');
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
+export function isObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }

@@ -92,7 +92,7 @@ export class HttpApp {
     this.sessions = opts.sessions ?? new SessionRegistry(opts.bus);
     this.modern = createStatelessHandler(opts.router);
     this.origins = new OriginPolicy(opts.host, opts.allowedHosts, opts.allowedOrigins);
-    this.ctx = { router: opts.router, registry: this.sessions, bus: opts.bus, limits: inboundLimits(opts.limits), answering: this.answering };
+    this.ctx = { router: opts.router, registry: this.sessions, bus: opts.bus, limits: inboundLimits(opts.limits), answering: this.answering, fastPath: this.fastPath };
   }
 
   async listen(): Promise<{ host: string; port: number; url: string }> {
@@ -228,7 +228,7 @@ export class HttpApp {
     if ('tooLarge' in body) return sendTooLarge(req, res);
     if (body.parseError) return sendJson(res, 400, rpcError(-32700, 'Parse error: the body is not valid JSON.'));
     // The message-level fast path: a plain 2026-07-28 call or list goes to the pipeline as parsed.
-    const fast = this.fastPath ? matchFastRequest(req, body.json) : undefined;
+    const fast = this.ctx.fastPath ? matchFastRequest(req, body.json) : undefined;
     if (fast) return serveFastModern(this.ctx, req, res, fast, caller, server);
     const request = toWebRequest(req, res, body.text);
     if (isInitialize(body.json) && (await isLegacyRequest(request.clone(), body.json))) return startSession(this.ctx, res, request, body.json, caller, server);
