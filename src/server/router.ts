@@ -85,7 +85,18 @@ export class Router {
     this.pipeline.replaceSteps(this.buildSteps());
   }
 
+  /** The gateway's identity, as every result to a 2026-07-28 client carries it. */
+  get serverInfo(): { name: string; version: string } {
+    return this.deps.serverInfo;
+  }
+
+  /** SDK servers built so far (one per 2025 session, one per request off the fast path). */
+  serversBuilt = 0;
+  /** Requests answered on the message-level fast path (inbound/fast-modern.ts, fast-session.ts). */
+  fastServed = 0;
+
   createServer(info: InboundInfo): Server {
+    this.serversBuilt++;
     const server = new Server(this.deps.serverInfo, {
       capabilities: {
         tools: { listChanged: true },

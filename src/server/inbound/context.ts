@@ -14,6 +14,8 @@ export interface InboundContext {
   limits: InboundLimits;
   /** POSTs whose answer is still being written; close() lets them finish. */
   answering: Set<ServerResponse>;
+  /** Whether the message-level fast path serves the requests it can (fast-modern.ts, fast-session.ts). */
+  fastPath: boolean;
 }
 
 /** The back-pressure bound for one response stream, reporting a drop on the bus. */

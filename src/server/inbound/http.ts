@@ -13,6 +13,8 @@ import { OriginPolicy } from './cors.js';
 import { header, inboundLimits, isLoopback, limitConnections, readBody, rpcError, sendInternalError, sendJson, sendTooLarge, type InboundLimits } from './guards.js';
 import { openSseSession, postSseMessages } from './legacy-sse.js';
 import { createStatelessHandler, handleStateless } from './stateless.js';
+import { matchFastRequest } from './fast-request.js';
+import { serveFastModern } from './fast-modern.js';
 import { handleSessionRequest, isInitialize, startSession } from './streamable.js';
 import { toWebRequest } from './web.js';
 
@@ -51,6 +53,11 @@ export interface HttpAppOptions extends AdminHandlers {
   wellKnown?: (req: IncomingMessage, path: string) => { status: number; headers?: Record<string, string>; body: unknown } | undefined;
   /** Whether gateway.servers defines a virtual server (served at /servers/NAME/mcp, /sse, /messages). */
   hasServer?: (name: string) => boolean;
+  /**
+   * The message-level fast path for plain 2026-07-28 calls and lists (fast-modern.ts). On unless
+   * false here or GATEHOUSE_FAST_PATH=0 (then every request takes the SDK's per-request server).
+   */
+  fastPath?: boolean;
 }
 
 /** /servers/NAME/mcp, /servers/NAME/sse, /servers/NAME/messages: a virtual server's endpoints. */
@@ -78,12 +85,14 @@ export class HttpApp {
    * the set, since they only end when the client or close() ends them.
    */
   private readonly answering = new Set<ServerResponse>();
+  private readonly fastPath: boolean;
 
   constructor(private readonly opts: HttpAppOptions) {
+    this.fastPath = opts.fastPath ?? process.env.GATEHOUSE_FAST_PATH !== '0';
     this.sessions = opts.sessions ?? new SessionRegistry(opts.bus);
     this.modern = createStatelessHandler(opts.router);
     this.origins = new OriginPolicy(opts.host, opts.allowedHosts, opts.allowedOrigins);
-    this.ctx = { router: opts.router, registry: this.sessions, bus: opts.bus, limits: inboundLimits(opts.limits), answering: this.answering };
+    this.ctx = { router: opts.router, registry: this.sessions, bus: opts.bus, limits: inboundLimits(opts.limits), answering: this.answering, fastPath: this.fastPath };
   }
 
   async listen(): Promise<{ host: string; port: number; url: string }> {
@@ -218,6 +227,9 @@ export class HttpApp {
     const body = await readBody(req);
     if ('tooLarge' in body) return sendTooLarge(req, res);
     if (body.parseError) return sendJson(res, 400, rpcError(-32700, 'Parse error: the body is not valid JSON.'));
+    // The message-level fast path: a plain 2026-07-28 call or list goes to the pipeline as parsed.
+    const fast = this.ctx.fastPath ? matchFastRequest(req, body.json) : undefined;
+    if (fast) return serveFastModern(this.ctx, req, res, fast, caller, server);
     const request = toWebRequest(req, res, body.text);
     if (isInitialize(body.json) && (await isLegacyRequest(request.clone(), body.json))) return startSession(this.ctx, res, request, body.json, caller, server);
     return handleStateless(this.ctx, this.statelessFor(server), req, res, request, body.json, caller, server);

@@ -5,12 +5,15 @@ import { anonymousIdentity, type Identity } from '../../core/identity.js';
 import type { Session } from '../sessions.js';
 import { sameCaller, streamBound, type InboundContext } from './context.js';
 import { exemptFromTimeouts, readBody, rpcError, sendJson, sendTooLarge } from './guards.js';
-import { trackSessionTransport } from './session-transport.js';
+import { SessionFastPath } from './fast-session.js';
+import { SHUTDOWN_ERROR_CODE, SHUTDOWN_MESSAGE, trackSessionTransport } from './session-transport.js';
 import { toWebRequest, writeWebResponse } from './web.js';
 
 const transports = new WeakMap<Session, WebStandardStreamableHTTPServerTransport>();
 /** The virtual server a session was opened on: its id is good only at that path. */
 const servedAt = new WeakMap<Session, string | undefined>();
+/** A session's part of the message-level fast path (its calls, and the client's answers to them). */
+const fastPaths = new WeakMap<Session, SessionFastPath>();
 
 const NOT_FOUND = 'Session not found (it expired, was evicted, or the gateway restarted); initialize again.';
 
@@ -31,6 +34,12 @@ export async function handleSessionRequest(ctx: InboundContext, req: IncomingMes
     parsedBody = body.json;
   }
   ctx.registry.touch(sessionId);
+  const fast = req.method === 'POST' ? fastPaths.get(session) : undefined;
+  if (fast?.take(parsedBody)) {
+    res.writeHead(202, { 'mcp-session-id': sessionId });
+    return void res.end();
+  }
+  if (fast && ctx.fastPath && fast.matches(req, parsedBody)) return fast.serve(ctx, req, res, parsedBody);
   // A GET is the session's standalone stream: the session is busy (never evicted) while it is open.
   if (req.method === 'GET') {
     exemptFromTimeouts(req);
@@ -53,8 +62,12 @@ export async function startSession(ctx: InboundContext, res: ServerResponse, req
     sessionIdGenerator: () => id,
     onsessionclosed: () => void ctx.registry.close(id, 'deleted'),
   });
-  const peer = trackSessionTransport(transport, server, ctx.registry, id);
+  const tracked = trackSessionTransport(transport, server, ctx.registry, id);
+  let fast: SessionFastPath | undefined;
+  const peer = { ...tracked, failPending: async (text = SHUTDOWN_MESSAGE) => (await tracked.failPending(text)) + (fast?.failPending(text, SHUTDOWN_ERROR_CODE) ?? 0) };
   const session = ctx.registry.open({ id, era: 'legacy', transport: 'streamable-http', identity, peer, end: () => void server.close().catch(() => undefined) });
+  fast = new SessionFastPath(server, session, caller, virtualServer);
+  fastPaths.set(session, fast);
   transports.set(session, transport);
   servedAt.set(session, virtualServer);
   transport.onclose = () => void ctx.registry.close(id, 'disconnected');
