@@ -10,7 +10,11 @@ import type { RateLimiter } from './ratelimit/limiter.js';
 import { HeldCalls } from './era/held-call.js';
 import { Pipeline, defaultSteps, newCall, newLocalCall, type CallMethod, type LocalMethod, type PipelineDeps, type RelaySinks, type Result, type Step } from './pipeline/index.js';
 import { localAnswer } from './local-answer.js';
+import { discoverHint, listHint, readResultHints, type HintSources } from './cache-hints.js';
+import { gatewayCapabilities, installDiscover } from './discover.js';
+import { DEFAULTS } from '../core/config/schema.js';
 import { inboundTraceHeaders } from './tracing/outbound.js';
+import { inboundParamHeaders } from './upstream/param-headers.js';
 import { ErrorCodes, type ReverseRequest, type Upstream } from './upstream/types.js';
 
 export interface InboundInfo {
@@ -51,6 +55,8 @@ export interface RouterDeps {
   access?: () => AccessPolicy | undefined;
   /** The per-call metrics step (src/server/metrics). */
   metrics?: Step;
+  /** gateway.refreshInterval in milliseconds, read per request (cache hints); the default when absent. */
+  refreshIntervalMs?: () => number;
 }
 
 /**
@@ -62,8 +68,12 @@ export class Router {
   private readonly held = new HeldCalls();
   readonly pipeline: Pipeline;
 
+  /** Where the gateway's 2026-07-28 cache hints come from (its refresh policy, the backends' hints). */
+  private readonly hintSources: HintSources;
+
   constructor(private readonly deps: RouterDeps) {
-    this.pipeline = new Pipeline(this.buildSteps(), localAnswer(deps));
+    this.hintSources = { upstreams: deps.upstreams, refreshIntervalMs: () => deps.refreshIntervalMs?.() ?? DEFAULTS.refreshInterval * 1000 };
+    this.pipeline = new Pipeline(this.buildSteps(), localAnswer({ ...deps, listHint: (kind) => listHint(kind, this.hintSources) }));
   }
 
   private buildSteps(): Step[] {
@@ -86,16 +96,8 @@ export class Router {
   }
 
   createServer(info: InboundInfo): Server {
-    const server = new Server(this.deps.serverInfo, {
-      capabilities: {
-        tools: { listChanged: true },
-        resources: { subscribe: true, listChanged: true },
-        prompts: { listChanged: true },
-        completions: {},
-        logging: {},
-      },
-      instructions: this.deps.instructions,
-    });
+    const server = new Server(this.deps.serverInfo, { capabilities: gatewayCapabilities(this.deps.upstreams()), instructions: this.deps.instructions });
+    installDiscover(server, () => discoverHint(this.hintSources));
     const call = (method: CallMethod, params: Record<string, unknown>, ctx: ServerContext) => this.pipeline.handle(toCall(method, params, info, server, ctx)) as never;
     // Lists and (un)subscribe take the pipeline's local path (identity, access), then the catalog answers.
     const local = (method: LocalMethod, params: Record<string, unknown> | undefined, ctx: ServerContext) => this.pipeline.handleLocal(toLocal(method, params ?? {}, info, server, ctx)) as never;
@@ -107,7 +109,7 @@ export class Router {
 
     server.setRequestHandler('tools/call', (req, ctx) => call('tools/call', req.params, ctx));
     server.setRequestHandler('prompts/get', (req, ctx) => call('prompts/get', req.params, ctx));
-    server.setRequestHandler('resources/read', (req, ctx) => call('resources/read', req.params, ctx));
+    server.setRequestHandler('resources/read', async (req, ctx) => readResultHints(await call('resources/read', req.params, ctx), info.era) as never);
     server.setRequestHandler('completion/complete', (req, ctx) => call('completion/complete', req.params, ctx));
 
     server.setRequestHandler('resources/subscribe', (req, ctx) => local('resources/subscribe', req.params, ctx));
@@ -210,6 +212,7 @@ function toCall(method: CallMethod, params: Record<string, unknown>, info: Inbou
     requestId: req.id,
     protocolVersion: (envelope?.[PROTOCOL_VERSION_META_KEY] as string | undefined) ?? server.getNegotiatedProtocolVersion(),
     httpTrace: inboundTraceHeaders(ctx.http?.req?.headers),
+    paramHeaders: method === 'tools/call' ? inboundParamHeaders(ctx.http?.req?.headers) : undefined,
     ...(info.server ? { server: info.server } : {}),
   });
 }

@@ -61,6 +61,7 @@ async function forward(bridge: HeldCalls, call: CallContext): Promise<Result> {
     timeoutMs: call.timeoutMs!,
     meta,
     trace: call.outboundTrace,
+    ...(call.paramHeaders && call.method === 'tools/call' ? { paramHeaders: call.paramHeaders } : {}),
     // 2025 clients filter by their logging/setLevel (the session's log sink applies it); modern clients ask per request.
     logLevel: call.era === 'legacy' ? 'debug' : call.logLevel,
   };
