@@ -26,23 +26,24 @@ export interface HintSources {
  * The hint for one merged list, from the gateway's refresh policy and what the backends said:
  * ttlMs is the smallest of the gateway's re-list interval, each ready backend's own
  * `refreshInterval`, and each backend's ttlMs for that list; with no periodic re-list and no
- * backend hint the gateway cannot say how long the list stays fresh, so 0. A list any backend
- * marked private is private (the access step makes identity-shaped lists private too).
+ * backend hint the gateway cannot say how long the list stays fresh, so 0.
+ * The scope is the gateway's own: it lists every backend over its shared connection and serves
+ * that one catalog to every caller, so a backend's `private` (also the SDK's default when a server
+ * sets no hint) names the gateway's authorization context, not a caller's. The merged list is
+ * public; the access step makes identity-shaped lists private.
  */
 export function listHint(kind: ListKind, src: HintSources): CacheHint {
   const candidates: number[] = [];
   const gateway = src.refreshIntervalMs();
   if (gateway > 0) candidates.push(gateway);
-  let cacheScope: CacheHint['cacheScope'] = 'public';
   for (const u of src.upstreams()) {
     if (u.state !== 'ready') continue;
     const own = u.config.refreshInterval;
     if (typeof own === 'number' && own > 0) candidates.push(own * 1000);
-    const hint = u.listHints?.[kind];
-    if (hint?.ttlMs !== undefined) candidates.push(hint.ttlMs);
-    if (hint?.cacheScope === 'private') cacheScope = 'private';
+    const ttl = u.listHints?.[kind]?.ttlMs;
+    if (ttl !== undefined) candidates.push(ttl);
   }
-  return { ttlMs: candidates.length ? Math.min(...candidates) : 0, cacheScope };
+  return { ttlMs: candidates.length ? Math.min(...candidates) : 0, cacheScope: 'public' };
 }
 
 /** server/discover: fresh for as long as every list is (capabilities follow the backends), and the same for everyone. */

@@ -78,11 +78,12 @@ describe('a gateway fronting a 2026-07-28 backend with its own hints', () => {
     expect(sdk.capabilities.resources?.subscribe).toBeUndefined();
   });
 
-  it('lists carry the smallest ttlMs and the most private scope of the backend and the gateway', async () => {
+  it("lists carry the smallest ttlMs of the backend's and the gateway's, in the gateway's own scope", async () => {
     expect(hintOf(await raw(modern, 'tools/list'))).toEqual({ ttlMs: 1500, cacheScope: 'public' });
-    expect(hintOf(await raw(modern, 'prompts/list'))).toEqual({ ttlMs: 1500, cacheScope: 'private' });
-    // No hint configured on the backend: the SDK's encode seam sends ttlMs 0, private; the gateway keeps both.
-    expect(hintOf(await raw(modern, 'resources/list'))).toEqual({ ttlMs: 0, cacheScope: 'private' });
+    // The backend's private names the gateway's own context: one catalog serves every caller (cache-hints.ts).
+    expect(hintOf(await raw(modern, 'prompts/list'))).toEqual({ ttlMs: 1500, cacheScope: 'public' });
+    // No hint configured on the backend: the SDK's encode seam sends ttlMs 0, which the gateway keeps.
+    expect(hintOf(await raw(modern, 'resources/list'))).toEqual({ ttlMs: 0, cacheScope: 'public' });
     expect(hintOf(await rawModern(gw.url, 'tools/list'))).toEqual({ ttlMs: 1500, cacheScope: 'public' });
   });
 
