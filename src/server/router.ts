@@ -148,6 +148,11 @@ export class Router {
     };
   }
 
+  /** The inputSchema of a tool as the gateway lists it (exposed name), for the edge's Mcp-Param-* check. */
+  toolSchema(exposed: string): unknown {
+    return this.deps.catalog.tool(exposed)?.inputSchema;
+  }
+
   /** Active held calls (for tests and the dashboard). */
   get heldCalls(): number {
     return this.held.size;

@@ -12,7 +12,7 @@ import type { InboundContext } from './context.js';
 import { OriginPolicy } from './cors.js';
 import { header, inboundLimits, isLoopback, limitConnections, readBody, rpcError, sendInternalError, sendJson, sendTooLarge, type InboundLimits } from './guards.js';
 import { openSseSession, postSseMessages } from './legacy-sse.js';
-import { checkStandardHeaders } from './mcp-headers.js';
+import { checkParamHeaders, checkStandardHeaders } from './mcp-headers.js';
 import { createStatelessHandler, handleStateless } from './stateless.js';
 import { handleSessionRequest, isInitialize, startSession } from './streamable.js';
 import { toWebRequest } from './web.js';
@@ -220,7 +220,7 @@ export class HttpApp {
     if ('tooLarge' in body) return sendTooLarge(req, res);
     if (body.parseError) return sendJson(res, 400, rpcError(-32700, 'Parse error: the body is not valid JSON.'));
     // 2026-07-28 standard headers against the body, before any dispatch (SDK handler or fast path).
-    const refused = checkStandardHeaders(req.headers, body.json);
+    const refused = checkStandardHeaders(req.headers, body.json) ?? checkParamHeaders(req.headers, body.json, (tool) => this.opts.router.toolSchema(tool));
     if (refused) return sendJson(res, refused.status, refused.body);
     const request = toWebRequest(req, res, body.text);
     if (isInitialize(body.json) && (await isLegacyRequest(request.clone(), body.json))) return startSession(this.ctx, res, request, body.json, caller, server);

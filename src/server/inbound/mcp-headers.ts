@@ -1,4 +1,7 @@
 import { PROTOCOL_VERSION_META_KEY } from '@modelcontextprotocol/server';
+import { decodeHeaderValue, headerDeclarations, primitiveValue, valueAt } from '../header-values.js';
+
+export { decodeHeaderValue, encodeHeaderValue } from '../header-values.js';
 
 /** The JSON-RPC code for a header that disagrees with the body (SEP-2243 `HeaderMismatch`). */
 export const HEADER_MISMATCH = -32020;
@@ -15,10 +18,6 @@ const NAME_SOURCE: Readonly<Record<string, 'name' | 'uri' | 'taskId'>> = {
   'tasks/update': 'taskId',
   'tasks/cancel': 'taskId',
 };
-
-const SENTINEL_PREFIX = '=?base64?';
-const SENTINEL_SUFFIX = '?=';
-const CANONICAL_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /** What the edge answers a request whose standard headers fail: HTTP 400 and a JSON-RPC error. */
 export interface HeaderRejection {
@@ -72,22 +71,34 @@ export function checkStandardHeaders(headers: HeaderSource, body: unknown): Head
   return undefined;
 }
 
-/** A header value with the Base64 sentinel decoded (UTF-8); undefined when the sentinel's payload is not canonical Base64 or UTF-8. */
-export function decodeHeaderValue(value: string): string | undefined {
-  if (!(value.startsWith(SENTINEL_PREFIX) && value.endsWith(SENTINEL_SUFFIX) && value.length >= SENTINEL_PREFIX.length + SENTINEL_SUFFIX.length)) return value;
-  const b64 = value.slice(SENTINEL_PREFIX.length, value.length - SENTINEL_SUFFIX.length);
-  if (!CANONICAL_BASE64.test(b64)) return undefined;
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(b64, 'base64'));
-  } catch {
-    return undefined;
+/**
+ * Checks the `Mcp-Param-*` headers of a 2026-07-28 tools/call against its arguments, for the tool's
+ * schema as the gateway lists it (`schemaOf(exposed name)`; undefined: unknown tool, no check): for
+ * each `x-mcp-header` property whose argument is present, the header must be there and decode to the
+ * same value (numbers compared as numbers). The SDK does this only for an McpServer, which the
+ * gateway's per-request Server is not. Undeclared `Mcp-Param-*` headers are not checked here.
+ */
+export function checkParamHeaders(headers: HeaderSource, body: unknown, schemaOf: (tool: string) => unknown): HeaderRejection | undefined {
+  if (!isObject(body) || body.method !== 'tools/call' || !isObject(body.params)) return undefined;
+  const params = body.params;
+  const meta = isObject(params._meta) ? params._meta : undefined;
+  const claimed = meta?.[PROTOCOL_VERSION_META_KEY];
+  if (typeof claimed !== 'string' || claimed < FIRST_MODERN || typeof params.name !== 'string') return undefined;
+  const id = typeof body.id === 'string' || typeof body.id === 'number' ? body.id : null;
+  for (const d of headerDeclarations(schemaOf(params.name))) {
+    const arg = valueAt(params.arguments, d.path);
+    const expected = arg === null ? undefined : primitiveValue(arg);
+    if (expected === undefined) continue;
+    const header = `Mcp-Param-${d.name}`;
+    const from = `params.arguments.${d.path.join('.')}`;
+    const raw = trimmed(read(headers, header));
+    if (raw === undefined) return reject(id, header, expected, undefined, from);
+    const decoded = decodeHeaderValue(raw);
+    if (decoded === undefined) return reject(id, header, expected, raw, from, 'carries an invalid =?base64?…?= value');
+    const same = typeof arg === 'number' && /^-?\d+(\.\d+)?$/.test(decoded) ? Number(decoded) === arg : decoded === expected;
+    if (!same) return reject(id, header, expected, decoded, from);
   }
-}
-
-/** A value as an HTTP field value: safe printable ASCII as is, anything else in the Base64 sentinel. */
-export function encodeHeaderValue(value: string): string {
-  const plain = value.length > 0 && value === value.trim() && !(value.startsWith(SENTINEL_PREFIX) && value.endsWith(SENTINEL_SUFFIX)) && /^[\t\x20-\x7e]*$/.test(value);
-  return plain ? value : `${SENTINEL_PREFIX}${Buffer.from(value, 'utf8').toString('base64')}${SENTINEL_SUFFIX}`;
+  return undefined;
 }
 
 function reject(id: string | number | null, header: string, expected: string, received: string | undefined, from?: string, problem?: string): HeaderRejection {

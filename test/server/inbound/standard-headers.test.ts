@@ -5,7 +5,7 @@
 // real gateway fronting a 2026-07-28 SDK v2 backend (test/fixtures/servers/header-server.mjs).
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkStandardHeaders, decodeHeaderValue, encodeHeaderValue, HEADER_MISMATCH } from '../../../src/server/inbound/mcp-headers.js';
+import { checkParamHeaders, checkStandardHeaders, decodeHeaderValue, encodeHeaderValue, HEADER_MISMATCH } from '../../../src/server/inbound/mcp-headers.js';
 import { startHttpFixture, type HttpFixture } from '../../fixtures/servers/spawn-fixture.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
 import { httpBackend } from '../helpers.js';
@@ -70,6 +70,28 @@ describe('checkStandardHeaders (pure)', () => {
   });
 });
 
+describe('checkParamHeaders (pure)', () => {
+  const schema = { type: 'object', properties: { region: { type: 'string', 'x-mcp-header': 'Region' }, n: { type: 'integer', 'x-mcp-header': 'N' }, free: { type: 'string' } } };
+  const schemaOf = (name: string) => (name === 'a_t' ? schema : undefined);
+  const base = { 'mcp-protocol-version': V, 'mcp-method': 'tools/call', 'mcp-name': 'a_t' };
+
+  it('passes headers that mirror the arguments (numbers compared as numbers), absent arguments and unknown tools', () => {
+    expect(checkParamHeaders({ ...base, 'mcp-param-region': 'eu', 'mcp-param-n': '42.0' }, call('a_t', { region: 'eu', n: 42, free: 'x' }), schemaOf)).toBeUndefined();
+    expect(checkParamHeaders(base, call('a_t', { free: 'x', region: null }), schemaOf)).toBeUndefined();
+    expect(checkParamHeaders(base, call('other', { region: 'eu' }), schemaOf)).toBeUndefined();
+    expect(checkParamHeaders({ 'mcp-param-region': encodeHeaderValue('Zürich') }, call('a_t', { region: 'Zürich' }), schemaOf)).toBeUndefined();
+  });
+
+  it('refuses a declared header that is missing or disagrees, naming it and the argument value', () => {
+    const missing = checkParamHeaders(base, call('a_t', { region: 'eu' }), schemaOf)!;
+    expect(missing.status).toBe(400);
+    expect(missing.body.error).toMatchObject({ code: HEADER_MISMATCH, data: { header: 'Mcp-Param-Region', expected: 'eu', received: null } });
+    expect(missing.body.error.message).toContain("The Mcp-Param-Region header is missing; it must be \"eu\" (the body's params.arguments.region)");
+    expect(checkParamHeaders({ 'mcp-param-region': 'us' }, call('a_t', { region: 'eu' }), schemaOf)?.body.error.data.received).toBe('us');
+    expect(checkParamHeaders({ 'mcp-param-region': 'eu', 'mcp-param-n': '7' }, call('a_t', { region: 'eu', n: 8 }), schemaOf)?.body.error.data.header).toBe('Mcp-Param-N');
+  });
+});
+
 describe('the gateway edge', () => {
   let backend: HttpFixture;
   let gw: TestGateway;
@@ -105,6 +127,12 @@ describe('the gateway edge', () => {
     const read = await post({ jsonrpc: '2.0', id: 3, method: 'resources/read', params: { uri: 'mem://note', _meta: envelope } }, { 'mcp-method': 'resources/read', 'mcp-name': 'mem://other' });
     expect(read.status).toBe(400);
     expect(((await read.json()) as { error: { code: number; message: string } }).error).toMatchObject({ code: -32020, message: expect.stringContaining('it must be "mem://note"') });
+  });
+
+  it('answers 400 / -32020 for a declared Mcp-Param-* header that disagrees with the arguments', async () => {
+    const res = await post(call('hdr_lookup', { region: 'eu' }), { 'mcp-method': 'tools/call', 'mcp-name': 'hdr_lookup', 'mcp-param-region': 'us' });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { code: number; message: string } }).error).toMatchObject({ code: -32020, message: expect.stringContaining('The Mcp-Param-Region header says "us"; it must be "eu"') });
   });
 
   it('serves a request whose headers match, raw and through an SDK v2 client', async () => {
