@@ -10,7 +10,7 @@ import type { RateLimiter } from './ratelimit/limiter.js';
 import { HeldCalls } from './era/held-call.js';
 import { Pipeline, defaultSteps, newCall, newLocalCall, type CallMethod, type LocalMethod, type PipelineDeps, type RelaySinks, type Result, type Step } from './pipeline/index.js';
 import { localAnswer } from './local-answer.js';
-import { discoverHint, listHint, readResultHints, type HintSources } from './cache-hints.js';
+import { discoverHint, listHint, type HintSources } from './cache-hints.js';
 import { gatewayCapabilities, installDiscover } from './discover.js';
 import { DEFAULTS } from '../core/config/schema.js';
 import { inboundTraceHeaders } from './tracing/outbound.js';
@@ -109,7 +109,7 @@ export class Router {
 
     server.setRequestHandler('tools/call', (req, ctx) => call('tools/call', req.params, ctx));
     server.setRequestHandler('prompts/get', (req, ctx) => call('prompts/get', req.params, ctx));
-    server.setRequestHandler('resources/read', async (req, ctx) => readResultHints(await call('resources/read', req.params, ctx), info.era) as never);
+    server.setRequestHandler('resources/read', (req, ctx) => call('resources/read', req.params, ctx));
     server.setRequestHandler('completion/complete', (req, ctx) => call('completion/complete', req.params, ctx));
 
     server.setRequestHandler('resources/subscribe', (req, ctx) => local('resources/subscribe', req.params, ctx));
