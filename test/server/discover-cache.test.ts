@@ -7,10 +7,11 @@
 // backend's list ttlMs schedules the gateway's re-list of it.
 import { PROTOCOL_VERSION_META_KEY } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GatehouseConfig } from '../../src/core/config/schema.js';
 import { passthroughSchema } from '../../src/server/upstream/passthrough.js';
 import { startHttpFixture, type HttpFixture } from '../fixtures/servers/spawn-fixture.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
-import { closeAllClients, connectClient, everythingStdio, httpBackend, until, type TestClient } from './helpers.js';
+import { closeAllClients, connectClient, everythingStdio, httpBackend, tempDir, until, writeConfig, type TestClient } from './helpers.js';
 
 const V = '2026-07-28';
 const LEGACY_VERSIONS = ['2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05'];
@@ -78,6 +79,22 @@ describe('a gateway fronting a 2026-07-28 backend with its own hints', () => {
     expect(sdk.capabilities.resources?.subscribe).toBeUndefined();
   });
 
+  it('serve --stdio answers a 2026-07-28 stdio client the same way (discover and list hints)', async () => {
+    const dir = tempDir('gatehouse-discover-');
+    try {
+      const configFile = writeConfig(dir.path, { hdr: httpBackend(backend.url) }, { refreshInterval: 120 });
+      const stdio = await connectClient('stdio-modern', { configFile, configDir: dir.path });
+      const d = stdio.client.getDiscoverResult() as { supportedVersions: string[] };
+      expect(d.supportedVersions).toEqual(expect.arrayContaining([V, ...LEGACY_VERSIONS]));
+      // The child lists its backend as it starts; wait for the tools, then read the hint.
+      await until(async () => ((await raw(stdio, 'tools/list')).tools as unknown[]).length > 0, 20_000, 'tools through serve --stdio');
+      expect(hintOf(await raw(stdio, 'tools/list'))).toEqual({ ttlMs: 1500, cacheScope: 'public' });
+      await stdio.close();
+    } finally {
+      dir.remove();
+    }
+  }, 60_000);
+
   it("lists carry the smallest ttlMs of the backend's and the gateway's, in the gateway's own scope", async () => {
     expect(hintOf(await raw(modern, 'tools/list'))).toEqual({ ttlMs: 1500, cacheScope: 'public' });
     // The backend's private names the gateway's own context: one catalog serves every caller (cache-hints.ts).
@@ -132,5 +149,12 @@ describe('a gateway fronting a 2025 backend that offers subscriptions and sends 
     const { resources } = (await raw(modern, 'resources/list')) as { resources: Array<{ uri: string }> };
     expect(resources.length).toBeGreaterThan(0);
     expect(hintOf(await rawModern(gw.url, 'resources/read', { uri: resources[0]!.uri }))).toEqual({ ttlMs: 0, cacheScope: 'private' });
+  });
+
+  it('follows a reloaded gateway.refreshInterval at once', async () => {
+    const config = { version: 1, gateway: { refreshInterval: 60 }, backends: { ev: everythingStdio() } } as GatehouseConfig;
+    await gw.gateway.reconcile(config);
+    expect(hintOf(await rawModern(gw.url, 'tools/list'))).toEqual({ ttlMs: 60_000, cacheScope: 'public' });
+    expect((await rawModern(gw.url, 'server/discover')).ttlMs).toBe(60_000);
   });
 });
