@@ -14,6 +14,8 @@ export interface RoutedName {
 
 interface Snapshot {
   tools: UpstreamTool[];
+  /** The exposed tools by name, made on first use. */
+  toolByName?: Map<string, UpstreamTool>;
   toolPlan: NamePlan;
   prompts: Array<{ name: string; [k: string]: unknown }>;
   promptPlan: NamePlan;
@@ -52,6 +54,12 @@ export class Catalog {
 
   get tools() {
     return this.snap.tools;
+  }
+
+  /** One exposed tool by its exposed name (the HTTP edge checks Mcp-Param-* headers against its schema). */
+  tool(exposed: string): UpstreamTool | undefined {
+    const snap = this.snap;
+    return (snap.toolByName ??= new Map(snap.tools.map((t) => [t.name, t]))).get(exposed);
   }
   get prompts() {
     return this.snap.prompts;

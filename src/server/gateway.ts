@@ -124,6 +124,7 @@ export class Gateway {
       upstreams: () => this.upstreams,
       bus: this.bus,
       defaultTimeoutMs: (gw.callTimeout ?? DEFAULTS.callTimeout) * 1000,
+      refreshIntervalMs: () => (this.config.gateway?.refreshInterval ?? DEFAULTS.refreshInterval) * 1000,
       serverInfo: { name: 'gatehouse', version: VERSION },
       instructions: 'Gatehouse federates several MCP backends; tool names carry the backend prefix.',
       onSubscribe: (session, uri, _u, on) => {

@@ -5,12 +5,16 @@ import type { Catalog } from './catalog.js';
 import type { LocalCall, LocalHandler, Result } from './pipeline/index.js';
 import { listTools } from './pipeline/resolve.js';
 import { ErrorCodes, type Upstream } from './upstream/types.js';
+import type { ListKind } from './upstream/validate.js';
+import type { CacheHint } from './cache-hints.js';
 
 export interface LocalAnswerDeps {
   catalog: Catalog;
   aliases?: () => AliasTable | undefined;
   approvals?: Approvals;
   onSubscribe?: (sessionKey: string, uri: string, upstream: Upstream, subscribed: boolean) => void;
+  /** The gateway's cache hint for one merged list (2026-07-28 clients only); public and 0 ms when absent. */
+  listHint?: (kind: ListKind) => CacheHint;
 }
 
 /**
@@ -31,17 +35,17 @@ export function localAnswer(deps: LocalAnswerDeps): LocalHandler {
   };
   return async (call: LocalCall): Promise<Result> => {
     const c = deps.catalog;
-    // 2026-07-28: a list nobody's identity shaped may be shared; access marks the others private.
-    const cache = call.era === 'modern' ? { cacheScope: 'public' } : {};
+    // 2026-07-28 only: the list's cache hint (access marks identity-shaped lists private); 2025 clients get none.
+    const cache = (kind: ListKind) => (call.era === 'modern' ? (deps.listHint?.(kind) ?? { ttlMs: 0, cacheScope: 'public' }) : {});
     switch (call.method) {
       case 'tools/list':
-        return { tools: tools(), ...cache };
+        return { tools: tools(), ...cache('tools') };
       case 'prompts/list':
-        return { prompts: c.prompts, ...cache };
+        return { prompts: c.prompts, ...cache('prompts') };
       case 'resources/list':
-        return { resources: c.resources, ...cache };
+        return { resources: c.resources, ...cache('resources') };
       case 'resources/templates/list':
-        return { resourceTemplates: c.resourceTemplates, ...cache };
+        return { resourceTemplates: c.resourceTemplates, ...cache('resourceTemplates') };
       case 'resources/subscribe': {
         const uri = String(call.params.uri);
         const upstream = c.resolveResource(uri);

@@ -10,7 +10,11 @@ import type { RateLimiter } from './ratelimit/limiter.js';
 import { HeldCalls } from './era/held-call.js';
 import { Pipeline, defaultSteps, newCall, newLocalCall, type CallMethod, type LocalMethod, type PipelineDeps, type RelaySinks, type Result, type Step } from './pipeline/index.js';
 import { localAnswer } from './local-answer.js';
+import { discoverHint, listHint, type HintSources } from './cache-hints.js';
+import { gatewayCapabilities, installDiscover } from './discover.js';
+import { DEFAULTS } from '../core/config/schema.js';
 import { inboundTraceHeaders } from './tracing/outbound.js';
+import { inboundParamHeaders } from './upstream/param-headers.js';
 import { ErrorCodes, type ReverseRequest, type Upstream } from './upstream/types.js';
 
 export interface InboundInfo {
@@ -51,6 +55,8 @@ export interface RouterDeps {
   access?: () => AccessPolicy | undefined;
   /** The per-call metrics step (src/server/metrics). */
   metrics?: Step;
+  /** gateway.refreshInterval in milliseconds, read per request (cache hints); the default when absent. */
+  refreshIntervalMs?: () => number;
 }
 
 /**
@@ -62,8 +68,12 @@ export class Router {
   private readonly held = new HeldCalls();
   readonly pipeline: Pipeline;
 
+  /** Where the gateway's 2026-07-28 cache hints come from (its refresh policy, the backends' hints). */
+  private readonly hintSources: HintSources;
+
   constructor(private readonly deps: RouterDeps) {
-    this.pipeline = new Pipeline(this.buildSteps(), localAnswer(deps));
+    this.hintSources = { upstreams: deps.upstreams, refreshIntervalMs: () => deps.refreshIntervalMs?.() ?? DEFAULTS.refreshInterval * 1000 };
+    this.pipeline = new Pipeline(this.buildSteps(), localAnswer({ ...deps, listHint: (kind) => listHint(kind, this.hintSources) }));
   }
 
   private buildSteps(): Step[] {
@@ -97,16 +107,8 @@ export class Router {
 
   createServer(info: InboundInfo): Server {
     this.serversBuilt++;
-    const server = new Server(this.deps.serverInfo, {
-      capabilities: {
-        tools: { listChanged: true },
-        resources: { subscribe: true, listChanged: true },
-        prompts: { listChanged: true },
-        completions: {},
-        logging: {},
-      },
-      instructions: this.deps.instructions,
-    });
+    const server = new Server(this.deps.serverInfo, { capabilities: gatewayCapabilities(this.deps.upstreams()), instructions: this.deps.instructions });
+    installDiscover(server, () => discoverHint(this.hintSources));
     const call = (method: CallMethod, params: Record<string, unknown>, ctx: ServerContext) => this.pipeline.handle(toCall(method, params, info, server, ctx)) as never;
     // Lists and (un)subscribe take the pipeline's local path (identity, access), then the catalog answers.
     const local = (method: LocalMethod, params: Record<string, unknown> | undefined, ctx: ServerContext) => this.pipeline.handleLocal(toLocal(method, params ?? {}, info, server, ctx)) as never;
@@ -155,6 +157,11 @@ export class Router {
       released = true;
       await Promise.allSettled(held.map(({ upstream, uri }) => upstream.unsubscribe?.(uri, sessionKey)));
     };
+  }
+
+  /** The inputSchema of a tool as the gateway lists it (exposed name), for the edge's Mcp-Param-* check. */
+  toolSchema(exposed: string): unknown {
+    return this.deps.catalog.tool(exposed)?.inputSchema;
   }
 
   /** Active held calls (for tests and the dashboard). */
@@ -221,6 +228,7 @@ function toCall(method: CallMethod, params: Record<string, unknown>, info: Inbou
     requestId: req.id,
     protocolVersion: (envelope?.[PROTOCOL_VERSION_META_KEY] as string | undefined) ?? server.getNegotiatedProtocolVersion(),
     httpTrace: inboundTraceHeaders(ctx.http?.req?.headers),
+    paramHeaders: method === 'tools/call' ? inboundParamHeaders(ctx.http?.req?.headers) : undefined,
     ...(info.server ? { server: info.server } : {}),
   });
 }

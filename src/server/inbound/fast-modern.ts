@@ -3,6 +3,7 @@ import { anonymousIdentity, type Identity } from '../../core/identity.js';
 import { encodeModernError, encodeModernResult } from '../era/modern-encode.js';
 import { newCall, newLocalCall, type CallMethod, type LocalMethod, type RelaySinks, type Result } from '../pipeline/index.js';
 import { inboundTraceHeaders } from '../tracing/outbound.js';
+import { inboundParamHeaders } from '../upstream/param-headers.js';
 import type { ReverseRequest } from '../upstream/types.js';
 import { streamBound, type InboundContext } from './context.js';
 import { MODERN_REVISION, type FastRequest } from './fast-request.js';
@@ -68,6 +69,7 @@ export async function serveFastModern(ctx: InboundContext, req: IncomingMessage,
               requestId: fast.id,
               protocolVersion: MODERN_REVISION,
               httpTrace: inboundTraceHeaders(nodeHeaders(req)),
+              paramHeaders: fast.method === 'tools/call' ? inboundParamHeaders(nodeHeaders(req)) : undefined,
             }),
           );
     // A client that went away gets nothing (as on the SDK's path).

@@ -2,11 +2,15 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { STREAM_HEADERS, type StreamBound } from './web.js';
 
 /** Node's header object read the way the web Headers are (one value; repeated ones joined). */
-export function nodeHeaders(req: IncomingMessage): { get(name: string): string | null } {
+export function nodeHeaders(req: IncomingMessage): { get(name: string): string | null; forEach(cb: (value: string, key: string) => void): void } {
+  const join = (v: string | string[]) => (Array.isArray(v) ? v.join(', ') : v);
   return {
     get: (name) => {
       const v = req.headers[name];
-      return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
+      return v === undefined ? null : join(v);
+    },
+    forEach: (cb) => {
+      for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) cb(join(v), k);
     },
   };
 }

@@ -6,6 +6,7 @@ import { encodeModernError } from '../era/modern-encode.js';
 import { newCall, type CallContext, type CallMethod, type RelaySinks, type Result } from '../pipeline/index.js';
 import type { Session } from '../sessions.js';
 import { inboundTraceHeaders } from '../tracing/outbound.js';
+import { inboundParamHeaders } from '../upstream/param-headers.js';
 import type { ReverseRequest } from '../upstream/types.js';
 import { streamBound, type InboundContext } from './context.js';
 import { FastReply, nodeHeaders } from './fast-reply.js';
@@ -116,6 +117,7 @@ export class SessionFastPath {
       requestId: msg.id,
       protocolVersion: server.getNegotiatedProtocolVersion(),
       httpTrace: inboundTraceHeaders(nodeHeaders(req)),
+      paramHeaders: msg.method === 'tools/call' ? inboundParamHeaders(nodeHeaders(req)) : undefined,
       ...(this.virtualServer ? { server: this.virtualServer } : {}),
     };
     let answer: Record<string, unknown> | undefined;

@@ -12,6 +12,7 @@ import type { InboundContext } from './context.js';
 import { OriginPolicy } from './cors.js';
 import { header, inboundLimits, isLoopback, limitConnections, readBody, rpcError, sendInternalError, sendJson, sendTooLarge, type InboundLimits } from './guards.js';
 import { openSseSession, postSseMessages } from './legacy-sse.js';
+import { checkParamHeaders, checkStandardHeaders } from './mcp-headers.js';
 import { createStatelessHandler, handleStateless } from './stateless.js';
 import { matchFastRequest } from './fast-request.js';
 import { serveFastModern } from './fast-modern.js';
@@ -227,6 +228,9 @@ export class HttpApp {
     const body = await readBody(req);
     if ('tooLarge' in body) return sendTooLarge(req, res);
     if (body.parseError) return sendJson(res, 400, rpcError(-32700, 'Parse error: the body is not valid JSON.'));
+    // 2026-07-28 standard headers against the body, before any dispatch (SDK handler or fast path).
+    const refused = checkStandardHeaders(req.headers, body.json) ?? checkParamHeaders(req.headers, body.json, (tool) => this.opts.router.toolSchema(tool));
+    if (refused) return sendJson(res, refused.status, refused.body);
     // The message-level fast path: a plain 2026-07-28 call or list goes to the pipeline as parsed.
     const fast = this.ctx.fastPath ? matchFastRequest(req, body.json) : undefined;
     if (fast) return serveFastModern(this.ctx, req, res, fast, caller, server);

@@ -90,6 +90,8 @@ export function accessStep(deps: AccessDeps): Step {
         const code = what.kind === 'resource' && call.method === 'resources/read' ? ErrorCodes.ResourceNotFound : ErrorCodes.InvalidParams;
         return Promise.reject(deny(call, 'access', code, scope.refusal(what.kind, what.name), { ...(scope.server ? { server: scope.server } : {}) }));
       }
+      // A read only some roles may make must not be served from a cache shared with the others.
+      if (call.method === 'resources/read' && call.era === 'modern' && scope.private) return next(call).then((r) => (r.resultType === undefined || r.resultType === 'complete' ? { ...r, cacheScope: 'private' } : r));
       return next(call);
     },
     async local(call: LocalCall, next: LocalHandler): Promise<Result> {

@@ -1,6 +1,7 @@
 import { ProtocolError } from '@modelcontextprotocol/server';
 import { HeldCall, HeldCalls, type HeldOutcome } from '../era/held-call.js';
 import { adaptResult } from '../era/results.js';
+import { readResultHints } from '../cache-hints.js';
 import type { CallContext as UpstreamCallContext, ReverseRequest } from '../upstream/types.js';
 import { clientOf } from './identity.js';
 import { Relay } from './relay.js';
@@ -22,7 +23,8 @@ export function forwardStep(deps: ForwardDeps): Step {
   return {
     name: 'forward',
     handle(call: CallContext, _next: Handler): Promise<Result> {
-      const run = forward(deps.held, call);
+      // A read's cache hint, for the client's era: the backend's (or the default) to 2026-07-28, none to 2025.
+      const run = call.method === 'resources/read' ? forward(deps.held, call).then((r) => readResultHints(r, call.era)) : forward(deps.held, call);
       return deps.track ? deps.track(run) : run;
     },
   };
@@ -61,6 +63,7 @@ async function forward(bridge: HeldCalls, call: CallContext): Promise<Result> {
     timeoutMs: call.timeoutMs!,
     meta,
     trace: call.outboundTrace,
+    ...(call.paramHeaders && call.method === 'tools/call' ? { paramHeaders: call.paramHeaders } : {}),
     // 2025 clients filter by their logging/setLevel (the session's log sink applies it); modern clients ask per request.
     logLevel: call.era === 'legacy' ? 'debug' : call.logLevel,
   };

@@ -104,6 +104,8 @@ export interface CallContext {
   sinks: RelaySinks;
   /** The virtual server the request came in on (/servers/NAME/…); undefined for /mcp and stdio. */
   server?: string;
+  /** The inbound HTTP request's `Mcp-Param-*` headers (names lower-cased); a 2026-07-28 backend gets the ones its schema does not declare. */
+  paramHeaders?: Record<string, string>;
   /** Set by access: what this caller may reach here; undefined when it reaches everything. */
   scope?: Scope;
 

@@ -226,7 +226,8 @@ export class McpConnection {
     return this.inFlight.values().next().value;
   }
 
-  async forward(method: string, params: Record<string, unknown>, ctx: CallContext): Promise<Record<string, unknown>> {
+  /** `headers`: per-request HTTP headers (Mcp-Param-*), sent only to a 2026-07-28 HTTP backend. */
+  async forward(method: string, params: Record<string, unknown>, ctx: CallContext, headers?: Record<string, string>): Promise<Record<string, unknown>> {
     const client = this.client!;
     const outParams: Record<string, unknown> = { ...params };
     const meta: Record<string, unknown> = { ...(ctx.meta ?? {}) };
@@ -240,6 +241,8 @@ export class McpConnection {
     if (Object.keys(meta).length) outParams._meta = meta;
     else delete outParams._meta;
     this.inFlight.set(ctx.callId, ctx);
+    // The SDK derives Mcp-Method and Mcp-Name from the body it sends (native names), and drops any override of them.
+    const perRequest = headers && this.info.era === 'modern' && this.owner.config.type === 'http' ? { headers } : {};
     let result: Record<string, unknown>;
     try {
       const send = () =>
@@ -249,6 +252,7 @@ export class McpConnection {
           resetTimeoutOnProgress: true,
           onprogress: ctx.onProgress ? (p: { progress: number; total?: number; message?: string }) => void ctx.onProgress!(p) : undefined,
           allowInputRequired: true,
+          ...perRequest,
         } as never);
       // HTTP backends also get it as headers, which the backend's fetch reads (transports.ts).
       result = await (ctx.trace && this.owner.config.type === 'http' ? withTraceHeaders(ctx.trace, send) : send());

@@ -71,3 +71,14 @@ function statusFromMessage(msg: string): number | undefined {
   const m = /\b(?:HTTP|status(?: code)?)[ :]*([1-5]\d\d)\b/i.exec(msg) ?? /\(([1-5]\d\d)\)/.exec(msg);
   return m ? Number(m[1]) : undefined;
 }
+
+/**
+ * A backend's failure as one sentence. Never the command line (it may carry arguments a client must
+ * not see): a stdio backend is named by its backend name, and its stderr tail is added when known.
+ */
+export function describeBackendFailure(name: string, config: { type: string; url?: string }, e: unknown, stderrTail?: string): string {
+  const target = config.type === 'stdio' ? `backend "${name}"` : String(config.url);
+  const d = diagnoseError(e, target);
+  if (config.type === 'stdio' && stderrTail) return `${d.message} The process wrote to stderr: ${stderrTail}`;
+  return d.hint ? `${d.message} ${d.hint}` : d.message;
+}

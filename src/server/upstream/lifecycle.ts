@@ -3,12 +3,14 @@ import type { BackendState } from '../../core/events.js';
 import { errorMessage } from '../../core/errors.js';
 import { redactString } from '../../core/log/redact.js';
 import { McpConnection, type ConnectionOwner } from './connection.js';
-import { diagnoseError } from './diagnose.js';
+import { describeBackendFailure } from './diagnose.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './framing.js';
 import { guardBackend, inBackendScope } from './guard.js';
 import type { BackendFetch } from './http-fetch.js';
 import { UpstreamListeners } from './listeners.js';
 import { LogLimiter } from './log-limiter.js';
+import { refreshMs, type CacheHint, type ListHints } from '../cache-hints.js';
+import { callParamHeaders } from './param-headers.js';
 import { createMcpTransport, type McpBackendConfig, type McpTransport, type McpUpstreamDeps, type TransportDeps } from './transports.js';
 import type { ListKind } from './validate.js';
 import { ErrorCodes, UpstreamError, type CallContext, type Upstream, type UpstreamCatalog, type UpstreamEvent, type UpstreamInfo } from './types.js';
@@ -33,6 +35,7 @@ export class McpUpstream implements Upstream, ConnectionOwner {
   private _summary?: string;
   private _info: UpstreamInfo = {};
   private _catalog: UpstreamCatalog = EMPTY_CATALOG;
+  private _listHints: Partial<Record<ListKind, Partial<CacheHint>>> = {};
   private shared?: McpConnection;
   private readonly sessions = new Map<string, Promise<McpConnection>>();
   private readonly events = new UpstreamListeners();
@@ -80,6 +83,9 @@ export class McpUpstream implements Upstream, ConnectionOwner {
   }
   get info(): UpstreamInfo {
     return this._info;
+  }
+  get listHints(): ListHints {
+    return this._listHints;
   }
   get isolation(): 'shared' | 'per-session' {
     return this.config.isolation ?? 'shared';
@@ -185,14 +191,20 @@ export class McpUpstream implements Upstream, ConnectionOwner {
     if (this.shared && !this.stopping) this.scheduleRefresh();
   }
 
+  /** The next re-list (cache-hints.ts refreshMs: the configured interval, or sooner when the backend's list ttlMs says so). */
   private scheduleRefresh(): void {
     clearTimeout(this.refreshTimer);
-    const caps = this._info.capabilities as { tools?: { listChanged?: boolean }; prompts?: { listChanged?: boolean }; resources?: { listChanged?: boolean } } | undefined;
-    const announces = Boolean(caps?.tools?.listChanged || caps?.prompts?.listChanged || caps?.resources?.listChanged);
-    const interval = this.config.refreshInterval !== undefined ? this.config.refreshInterval * 1000 : announces ? 0 : this.deps.refreshIntervalMs;
+    const interval = refreshMs(this.config.refreshInterval, this.deps.refreshIntervalMs, this._info.capabilities, this._listHints);
     if (!interval) return;
-    this.refreshTimer = setInterval(() => void this.refresh(), interval);
+    this.refreshTimer = setTimeout(() => void this.refresh().then(() => this.shared && !this._stopping && this.scheduleRefresh()), interval);
     this.refreshTimer.unref();
+  }
+
+  /** A list walk's cache hint; a changed ttl re-plans the next re-list. */
+  onListHint(kind: ListKind, hint: Partial<CacheHint> | undefined): void {
+    const before = this._listHints[kind]?.ttlMs;
+    this._listHints = { ...this._listHints, [kind]: hint };
+    if (before !== hint?.ttlMs && this.shared && this._state === 'ready' && !this._stopping) this.scheduleRefresh();
   }
 
   async refresh(): Promise<void> {
@@ -304,7 +316,9 @@ export class McpUpstream implements Upstream, ConnectionOwner {
 
   async request(method: string, params: Record<string, unknown>, ctx: CallContext): Promise<Record<string, unknown>> {
     const conn = await this.connectionFor(ctx.sessionKey);
-    return conn.forward(method, params, ctx);
+    // Mcp-Param-* (2026-07-28 HTTP backends) from this backend's own schema of the tool.
+    const headers = method === 'tools/call' ? callParamHeaders(this._catalog.tools, params, ctx.paramHeaders) : undefined;
+    return conn.forward(method, params, ctx, headers);
   }
 
   async subscribe(uri: string, sessionKey: string): Promise<void> {
@@ -368,29 +382,14 @@ export class McpUpstream implements Upstream, ConnectionOwner {
   private httpFetch?: BackendFetch;
 
   createTransport(kind: 'streamable-http' | 'sse' | undefined, hooks: Pick<TransportDeps, 'onSseEnded'> = {}): Promise<McpTransport> {
-    return createMcpTransport(
-      this.config,
-      {
-        resolveEnv: this.deps.resolveEnv,
-        resolveHeaders: this.deps.resolveHeaders,
-        // undici is loaded only for gateways that have HTTP backends.
-        httpFetch: async () => (this.httpFetch ??= (await import('./http-fetch.js')).createBackendFetch()),
-        ...hooks,
-      },
-      kind,
-    );
+    // undici is loaded only for gateways that have HTTP backends.
+    const httpFetch = async () => (this.httpFetch ??= (await import('./http-fetch.js')).createBackendFetch());
+    return createMcpTransport(this.config, { resolveEnv: this.deps.resolveEnv, resolveHeaders: this.deps.resolveHeaders, httpFetch, ...hooks }, kind);
   }
 
-  /**
-   * A failure as one sentence. Never the command line (it may carry arguments a client must not
-   * see): a stdio backend is named by its backend name. With a connection, its stderr tail is added.
-   */
+  /** A failure as one sentence (diagnose.ts describeBackendFailure); with a connection, its stderr tail. */
   describeFailure(e: unknown, conn?: McpConnection): string {
-    const target = this.config.type === 'stdio' ? `backend "${this.name}"` : this.config.url;
-    const d = diagnoseError(e, target);
-    const tail = conn?.stderrTail();
-    if (this.config.type === 'stdio' && tail) return `${d.message} The process wrote to stderr: ${tail}`;
-    return d.hint ? `${d.message} ${d.hint}` : d.message;
+    return describeBackendFailure(this.name, this.config, e, conn?.stderrTail());
   }
 
   get startedBefore(): boolean {

@@ -1,4 +1,5 @@
 import type { Client } from '@modelcontextprotocol/client';
+import { mergeHints, pageHint, type CacheHint } from '../cache-hints.js';
 import { passthroughSchema } from './passthrough.js';
 import type { UpstreamCatalog } from './types.js';
 import { checkList, type ListKind } from './validate.js';
@@ -6,6 +7,8 @@ import { checkList, type ListKind } from './validate.js';
 /** What the lists report back to the connection's owner: the items a page carried that failed their check. */
 export interface ListOwner {
   onInvalid(kind: ListKind, dropped: string[]): void;
+  /** The cache hint the walk's pages carried (smallest ttlMs, private over public); undefined: none did. */
+  onListHint?(kind: ListKind, hint: Partial<CacheHint> | undefined): void;
 }
 
 const METHODS: Record<ListKind, string> = { tools: 'tools/list', resources: 'resources/list', resourceTemplates: 'resources/templates/list', prompts: 'prompts/list' };
@@ -37,8 +40,11 @@ async function listPaged<K extends ListKind>(client: Client, owner: ListOwner, m
   const out: UpstreamCatalog[K][number][] = [];
   const dropped: string[] = [];
   let cursor: string | undefined;
+  let hint: Partial<CacheHint> | undefined;
   for (let page = 0; page < 1000; page++) {
     const res = await client.request({ method, params: cursor ? { cursor } : {} } as never, passthroughSchema, opts as never);
+    const h = pageHint(res);
+    if (Object.keys(h).length) hint = mergeHints(hint, h);
     const checked = checkList(kind, res[kind]);
     out.push(...checked.items);
     dropped.push(...checked.dropped);
@@ -47,5 +53,6 @@ async function listPaged<K extends ListKind>(client: Client, owner: ListOwner, m
     cursor = next;
   }
   if (dropped.length) owner.onInvalid(kind, dropped);
+  owner.onListHint?.(kind, hint);
   return out as UpstreamCatalog[K];
 }

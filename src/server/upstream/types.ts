@@ -1,6 +1,7 @@
 import { redact, redactString } from '../../core/log/redact.js';
 import type { BackendState } from '../../core/events.js';
 import type { BackendConfig } from '../../core/config/schema.js';
+import type { ListHints } from '../cache-hints.js';
 
 /** What one backend exposes, in its own (native) names. */
 export interface UpstreamCatalog {
@@ -58,6 +59,8 @@ export interface CallContext {
    * MCP backends get it in `_meta` (SEP-414), HTTP and REST backends as headers too.
    */
   trace?: Readonly<Record<string, string>>;
+  /** A tools/call's inbound `Mcp-Param-*` headers; a 2026-07-28 HTTP backend gets those its tool schema does not declare. */
+  paramHeaders?: Readonly<Record<string, string>>;
   /** Set when the client asked for progress; the upstream calls it for each progress notification. */
   onProgress?: (progress: { progress: number; total?: number; message?: string }) => unknown;
   /** Notifications the backend sent for this call (logging messages and others). */
@@ -94,6 +97,8 @@ export interface Upstream {
   /** Problems noticed before any call fails (a REST address outside the network guard), one line each. */
   readonly warnings?: ReadonlyArray<{ message: string }>;
   readonly info: UpstreamInfo;
+  /** A 2026-07-28 backend's cache hints on its last lists (ttlMs, cacheScope), per kind; the gateway's own hints derive from them. */
+  readonly listHints?: ListHints;
   /** Connects (or starts) and lists. Never throws for a backend failure: state says why. */
   start(): Promise<void>;
   /** Waits for in-flight calls up to the deadline, then closes connections and stops children. */

@@ -45,6 +45,15 @@ describe('access step', () => {
     expect(resources.cacheScope).toBeUndefined();
   });
 
+  it('marks a 2026-07-28 resources/read private when roles shape the scope, whatever the backend said', async () => {
+    const read = (era: 'legacy' | 'modern', identity: Identity) => makeCall({ method: 'resources/read', params: { uri: 'argo://apps' }, era, identity, route: { upstream: argocd }, exposedName: 'argo://apps' });
+    const backendSaid = { contents: [], ttlMs: 5000, cacheScope: 'public' };
+    expect(await step.handle(read('modern', bearer(['dev'])), recordingNext(backendSaid))).toMatchObject({ ttlMs: 5000, cacheScope: 'private' });
+    // No roles applied (a virtual server without identity): the backend's hint stands; 2025 clients are not touched here.
+    expect(await step.handle(read('modern', { client: 'x', roles: [], via: 'none' }), recordingNext(backendSaid))).toMatchObject({ cacheScope: 'public' });
+    expect(await step.handle(read('legacy', bearer(['dev'])), recordingNext({ contents: [] }))).toEqual({ contents: [] });
+  });
+
   it('memoises one filtered view per list snapshot and scope', async () => {
     const a = await step.local!(list('tools/list', { identity: bearer(['dev']) }), answer({ tools: catalog.tools }));
     const b = await step.local!(list('tools/list', { identity: bearer(['dev']) }), answer({ tools: catalog.tools }));
