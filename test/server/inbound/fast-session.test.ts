@@ -49,6 +49,13 @@ class RawSession {
   }
 }
 
+/**
+ * server-everything logs "Roots updated" once, at a moment of its own choosing soon after it starts;
+ * the gateway gives a backend log to the one call in flight, so it may land on either gateway's
+ * answer. It belongs to no request, so it is left out of the comparison.
+ */
+const own = (messages: Array<Record<string, unknown>>) => messages.filter((m) => !(m.method === 'notifications/message' && String((m.params as { data?: unknown }).data).startsWith('Roots updated')));
+
 describe('the message-level fast path in 2025 sessions', () => {
   let fast: TestGateway;
   let sdk: TestGateway;
@@ -90,7 +97,7 @@ describe('the message-level fast path in 2025 sessions', () => {
     const before = fast.gateway.router.fastServed;
     const [x, y] = await Promise.all([a.post({ jsonrpc: '2.0', id: 11, method, params }), b.post({ jsonrpc: '2.0', id: 11, method, params })]);
     expect(x.status).toBe(200);
-    expect(x.messages).toEqual(y.messages);
+    expect(own(x.messages)).toEqual(own(y.messages));
     expect(x.messages.at(-1)!.id).toBe(11);
     expect(fast.gateway.router.fastServed).toBe(before + 1);
     expect(sdk.gateway.router.fastServed).toBe(0);
