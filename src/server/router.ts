@@ -11,6 +11,8 @@ import { HeldCalls } from './era/held-call.js';
 import { Pipeline, defaultSteps, newCall, newLocalCall, type CallMethod, type LocalMethod, type PipelineDeps, type RelaySinks, type Result, type Step } from './pipeline/index.js';
 import { localAnswer } from './local-answer.js';
 import { inboundTraceHeaders } from './tracing/outbound.js';
+import { TASKS_EXTENSION, type TaskRoutes } from './tasks/routes.js';
+import { serveTaskMethods } from './tasks/serve.js';
 import { ErrorCodes, type ReverseRequest, type Upstream } from './upstream/types.js';
 
 export interface InboundInfo {
@@ -51,6 +53,8 @@ export interface RouterDeps {
   access?: () => AccessPolicy | undefined;
   /** The per-call metrics step (src/server/metrics). */
   metrics?: Step;
+  /** The Tasks extension (src/server/tasks): advertised and served while some backend has it. */
+  tasks?: TaskRoutes;
 }
 
 /**
@@ -86,6 +90,7 @@ export class Router {
   }
 
   createServer(info: InboundInfo): Server {
+    const tasks = info.era === 'modern' && this.deps.tasks?.enabled() ? this.deps.tasks : undefined;
     const server = new Server(this.deps.serverInfo, {
       capabilities: {
         tools: { listChanged: true },
@@ -93,6 +98,7 @@ export class Router {
         prompts: { listChanged: true },
         completions: {},
         logging: {},
+        ...(tasks ? { extensions: { [TASKS_EXTENSION]: {} } } : {}),
       },
       instructions: this.deps.instructions,
     });
@@ -112,6 +118,7 @@ export class Router {
 
     server.setRequestHandler('resources/subscribe', (req, ctx) => local('resources/subscribe', req.params, ctx));
     server.setRequestHandler('resources/unsubscribe', (req, ctx) => local('resources/unsubscribe', req.params, ctx));
+    if (tasks) serveTaskMethods(server, tasks, info, this.deps.access);
 
     return server;
   }

@@ -16,6 +16,8 @@ import { observeStep } from './observe.js';
 import { policyStep } from './policy.js';
 import { rateLimitStep } from './ratelimit.js';
 import { resolveStep } from './resolve.js';
+import { tasksStep } from './tasks.js';
+import type { TaskRoutes } from '../tasks/routes.js';
 import type { Step } from './types.js';
 
 export { Pipeline, compose, composeLocal, newCall, newLocalCall } from './pipeline.js';
@@ -41,6 +43,8 @@ export interface PipelineDeps {
   access?: () => AccessPolicy | undefined;
   /** Per-call metrics (src/server/metrics/step.ts); first, so refusals by any later step are counted. */
   metrics?: Step;
+  /** The Tasks extension's routes; without it a CreateTaskResult passes with the backend's own id. */
+  tasks?: TaskRoutes;
 }
 
 /**
@@ -53,16 +57,17 @@ export function defaultSteps(deps: PipelineDeps): Step[] {
   const policy = w(policyStep(deps));
   const observe = w(observeStep(deps.bus));
   const forward = w(forwardStep(deps));
+  const tasks = tasksStep(deps.tasks);
   const access = accessStep(deps);
   // Inside observe, so a limited call is observed as an error. An applied plan is not limited: a
   // person approved it, and failing it here would fail the plan.
   const ratelimit = rateLimitStep({ limiter: deps.rateLimiter, catalog: deps.catalog, bus: deps.bus });
   const first = deps.metrics ? [deps.metrics] : [];
-  if (!deps.approvals) return traced(deps, [...first, limitsStep(), identityStep, resolveStep(deps), access, policy, observe, ratelimit, forward]);
+  if (!deps.approvals) return traced(deps, [...first, limitsStep(), identityStep, resolveStep(deps), access, policy, observe, ratelimit, tasks, forward]);
   // An applied plan skips resolve (its backend and native tool are stored) and the guard (it is approved).
-  const { guard, apply } = approvalSteps({ approvals: deps.approvals, upstreams: deps.upstreams ?? (() => []) }, compose([policy, observe, forward]));
+  const { guard, apply } = approvalSteps({ approvals: deps.approvals, upstreams: deps.upstreams ?? (() => []) }, compose([policy, observe, tasks, forward]));
   const planAccess = planAccessStep({ access: deps.access, catalog: deps.catalog, plans: deps.approvals, applyTool: APPLY_TOOL });
-  return traced(deps, [...first, limitsStep(), identityStep, planAccess, apply, resolveStep(deps), access, policy, guard, observe, ratelimit, forward]);
+  return traced(deps, [...first, limitsStep(), identityStep, planAccess, apply, resolveStep(deps), access, policy, guard, observe, ratelimit, tasks, forward]);
 }
 
 /** Without tracing the list as it is; with it, the server span step first and every step in its span. */

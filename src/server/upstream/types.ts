@@ -58,6 +58,8 @@ export interface CallContext {
    * MCP backends get it in `_meta` (SEP-414), HTTP and REST backends as headers too.
    */
   trace?: Readonly<Record<string, string>>;
+  /** The client declared the Tasks extension with this request: a 2026-07-28 backend may answer with a task. */
+  tasks?: boolean;
   /** Set when the client asked for progress; the upstream calls it for each progress notification. */
   onProgress?: (progress: { progress: number; total?: number; message?: string }) => unknown;
   /** Notifications the backend sent for this call (logging messages and others). */
