@@ -57,17 +57,18 @@ export function defaultSteps(deps: PipelineDeps): Step[] {
   const policy = w(policyStep(deps));
   const observe = w(observeStep(deps.bus));
   const forward = w(forwardStep(deps));
-  const tasks = tasksStep(deps.tasks);
+  // Only with the Tasks extension's routes (the gateway always has them; embedded pipelines may not).
+  const tasks = deps.tasks ? [tasksStep(deps.tasks)] : [];
   const access = accessStep(deps);
   // Inside observe, so a limited call is observed as an error. An applied plan is not limited: a
   // person approved it, and failing it here would fail the plan.
   const ratelimit = rateLimitStep({ limiter: deps.rateLimiter, catalog: deps.catalog, bus: deps.bus });
   const first = deps.metrics ? [deps.metrics] : [];
-  if (!deps.approvals) return traced(deps, [...first, limitsStep(), identityStep, resolveStep(deps), access, policy, observe, ratelimit, tasks, forward]);
+  if (!deps.approvals) return traced(deps, [...first, limitsStep(), identityStep, resolveStep(deps), access, policy, observe, ratelimit, ...tasks, forward]);
   // An applied plan skips resolve (its backend and native tool are stored) and the guard (it is approved).
-  const { guard, apply } = approvalSteps({ approvals: deps.approvals, upstreams: deps.upstreams ?? (() => []) }, compose([policy, observe, tasks, forward]));
+  const { guard, apply } = approvalSteps({ approvals: deps.approvals, upstreams: deps.upstreams ?? (() => []) }, compose([policy, observe, ...tasks, forward]));
   const planAccess = planAccessStep({ access: deps.access, catalog: deps.catalog, plans: deps.approvals, applyTool: APPLY_TOOL });
-  return traced(deps, [...first, limitsStep(), identityStep, planAccess, apply, resolveStep(deps), access, policy, guard, observe, ratelimit, tasks, forward]);
+  return traced(deps, [...first, limitsStep(), identityStep, planAccess, apply, resolveStep(deps), access, policy, guard, observe, ratelimit, ...tasks, forward]);
 }
 
 /** Without tracing the list as it is; with it, the server span step first and every step in its span. */

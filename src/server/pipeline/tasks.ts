@@ -7,12 +7,12 @@ import type { CallContext, Handler, Result, Step } from './types.js';
  * route back to that backend for that caller only. Just before forward, so an applied plan's call
  * gets the same.
  */
-export function tasksStep(tasks: TaskRoutes | undefined): Step {
+export function tasksStep(tasks: TaskRoutes): Step {
   return {
     name: 'tasks',
     async handle(call: CallContext, next: Handler): Promise<Result> {
       const result = await next(call);
-      if (!tasks || call.method !== 'tools/call' || !isTaskResult(result) || !call.route) return result;
+      if (call.method !== 'tools/call' || !isTaskResult(result) || !call.route) return result;
       return tasks.created(result, call.route.upstream.name, call.identity!, call.exposedName ?? String(call.params.name));
     },
   };
