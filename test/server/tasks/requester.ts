@@ -17,7 +17,6 @@ export function requester(url: string, opts: { name?: string; tasks?: boolean; h
   const capabilities = { elicitation: { form: {} }, ...(opts.tasks === false ? {} : { extensions: { [TASKS]: {} } }) };
   return {
     async call(method, params) {
-      const name = typeof params.name === 'string' ? params.name : typeof params.taskId === 'string' ? params.taskId : undefined;
       const body = {
         jsonrpc: '2.0',
         id: ++id,
@@ -31,33 +30,43 @@ export function requester(url: string, opts: { name?: string; tasks?: boolean; h
           },
         },
       };
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          accept: 'application/json, text/event-stream',
-          'mcp-protocol-version': '2026-07-28',
-          'mcp-method': method,
-          ...(name !== undefined ? { 'mcp-name': name } : {}),
-          ...opts.headers,
-        },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(30_000),
-      });
-      const text = await res.text();
-      if ((res.headers.get('content-type') ?? '').includes('text/event-stream')) {
-        const frames = text.split('\n').filter((l) => l.startsWith('data: ')).map((l) => JSON.parse(l.slice(6)) as Rpc & { id?: unknown });
-        const answer = frames.find((f) => f.id === body.id);
-        if (!answer) throw new Error(`no answer to ${method} in the event stream: ${text.slice(0, 500)}`);
-        return answer;
-      }
-      try {
-        return JSON.parse(text) as Rpc;
-      } catch {
-        throw new Error(`${method}: HTTP ${res.status}: ${text.slice(0, 500)}`);
-      }
+      return postMessage(url, body, opts.headers);
     },
   };
+}
+
+/**
+ * One JSON-RPC request POSTed with the 2026-07-28 standard headers (Mcp-Name: the tool or task id);
+ * the answer, whether it came as JSON or in an event stream.
+ */
+export async function postMessage(url: string, body: { id: number; method: string; params?: Record<string, unknown> }, headers: Record<string, string> = {}): Promise<Rpc> {
+  const p = body.params ?? {};
+  const name = typeof p.name === 'string' ? p.name : typeof p.taskId === 'string' ? p.taskId : undefined;
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': '2026-07-28',
+      'mcp-method': body.method,
+      ...(name !== undefined ? { 'mcp-name': name } : {}),
+      ...headers,
+    },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(30_000),
+  });
+  const text = await res.text();
+  if ((res.headers.get('content-type') ?? '').includes('text/event-stream')) {
+    const frames = text.split('\n').filter((l) => l.startsWith('data: ')).map((l) => JSON.parse(l.slice(6)) as Rpc & { id?: unknown });
+    const answer = frames.find((f) => f.id === body.id);
+    if (!answer) throw new Error(`no answer to ${body.method} in the event stream: ${text.slice(0, 500)}`);
+    return answer;
+  }
+  try {
+    return JSON.parse(text) as Rpc;
+  } catch {
+    throw new Error(`${body.method}: HTTP ${res.status}: ${text.slice(0, 500)}`);
+  }
 }
 
 /** Polls tasks/get until the status is one of `want` (bounded). */
