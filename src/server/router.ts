@@ -90,7 +90,7 @@ export class Router {
   }
 
   createServer(info: InboundInfo): Server {
-    const tasks = info.era === 'modern' && this.deps.tasks?.enabled() ? this.deps.tasks : undefined;
+    const tasks = this.deps.tasks?.enabled(info.era) ? this.deps.tasks : undefined;
     const server = new Server(this.deps.serverInfo, {
       capabilities: {
         tools: { listChanged: true },
@@ -98,7 +98,7 @@ export class Router {
         prompts: { listChanged: true },
         completions: {},
         logging: {},
-        ...(tasks ? { extensions: { [TASKS_EXTENSION]: {} } } : {}),
+        ...(tasks ? (info.era === 'modern' ? { extensions: { [TASKS_EXTENSION]: {} } } : { tasks: { requests: { tools: { call: {} } }, cancel: {} } }) : {}),
       },
       instructions: this.deps.instructions,
     });

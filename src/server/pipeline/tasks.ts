@@ -2,7 +2,7 @@ import { isTaskResult, type TaskRoutes } from '../tasks/routes.js';
 import type { CallContext, Handler, Result, Step } from './types.js';
 
 /**
- * Tasks extension: a backend answered `tools/call` with a CreateTaskResult. Its task id becomes the
+ * Tasks (either form): a backend answered `tools/call` with a CreateTaskResult. Its task id becomes the
  * gateway's sealed one (backend, backend task id, creating identity), so the task's later requests
  * route back to that backend for that caller only. Just before forward, so an applied plan's call
  * gets the same.

@@ -1,9 +1,10 @@
 /**
- * The Tasks extension (io.modelcontextprotocol/tasks, 2026-07-28) through the gateway: a backend's
- * CreateTaskResult passes through `tools/call` with its task id sealed (task-ids.ts), and
- * `tasks/get`, `tasks/update` and `tasks/cancel` go back to the backend that minted the task, only
- * for the identity that created it. Everything else answers "not found", so a foreign or tampered
- * id tells the caller nothing.
+ * Tasks through the gateway, in both forms: the Tasks extension (io.modelcontextprotocol/tasks,
+ * 2026-07-28: `resultType: "task"`, tasks/get|update|cancel) and 2025-11-25 task-augmented calls
+ * (`{task}` results, tasks/get|result|cancel). A backend's CreateTaskResult passes through
+ * `tools/call` with its task id sealed (task-ids.ts), and the task's requests go back to the backend
+ * that minted it, only for the identity that created it. Everything else answers "not found", so a
+ * foreign or tampered id tells the caller nothing.
  */
 import { ProtocolError } from '@modelcontextprotocol/server';
 import type { EventBus } from '../../core/events.js';
@@ -14,8 +15,9 @@ import { ErrorCodes, type CallContext as UpstreamCallContext, type Upstream } fr
 import type { TaskIds } from './task-ids.js';
 
 export const TASKS_EXTENSION = 'io.modelcontextprotocol/tasks';
-export const TASK_METHODS = ['tasks/get', 'tasks/update', 'tasks/cancel'] as const;
-export type TaskMethod = (typeof TASK_METHODS)[number];
+export const TASK_METHODS = { modern: ['tasks/get', 'tasks/update', 'tasks/cancel'], legacy: ['tasks/get', 'tasks/result', 'tasks/cancel'] } as const;
+export type TaskMethod = 'tasks/get' | 'tasks/update' | 'tasks/cancel' | 'tasks/result';
+const RELATED_TASK = 'io.modelcontextprotocol/related-task';
 
 type Result = Record<string, unknown>;
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
@@ -26,10 +28,22 @@ export function hasTasksExtension(capabilities: unknown): boolean {
   return ext !== null && typeof ext === 'object' && !Array.isArray(ext) && TASKS_EXTENSION in ext;
 }
 
-/** A CreateTaskResult (resultType "task" with a task id). */
-export function isTaskResult(result: unknown): result is Result & { taskId: string } {
+/** A 2025-11-25 server capability for task-augmented tools/call. */
+export function hasLegacyTasks(capabilities: unknown): boolean {
+  const tasks = (capabilities as { tasks?: { requests?: { tools?: { call?: unknown } } } } | undefined)?.tasks;
+  return tasks?.requests?.tools?.call !== undefined;
+}
+
+/** The task a CreateTaskResult carries: 2026-07-28 (resultType "task", fields at the top) or 2025 ({task}). */
+function createdTask(result: unknown): Result | undefined {
   const r = result as Result | undefined;
-  return r?.resultType === 'task' && typeof r.taskId === 'string';
+  if (r?.resultType === 'task' && typeof r.taskId === 'string') return r;
+  const task = r?.task as Result | undefined;
+  return task && typeof task === 'object' && typeof task.taskId === 'string' ? task : undefined;
+}
+
+export function isTaskResult(result: unknown): result is Result {
+  return createdTask(result) !== undefined;
 }
 
 /** Who asks about a task, as the router knows them. */
@@ -53,17 +67,24 @@ export class TaskRoutes {
 
   constructor(private readonly deps: TaskRoutesDeps) {}
 
-  /** Advertised only while some backend that is up advertises it. */
-  enabled(): boolean {
-    return this.deps.upstreams().some((u) => u.state === 'ready' && hasTasksExtension(u.info.capabilities));
+  /** Advertised to a client of this era only while some backend that is up advertises its form. */
+  enabled(era: 'legacy' | 'modern'): boolean {
+    const has = era === 'modern' ? hasTasksExtension : hasLegacyTasks;
+    return this.deps.upstreams().some((u) => u.state === 'ready' && has(u.info.capabilities));
   }
 
   /** A backend's CreateTaskResult, with the gateway's sealed id in place of the backend's. */
-  async created(result: Result & { taskId: string }, backend: string, identity: Identity, tool: string): Promise<Result> {
+  async created(result: Result, backend: string, identity: Identity, tool: string): Promise<Result> {
+    const task = createdTask(result);
+    if (!task) return result;
     const ids = await this.deps.ids();
-    const taskId = ids.seal({ backend, task: result.taskId, owner: ids.owner(identityKey(identity)), tool });
-    this.announce(taskId, backend, identity, result, tool);
-    return { ...withoutBackendIdentity(result), taskId };
+    const taskId = ids.seal({ backend, task: String(task.taskId), owner: ids.owner(identityKey(identity)), tool });
+    this.announce(taskId, backend, identity, task, tool);
+    const out = withoutBackendIdentity(result);
+    if (task === result) return { ...out, taskId };
+    // The SDK's 2025 tools/call encoder refuses a body with `task` but no `content` (it cannot tell a
+    // CreateTaskResult from an empty call result); an empty list is extra and harmless to the requester.
+    return { content: [], ...out, task: { ...task, taskId } };
   }
 
   /** tasks/get, tasks/update or tasks/cancel, sent to the backend that minted the task. */
@@ -90,6 +111,10 @@ export class TaskRoutes {
     }
     const out = withoutBackendIdentity(result);
     if (typeof out.taskId === 'string') out.taskId = taskId;
+    // tasks/result (2025) names the task in its result's _meta.
+    const meta = out._meta as Result | undefined;
+    if (meta?.[RELATED_TASK]) out._meta = { ...meta, [RELATED_TASK]: { ...(meta[RELATED_TASK] as Result), taskId } };
+    if (method === 'tasks/result') this.announce(String(taskId), ref.backend, caller.identity, { status: 'completed' }, ref.tool);
     if (method === 'tasks/get' && typeof out.status === 'string') this.announce(String(taskId), ref.backend, caller.identity, out, ref.tool);
     if (method === 'tasks/cancel') this.announce(String(taskId), ref.backend, caller.identity, { status: 'cancelled' }, ref.tool);
     return out;

@@ -6,9 +6,9 @@
 // devDependency); if a future install drops it, this test says so and is skipped.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { startHttpFixture, type HttpFixture } from '../../fixtures/servers/spawn-fixture.js';
+import { fixtureScript, startHttpFixture, type HttpFixture } from '../../fixtures/servers/spawn-fixture.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
-import { httpBackend, textOf } from '../helpers.js';
+import { NODE, httpBackend, textOf } from '../helpers.js';
 import { postMessage } from './requester.js';
 
 type ExtTasks = typeof import('@modelcontextprotocol/ext-tasks/client');
@@ -21,7 +21,7 @@ let gw: TestGateway;
 beforeAll(async () => {
   if (!ext) return;
   backend = await startHttpFixture('task-server');
-  gw = await startGateway({ backends: { work: httpBackend(backend.url) } });
+  gw = await startGateway({ backends: { work: httpBackend(backend.url), old: { type: 'stdio', command: NODE, args: [fixtureScript('task-server-2025')] } } });
   await gw.ready();
 }, 60_000);
 
@@ -60,6 +60,30 @@ describe.skipIf(!ext)('the ext-tasks requester through the gateway', () => {
       expect(textOf(resultFromTaskOutcome(outcome) as { content?: unknown })).toBe('job done after 30 ms, confirmed: sure');
       expect(asked).toHaveLength(1);
       expect(methods).toEqual(expect.arrayContaining(['tools/call', 'tasks/get', 'tasks/update']));
+    } finally {
+      await session.close();
+      await client.close();
+    }
+  }, 60_000);
+
+  it('runs a 2025-11-25 task (a 2025 session, a 2025 backend) to its result', async () => {
+    const { createTaskSessionFromClient, resultFromTaskOutcome, toolDeclarationFromMcpTool } = ext!;
+    const client = new Client({ name: 'ext-tasks-2025', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(gw.url)));
+    expect(client.getProtocolEra()).toBe('legacy');
+    const session = createTaskSessionFromClient(client, { endpointId: 'gatehouse-test-2025' });
+    try {
+      // The tool's execution.taskSupport (optional) comes through the gateway's list; the requester reads it.
+      const tool = (await client.listTools()).tools.find((t) => t.name === 'old_job')!;
+      expect((tool as { execution?: unknown }).execution).toEqual({ taskSupport: 'optional' });
+      const before = gw.events.length;
+      const execution = await session.callTool('old_job', { ms: 30 }, { declaration: toolDeclarationFromMcpTool(tool), task: { preference: 'require' } });
+      const { outcome } = await execution.settle();
+      expect(textOf(resultFromTaskOutcome(outcome) as { content?: unknown })).toBe('job done after 30 ms (2025 task)');
+      // It went as a task (created, then its result fetched), not as a plain call.
+      const seen = gw.events.slice(before).filter((e) => e.type === 'task.changed' && e.tool === 'old_job');
+      expect(seen.length).toBeGreaterThanOrEqual(2);
+      expect(seen.at(-1)).toMatchObject({ terminal: true });
     } finally {
       await session.close();
       await client.close();
