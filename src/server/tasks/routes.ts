@@ -11,6 +11,8 @@ import type { EventBus } from '../../core/events.js';
 import type { Identity } from '../../core/identity.js';
 import { identityKey } from '../approvals/seal.js';
 import { withoutBackendIdentity } from '../era/results.js';
+import { clientError } from '../pipeline/errors.js';
+import type { CallContext } from '../pipeline/types.js';
 import { ErrorCodes, type CallContext as UpstreamCallContext, type Upstream } from '../upstream/types.js';
 import type { TaskIds } from './task-ids.js';
 
@@ -105,9 +107,10 @@ export class TaskRoutes {
     try {
       result = await upstream.request(method, { ...params, taskId: ref.task }, ctx);
     } catch (e) {
-      // The backend's own "not found" names its id; the client knows only ours.
-      if (e instanceof ProtocolError || (e as { code?: unknown }).code === ErrorCodes.InvalidParams) throw rename(e as Error, ref.task, String(taskId));
-      throw e;
+      // As a call's errors leave the pipeline (the backend named, a stdio command line removed); and
+      // the backend's own id, which its "not found" names, becomes ours: the client knows only ours.
+      const mapped = clientError(e, { route: { upstream } } as CallContext);
+      throw mapped instanceof ProtocolError ? rename(mapped, ref.task, String(taskId)) : mapped;
     }
     const out = withoutBackendIdentity(result);
     if (typeof out.taskId === 'string') out.taskId = taskId;
@@ -139,7 +142,7 @@ function notFound(taskId: unknown): ProtocolError {
   return new ProtocolError(ErrorCodes.InvalidParams, `Task not found: ${shown}. Task ids are good only for the identity that created the task, through this gateway.`);
 }
 
-function rename(e: Error, backendId: string, ours: string): Error {
-  const code = (e as { code?: number }).code ?? ErrorCodes.InternalError;
-  return new ProtocolError(code, e.message.split(backendId).join(ours), (e as { data?: unknown }).data);
+function rename(e: ProtocolError, backendId: string, ours: string): ProtocolError {
+  if (!e.message.includes(backendId)) return e;
+  return new ProtocolError(e.code, e.message.split(backendId).join(ours), e.data);
 }

@@ -7,7 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpFixture, type HttpFixture } from '../../fixtures/servers/spawn-fixture.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
 import { closeAllClients, connectClient, httpBackend, modernStdio, tempDir, textOf, type TempDir } from '../helpers.js';
-import { TASK_KEY_FILE } from '../../../src/server/tasks/task-ids.js';
+import { TASK_KEY_FILE, TaskIds, taskKey } from '../../../src/server/tasks/task-ids.js';
+import { identityKey } from '../../../src/server/approvals/seal.js';
+import { anonymousIdentity } from '../../../src/core/identity.js';
 import { TASKS, pollTask, requester } from './requester.js';
 
 let backend: HttpFixture;
@@ -90,6 +92,16 @@ describe('tasks through the gateway (2026-07-28)', () => {
     // The owner still sees it running (mallory's cancel did not reach the backend).
     expect((await owner.call('tasks/get', { taskId })).result?.status).toBe('working');
     await owner.call('tasks/cancel', { taskId });
+  });
+
+  it("a task the backend no longer knows: its error names the gateway's id, never the backend's", async () => {
+    // A well-sealed id (the gateway's own key, from the state directory) for a task the backend never had.
+    const ids = new TaskIds(taskKey(undefined, state.path));
+    const taskId = ids.seal({ backend: 'work', task: 'gone-4711', owner: ids.owner(identityKey(anonymousIdentity('task-requester'))), tool: job });
+    const res = await requester(gw.url).call('tasks/get', { taskId });
+    expect(res.error?.code).toBe(-32602);
+    expect(res.error?.message).toContain(`Task not found: ${taskId}`);
+    expect(JSON.stringify(res)).not.toContain('gone-4711');
   });
 
   it('answers a client that did not declare the extension without a task', async () => {
