@@ -16,7 +16,7 @@ import { observeStep } from './observe.js';
 import { policyStep } from './policy.js';
 import { rateLimitStep } from './ratelimit.js';
 import { resolveStep } from './resolve.js';
-import { tasksStep } from './tasks.js';
+import { withTaskIds } from './tasks.js';
 import type { TaskRoutes } from '../tasks/routes.js';
 import type { Step } from './types.js';
 
@@ -56,19 +56,18 @@ export function defaultSteps(deps: PipelineDeps): Step[] {
   const w = deps.tracing?.wrap ?? ((s: Step) => s);
   const policy = w(policyStep(deps));
   const observe = w(observeStep(deps.bus));
-  const forward = w(forwardStep(deps));
-  // Only with the Tasks extension's routes (the gateway always has them; embedded pipelines may not).
-  const tasks = deps.tasks ? [tasksStep(deps.tasks)] : [];
+  // Task results get the gateway's ids inside forward (the gateway always has task routes).
+  const forward = w(withTaskIds(forwardStep(deps), deps.tasks));
   const access = accessStep(deps);
   // Inside observe, so a limited call is observed as an error. An applied plan is not limited: a
   // person approved it, and failing it here would fail the plan.
   const ratelimit = rateLimitStep({ limiter: deps.rateLimiter, catalog: deps.catalog, bus: deps.bus });
   const first = deps.metrics ? [deps.metrics] : [];
-  if (!deps.approvals) return traced(deps, [...first, limitsStep(), identityStep, resolveStep(deps), access, policy, observe, ratelimit, ...tasks, forward]);
+  if (!deps.approvals) return traced(deps, [...first, limitsStep(), identityStep, resolveStep(deps), access, policy, observe, ratelimit, forward]);
   // An applied plan skips resolve (its backend and native tool are stored) and the guard (it is approved).
-  const { guard, apply } = approvalSteps({ approvals: deps.approvals, upstreams: deps.upstreams ?? (() => []) }, compose([policy, observe, ...tasks, forward]));
+  const { guard, apply } = approvalSteps({ approvals: deps.approvals, upstreams: deps.upstreams ?? (() => []) }, compose([policy, observe, forward]));
   const planAccess = planAccessStep({ access: deps.access, catalog: deps.catalog, plans: deps.approvals, applyTool: APPLY_TOOL });
-  return traced(deps, [...first, limitsStep(), identityStep, planAccess, apply, resolveStep(deps), access, policy, guard, observe, ratelimit, ...tasks, forward]);
+  return traced(deps, [...first, limitsStep(), identityStep, planAccess, apply, resolveStep(deps), access, policy, guard, observe, ratelimit, forward]);
 }
 
 /** Without tracing the list as it is; with it, the server span step first and every step in its span. */

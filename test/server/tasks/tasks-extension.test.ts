@@ -87,7 +87,8 @@ describe('tasks through the gateway (2026-07-28)', () => {
       expect(res.error?.message).toMatch(/Task not found/);
     }
     // A backend task id, or our id with one character changed, is not one of ours.
-    const tampered = taskId.slice(0, -2) + (taskId.endsWith('A') ? 'B' : 'A') + taskId.slice(-1);
+    const tampered = taskId.slice(0, -2) + (taskId.at(-2) === 'A' ? 'B' : 'A') + taskId.slice(-1);
+    expect(tampered).not.toBe(taskId);
     for (const id of [tampered, 'a-backend-task-id']) expect((await owner.call('tasks/get', { taskId: id })).error?.message).toMatch(/Task not found/);
     // The owner still sees it running (mallory's cancel did not reach the backend).
     expect((await owner.call('tasks/get', { taskId })).result?.status).toBe('working');
