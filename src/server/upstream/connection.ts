@@ -263,13 +263,12 @@ export class McpConnection {
       this.inFlight.delete(ctx.callId);
     }
     const task = carriedTaskResult(result);
-    if (task) return task;
-    const invalid = checkResult(method, result);
+    const invalid = task ? taskInvalid(task, ctx) : checkResult(method, result);
     if (invalid) {
       this.owner.onInvalid('result', [`${method}: ${invalid}`]);
       throw new UpstreamError(`Backend "${this.owner.name}" returned an invalid ${method} result: ${invalid}.`, ErrorCodes.InternalError, this.owner.name);
     }
-    return result;
+    return task ?? result;
   }
 
   /**
@@ -375,6 +374,12 @@ export class McpConnection {
     // closeTransport re-arms `closing` for the SSE fallback path; a closed connection stays closed.
     this.closing = true;
   }
+}
+
+/** Why a CreateTaskResult cannot go to this call's client: not asked for, or no task id and status. */
+function taskInvalid(task: Record<string, unknown>, ctx: CallContext): string | undefined {
+  if (!ctx.tasks) return 'it is a task, which the client did not ask for (it did not declare the Tasks extension)';
+  return typeof task.taskId === 'string' && typeof task.status === 'string' ? undefined : 'the task has no taskId or status';
 }
 
 const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;

@@ -4,14 +4,15 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHttpFixture, type HttpFixture } from '../../fixtures/servers/spawn-fixture.js';
+import { fixtureScript, startHttpFixture, type HttpFixture } from '../../fixtures/servers/spawn-fixture.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
-import { closeAllClients, connectClient, httpBackend, modernStdio, tempDir, textOf, type TempDir } from '../helpers.js';
+import { NODE, closeAllClients, connectClient, httpBackend, modernStdio, tempDir, textOf, type TempDir } from '../helpers.js';
 import { TASK_KEY_FILE, TaskIds, taskKey } from '../../../src/server/tasks/task-ids.js';
 import { identityKey } from '../../../src/server/approvals/seal.js';
 import { anonymousIdentity } from '../../../src/core/identity.js';
 import { TASKS, pollTask, requester } from './requester.js';
 
+const ROGUE = { type: 'stdio' as const, command: NODE, args: [fixtureScript('task-server'), '--stdio', '--always-task'] };
 let backend: HttpFixture;
 let gw: TestGateway;
 let state: TempDir;
@@ -20,11 +21,11 @@ let job: string;
 beforeAll(async () => {
   backend = await startHttpFixture('task-server');
   state = tempDir('gatehouse-tasks-');
-  gw = await startGateway({ backends: { work: httpBackend(backend.url), plain: modernStdio() } }, { stateDir: state.path });
+  gw = await startGateway({ backends: { work: httpBackend(backend.url), plain: modernStdio(), rogue: ROGUE } }, { stateDir: state.path });
   await gw.ready();
   const tc = await connectClient('http-modern', { url: gw.url });
   const tools = await tc.client.listTools();
-  job = tools.tools.find((t) => t.name.endsWith('job'))!.name;
+  job = tools.tools.find((t) => t.name === 'work_job')!.name;
   await tc.close();
 }, 60_000);
 
@@ -110,6 +111,12 @@ describe('tasks through the gateway (2026-07-28)', () => {
     const res = await r.call('tools/call', { name: job, arguments: { ms: 10 } });
     expect(res.result?.resultType).toBe('complete');
     expect(textOf(res.result as { content?: unknown })).toBe('job done after 10 ms, without a task');
+  });
+
+  it('refuses a task a backend sends to a client that did not ask for one', async () => {
+    const res = await requester(gw.url, { tasks: false }).call('tools/call', { name: 'rogue_job', arguments: { ms: 10 } });
+    expect(res.error?.message).toMatch(/returned an invalid tools\/call result: it is a task, which the client did not ask for/);
+    await gw.waitFor((e) => e.type === 'backend.invalid' && e.backend === 'rogue');
   });
 
   it('does not offer tasks to a 2025 session; its call gets the plain result', async () => {
