@@ -65,6 +65,8 @@ export interface GatewayEvents {
   'inbound.refused': { remote: string; limit: number };
   /** A plan of a guarded call changed state (created, approved, denied, expired, executing, done, failed); no arguments, only the redacted summary. */
   'approval.changed': { planId: string; state: string; backend: string; tool: string; digest: string; actor: string; summary: string };
+  /** A task (Tasks extension) a backend created, or its status as a tasks/get or tasks/cancel through the gateway saw it. `taskId` is the gateway's sealed id. */
+  'task.changed': { taskId: string; backend: string; client: string; status: string; terminal: boolean; tool?: string; statusMessage?: string };
   // Rate limits (src/server/ratelimit/).
   /** A tool call was refused by a rate limit; `tool` is the exposed name, `limit` a short description of the rule (configured text only, bounded). */
   'ratelimit.limited': { backend: string; tool: string; limit: string };

@@ -30,6 +30,7 @@ import { writeRunState } from '../core/config/run-state.js';
 import { Pins } from './pinning/pins.js';
 import { handlePinRoutes, pinPolicy } from './pinning/routes.js';
 import type { Upstream } from './upstream/types.js';
+import { gatewayTasks } from './tasks/index.js';
 
 export { VERSION, type GatewayOptions, type GatewayState } from './gateway-options.js';
 import { VERSION, type GatewayOptions } from './gateway-options.js';
@@ -136,6 +137,7 @@ export class Gateway {
       aliases: () => this.aliases,
       track: (p) => this.track(p),
       access: () => this.access,
+      tasks: gatewayTasks({ config: () => this.config, secrets: opts.secrets, stateDir: opts.stateDir, upstreams: () => this.upstreams, bus: this.bus, timeoutMs: () => this.routerDeps.defaultTimeoutMs }),
     };
     this.router = new Router(this.routerDeps);
     this.tracing = new GatewayTracing({ bus: this.bus, version: VERSION, install: (t) => this.router.setTracing(t), stdoutIsProtocol: opts.http === false });

@@ -15,6 +15,8 @@ import { gatewayCapabilities, installDiscover } from './discover.js';
 import { DEFAULTS } from '../core/config/schema.js';
 import { inboundTraceHeaders } from './tracing/outbound.js';
 import { inboundParamHeaders } from './upstream/param-headers.js';
+import { TASKS_EXTENSION, type TaskRoutes } from './tasks/routes.js';
+import { serveTaskMethods } from './tasks/serve.js';
 import { ErrorCodes, type ReverseRequest, type Upstream } from './upstream/types.js';
 
 export interface InboundInfo {
@@ -57,6 +59,8 @@ export interface RouterDeps {
   metrics?: Step;
   /** gateway.refreshInterval in milliseconds, read per request (cache hints); the default when absent. */
   refreshIntervalMs?: () => number;
+  /** The Tasks extension (src/server/tasks): advertised and served while some backend has it. */
+  tasks?: TaskRoutes;
 }
 
 /**
@@ -107,7 +111,12 @@ export class Router {
 
   createServer(info: InboundInfo): Server {
     this.serversBuilt++;
-    const server = new Server(this.deps.serverInfo, { capabilities: gatewayCapabilities(this.deps.upstreams()), instructions: this.deps.instructions });
+    const tasks = this.deps.tasks?.enabled(info.era) ? this.deps.tasks : undefined;
+    const capabilities = {
+      ...gatewayCapabilities(this.deps.upstreams()),
+      ...(tasks ? (info.era === 'modern' ? { extensions: { [TASKS_EXTENSION]: {} } } : { tasks: { requests: { tools: { call: {} } }, cancel: {} } }) : {}),
+    };
+    const server = new Server(this.deps.serverInfo, { capabilities, instructions: this.deps.instructions });
     installDiscover(server, () => discoverHint(this.hintSources));
     const call = (method: CallMethod, params: Record<string, unknown>, ctx: ServerContext) => this.pipeline.handle(toCall(method, params, info, server, ctx)) as never;
     // Lists and (un)subscribe take the pipeline's local path (identity, access), then the catalog answers.
@@ -125,6 +134,7 @@ export class Router {
 
     server.setRequestHandler('resources/subscribe', (req, ctx) => local('resources/subscribe', req.params, ctx));
     server.setRequestHandler('resources/unsubscribe', (req, ctx) => local('resources/unsubscribe', req.params, ctx));
+    if (tasks) serveTaskMethods(server, tasks, info, this.deps.access);
 
     return server;
   }

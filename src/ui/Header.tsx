@@ -41,6 +41,7 @@ export function Header({ snap, endpoint, now }: { snap: DashboardSnapshot; endpo
           </Text>
         ))}
         <Text dimColor>{['', `sessions ${snap.sessions.open}`, ...catalog].join('  ·  ')}</Text>
+        {snap.tasks.running > 0 ? <Text color="cyan">{`  ·  ${tasksText(snap.tasks)}`}</Text> : null}
         {pending > 0 ? <Text color="yellow">{`  ·  ${pending} pending approval${pending === 1 ? '' : 's'} (7)`}</Text> : null}
       </Text>
       {banner ? (
@@ -50,4 +51,10 @@ export function Header({ snap, endpoint, now }: { snap: DashboardSnapshot; endpo
       ) : null}
     </Box>
   );
+}
+
+/** "2 tasks running (work_job, work_sync)": the count, and the tools while few enough to read. */
+export function tasksText(t: DashboardSnapshot['tasks']): string {
+  const tools = t.tools.length <= 3 ? ` (${t.tools.join(', ')})` : ` (${t.tools.length} tools)`;
+  return `${t.running} task${t.running === 1 ? '' : 's'} running${tools}`;
 }

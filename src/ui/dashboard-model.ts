@@ -6,6 +6,7 @@ import { PinsTable } from './pins-table.js';
 import type { PinChange } from '../core/admin/pins.js';
 import { RingBuffer } from './ring-buffer.js';
 import { SessionTable } from './session-table.js';
+import { TaskTable } from './task-table.js';
 import type { BackendView, BackendViewState, CallCounters, CallView, DashboardSnapshot, ErrorView, GatewayPhase, LinkView, StateChange, WarningView } from './snapshot.js';
 import { cleanBlock, cleanLine, prettyJson } from './text.js';
 import { count, freezeView } from './model-views.js';
@@ -83,6 +84,7 @@ export class DashboardModel {
   private readonly sessions = new SessionTable();
   private readonly plans = new ApprovalsTable();
   private readonly pins = new PinsTable();
+  private readonly tasks = new TaskTable();
   private link?: LinkView;
   private readonly warnings: RingBuffer<WarningView>;
   private readonly errors: RingBuffer<ErrorView>;
@@ -190,6 +192,9 @@ export class DashboardModel {
       case 'approval.changed':
         this.plans.changed(e);
         break;
+      case 'task.changed':
+        this.tasks.changed(e);
+        break;
       default:
         // Event types newer than this dashboard are counted (events, lastEventAt) and otherwise ignored.
         break;
@@ -236,6 +241,7 @@ export class DashboardModel {
       events: this.events,
       lastEventAt: this.lastEventAt,
       approvals: this.plans.view(),
+      tasks: this.tasks.view(),
       link: this.link,
     });
   }

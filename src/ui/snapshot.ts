@@ -200,6 +200,13 @@ export interface SessionCounts {
   readonly modern: number;
 }
 
+/** Tasks (Tasks extension) that are running as far as the gateway saw. */
+export interface TasksView {
+  readonly running: number;
+  /** The tools they came from, sorted, once each. */
+  readonly tools: readonly string[];
+}
+
 /** Everything the dashboard shows, immutable. A new object per publish; unchanged parts keep identity. */
 export interface DashboardSnapshot {
   /** Increments on every publish. */
@@ -233,5 +240,6 @@ export interface DashboardSnapshot {
   readonly lastEventAt?: number;
   /** Pending plans first (oldest first), then decided ones (newest first), bounded. */
   readonly approvals: readonly ApprovalView[];
+  readonly tasks: TasksView;
   readonly link?: LinkView;
 }

@@ -19,6 +19,8 @@ import {
 } from '../../core/migrate/index.js';
 import { CONTEXT_FORGE_SEPARATORS, DEFAULT_CONTEXT_FORGE_SEPARATOR, DEFAULT_NAME_SEPARATOR, isContextForgeSeparator } from '../../core/naming/index.js';
 import { parseServerRenames } from '../../core/migrate/report.js';
+import { checkOldUrl, writeMigrationRecord } from '../../core/migrate/record.js';
+import { resolve } from 'node:path';
 
 const GATEHOUSE_SEPARATORS = ['_', '-', '__', '.'] as const;
 
@@ -160,6 +162,8 @@ function reportOf(map: MigrationMap): Report {
 export interface MapResult {
   format: MapFormat;
   output?: string;
+  /** --old-url, recorded for `clients install --repoint`. */
+  oldUrls?: string[];
   summary: MapSummary;
   report: Report;
   map: MigrationMap;
@@ -192,10 +196,12 @@ export default class MigrateMap extends BaseCommand {
     'known-old': Flags.string({ summary: 'File of old names seen in the wild; lists those the map cannot explain.' }),
     format: Flags.option({ options: MAP_FORMATS, summary: 'Output format (default: from the --output name, else yaml).' })(),
     output: Flags.string({ char: 'o', summary: 'Write the map to this file (atomically) instead of stdout.' }),
+    'old-url': Flags.string({ summary: 'The old gateway\'s endpoint as clients name it (repeatable); recorded so `clients install` can repoint entries that still use it.', multiple: true, multipleNonGreedy: true }),
   };
 
   async run(): Promise<MapResult> {
     const { flags } = await this.parse(MigrateMap);
+    const oldUrls = (flags['old-url'] ?? []).map(checkOldUrl);
 
     let from: OldNameRule;
     if (flags.from === 'contextforge') {
@@ -271,8 +277,12 @@ export default class MigrateMap extends BaseCommand {
 
     if (flags.output) await writeFileAtomic(flags.output, text);
     else if (!this.jsonEnabled()) process.stdout.write(text);
+    if (oldUrls.length) {
+      await writeMigrationRecord(this.store.dir, { oldUrls, ...(flags.output ? { map: resolve(flags.output) } : {}) });
+      this.note(`Recorded the old gateway URL${oldUrls.length === 1 ? '' : 's'} ${oldUrls.join(', ')}: \`gatehouse clients install\` offers to repoint client entries that still use ${oldUrls.length === 1 ? 'it' : 'them'}.`);
+    }
 
-    const result: MapResult = { format, ...(flags.output ? { output: flags.output } : {}), summary: summarizeMap(map), report: reportOf(map), map };
+    const result: MapResult = { format, ...(flags.output ? { output: flags.output } : {}), ...(oldUrls.length ? { oldUrls } : {}), summary: summarizeMap(map), report: reportOf(map), map };
     if (!this.jsonEnabled()) this.explain(result);
     return result;
   }

@@ -3,3 +3,4 @@ export { installClient, clientSnippet, clientEntry, clientConfigPath, defaultSco
 export { upsertJsonMember, parseJsonTree, type UpsertAction } from './json-edit.js';
 export { upsertTomlTable, renderTomlTable } from './toml-edit.js';
 export { unifiedDiff } from './diff.js';
+export { repointClient, staleClientEntries, type RepointResult } from './install.js';

@@ -6,6 +6,7 @@ import { atomicWriteFile } from '../secrets/atomic.js';
 import { unifiedDiff } from './diff.js';
 import { EntryConflictError, JsonSyntaxError, deepEqual, lineAndColumn, nodeValue, parseJsonTree, upsertJsonMember, type UpsertAction } from './json-edit.js';
 import { renderTomlTable, upsertTomlTable } from './toml-edit.js';
+import { findStaleEntries, repointText, type StaleEntry } from './repoint.js';
 import { clientConfigPath, clientEntry, clientFormat, defaultScope, type ClientId, type ClientPaths, type Launcher, type Scope, type ServerSpec } from './targets.js';
 
 export { CLIENTS, SCOPES, clientConfigPath, clientEntry, defaultScope, type ClientId, type ClientPaths, type Scope, type ServerSpec } from './targets.js';
@@ -166,4 +167,48 @@ function assertRoundTrip(text: string, container: string[], name: string, entry:
   let servers = nodeValue(text, root) as Record<string, unknown> | undefined;
   for (const key of container) servers = servers?.[key] as Record<string, unknown> | undefined;
   if (!deepEqual(servers?.[name], entry)) throw new Error(`internal error: the edited file does not hold the new "${name}" entry; nothing was written`);
+}
+
+export interface RepointResult {
+  client: ClientId;
+  scope: Scope;
+  path: string;
+  /** The entries repointed, each with the old URL it named. */
+  entries: Array<{ name: string; from: string }>;
+  to: string;
+  diff: string;
+  written: boolean;
+}
+
+/** The entries of a client's config file that name one of the old gateway's URLs (none when the file does not exist). */
+export async function staleClientEntries(opts: ClientPaths & { client: ClientId; scope?: Scope; oldUrls: readonly string[] }): Promise<{ path: string; scope: Scope; text: string; entries: StaleEntry[] }> {
+  const scope = opts.scope ?? defaultScope(opts.client);
+  const path = clientConfigPath(opts.client, scope, opts);
+  const text = await readFile(path, 'utf8').catch(() => '');
+  const { format, container } = clientFormat(opts.client);
+  let entries: StaleEntry[] = [];
+  try {
+    entries = findStaleEntries(text, format, container, opts.oldUrls);
+  } catch {
+    // A file that does not parse is reported by the install itself.
+  }
+  return { path, scope, text, entries };
+}
+
+/**
+ * Points the stale entries at `url`: only their URL strings change, every other byte stays (so
+ * headers, names and comments are kept and no secret is written). With `dryRun`, only the diff.
+ */
+export async function repointClient(opts: ClientPaths & { client: ClientId; scope?: Scope; oldUrls: readonly string[]; url: string; dryRun?: boolean }): Promise<RepointResult> {
+  validateSpec('gatehouse', { kind: 'url', url: opts.url });
+  const { path, scope, text, entries } = await staleClientEntries(opts);
+  const after = repointText(text, entries, opts.url);
+  const diff = unifiedDiff(text, after, displayPath(path, opts));
+  let written = false;
+  if (!opts.dryRun && after !== text) {
+    const mode = (await stat(path)).mode & 0o777;
+    await atomicWriteFile(path, after, mode, 0o755);
+    written = true;
+  }
+  return { client: opts.client, scope, path, entries: entries.map((e) => ({ name: e.name, from: e.url })), to: opts.url, diff, written };
 }

@@ -3,6 +3,7 @@ import { HeldCall, HeldCalls, type HeldOutcome } from '../era/held-call.js';
 import { adaptResult } from '../era/results.js';
 import { readResultHints } from '../cache-hints.js';
 import type { CallContext as UpstreamCallContext, ReverseRequest } from '../upstream/types.js';
+import { hasTasksExtension } from '../tasks/routes.js';
 import { clientOf } from './identity.js';
 import { Relay } from './relay.js';
 import type { CallContext, Handler, Result, Step } from './types.js';
@@ -64,6 +65,8 @@ async function forward(bridge: HeldCalls, call: CallContext): Promise<Result> {
     meta,
     trace: call.outboundTrace,
     ...(call.paramHeaders && call.method === 'tools/call' ? { paramHeaders: call.paramHeaders } : {}),
+    // Only a 2026-07-28 client can hold a task; it says so per request.
+    ...(call.era === 'modern' && call.method === 'tools/call' && hasTasksExtension(call.clientCapabilities) ? { tasks: true } : {}),
     // 2025 clients filter by their logging/setLevel (the session's log sink applies it); modern clients ask per request.
     logLevel: call.era === 'legacy' ? 'debug' : call.logLevel,
   };

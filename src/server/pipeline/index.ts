@@ -16,6 +16,8 @@ import { observeStep } from './observe.js';
 import { policyStep } from './policy.js';
 import { rateLimitStep } from './ratelimit.js';
 import { resolveStep } from './resolve.js';
+import { withTaskIds } from './tasks.js';
+import type { TaskRoutes } from '../tasks/routes.js';
 import type { Step } from './types.js';
 
 export { Pipeline, compose, composeLocal, newCall, newLocalCall } from './pipeline.js';
@@ -41,6 +43,8 @@ export interface PipelineDeps {
   access?: () => AccessPolicy | undefined;
   /** Per-call metrics (src/server/metrics/step.ts); first, so refusals by any later step are counted. */
   metrics?: Step;
+  /** The Tasks extension's routes; without it a CreateTaskResult passes with the backend's own id. */
+  tasks?: TaskRoutes;
 }
 
 /**
@@ -52,7 +56,8 @@ export function defaultSteps(deps: PipelineDeps): Step[] {
   const w = deps.tracing?.wrap ?? ((s: Step) => s);
   const policy = w(policyStep(deps));
   const observe = w(observeStep(deps.bus));
-  const forward = w(forwardStep(deps));
+  // Task results get the gateway's ids inside forward (the gateway always has task routes).
+  const forward = w(withTaskIds(forwardStep(deps), deps.tasks));
   const access = accessStep(deps);
   // Inside observe, so a limited call is observed as an error. An applied plan is not limited: a
   // person approved it, and failing it here would fail the plan.

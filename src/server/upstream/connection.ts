@@ -11,9 +11,11 @@ import { withTraceHeaders } from '../tracing/outbound.js';
 import type { McpBackendConfig, McpTransport, TransportDeps } from './transports.js';
 import { checkResult, type ListKind } from './validate.js';
 import { listAll, listKind } from './lists.js';
+import { carriedTaskResult, carryTaskResult, withTasksCapability } from './task-wire.js';
 import { ErrorCodes, UpstreamError, type CallContext, type UpstreamCatalog, type UpstreamInfo } from './types.js';
 
 export const GATEWAY_CLIENT_INFO = { name: 'gatehouse', version: '0.1.0' };
+const GATEWAY_CLIENT_CAPABILITIES = { sampling: {}, elicitation: { form: {}, url: {} }, roots: { listChanged: true } };
 
 /** What a connection needs from the backend it belongs to (the lifecycle in lifecycle.ts). */
 export interface ConnectionOwner {
@@ -101,7 +103,7 @@ export class McpConnection {
       );
     }
     const client = new Client(GATEWAY_CLIENT_INFO, {
-      capabilities: { sampling: {}, elicitation: { form: {}, url: {} }, roots: { listChanged: true } },
+      capabilities: GATEWAY_CLIENT_CAPABILITIES,
       versionNegotiation: { mode: negotiationMode(this.owner.config.protocol), probe: { timeoutMs: 5_000 } },
       inputRequired: { autoFulfill: false },
       defaultCacheTtlMs: 0,
@@ -232,6 +234,7 @@ export class McpConnection {
     const outParams: Record<string, unknown> = { ...params };
     const meta: Record<string, unknown> = { ...(ctx.meta ?? {}) };
     if (ctx.logLevel && this.info.era === 'modern') meta[LOG_LEVEL_META_KEY] = ctx.logLevel;
+    if (ctx.tasks && this.info.era === 'modern') withTasksCapability(meta, GATEWAY_CLIENT_CAPABILITIES);
     // A traced call carries the gateway's span, not the client's: SEP-414 keys, unprefixed.
     if (ctx.trace) {
       delete meta.traceparent;
@@ -263,12 +266,13 @@ export class McpConnection {
     } finally {
       this.inFlight.delete(ctx.callId);
     }
-    const invalid = checkResult(method, result);
+    const task = carriedTaskResult(result);
+    const invalid = task ? taskInvalid(task, ctx) : checkResult(method, result);
     if (invalid) {
       this.owner.onInvalid('result', [`${method}: ${invalid}`]);
       throw new UpstreamError(`Backend "${this.owner.name}" returned an invalid ${method} result: ${invalid}.`, ErrorCodes.InternalError, this.owner.name);
     }
-    return result;
+    return task ?? result;
   }
 
   /**
@@ -329,11 +333,12 @@ export class McpConnection {
     const track = this.owner.config.type === 'http';
     transport.onmessage = (message, extra) => {
       if ('id' in message && !('method' in message)) {
+        const response = carryTaskResult(message) as typeof message;
         if (track && message.id !== undefined && message.id !== null) {
           this.answered.add(message.id as string | number);
           if (this.answered.size > 1024) this.answered.delete(this.answered.values().next().value as string | number);
         }
-        queueMicrotask(() => deliver.call(transport, message, extra));
+        queueMicrotask(() => deliver.call(transport, response, extra));
       } else deliver.call(transport, message, extra);
     };
     // A message that makes handling throw fails this backend's connection, never the gateway.
@@ -373,6 +378,12 @@ export class McpConnection {
     // closeTransport re-arms `closing` for the SSE fallback path; a closed connection stays closed.
     this.closing = true;
   }
+}
+
+/** Why a CreateTaskResult cannot go to this call's client: not asked for, or no task id and status. */
+function taskInvalid(task: Record<string, unknown>, ctx: CallContext): string | undefined {
+  if (!ctx.tasks) return 'it is a task, which the client did not ask for (it did not declare the Tasks extension)';
+  return typeof task.taskId === 'string' && typeof task.status === 'string' ? undefined : 'the task has no taskId or status';
 }
 
 const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;

@@ -61,6 +61,8 @@ export interface CallContext {
   trace?: Readonly<Record<string, string>>;
   /** A tools/call's inbound `Mcp-Param-*` headers; a 2026-07-28 HTTP backend gets those its tool schema does not declare. */
   paramHeaders?: Readonly<Record<string, string>>;
+  /** The client declared the Tasks extension with this request: a 2026-07-28 backend may answer with a task. */
+  tasks?: boolean;
   /** Set when the client asked for progress; the upstream calls it for each progress notification. */
   onProgress?: (progress: { progress: number; total?: number; message?: string }) => unknown;
   /** Notifications the backend sent for this call (logging messages and others). */
