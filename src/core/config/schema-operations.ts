@@ -59,6 +59,11 @@ export const clusterSchema = z.strictObject({
   redisFailure: z.enum(['open', 'closed']).optional(),
   /** The cluster key that seals state clients carry back (requestState, plan handles); a reference (secret:, env:, file:). */
   secret: z.string().optional(),
+  /** The URL other replicas reach this one at, for requests forwarded to a session's owner (default http://<host>:<port>). */
+  advertise: z
+    .string()
+    .regex(/^https?:\/\/[^\s/]+\/?$/, 'use http://host:port (no path), the address other replicas reach this one at')
+    .optional(),
 });
 // --- end rate limits
 

@@ -1,15 +1,20 @@
 /**
  * Joins a gateway to its cluster when `gateway.cluster.redis` is set (issue 12): a replica id, a
- * heartbeat, and reloads relayed to every replica. Without it the gateway never imports this
- * file's dependencies (ioredis), so one process stays as it was.
+ * heartbeat carrying the address it advertises, reloads relayed to every replica, and (with
+ * `gateway.cluster.secret`) 2025 sessions any replica can serve. Without it the gateway never
+ * imports this file's dependencies (ioredis), so one process stays as it was.
  */
+import { hostname } from 'node:os';
 import type { GatehouseConfig } from '../../core/config/schema.js';
 import type { EventBus } from '../../core/events.js';
 import { resolveValue, type SecretStore } from '../../core/secrets/resolve.js';
+import type { ClusterInbound } from '../inbound/context.js';
 import type { ClusterBus } from './bus.js';
 
 export interface ClusterAttachment {
   bus: ClusterBus;
+  /** Sealed, forwarded and taken-over 2025 sessions; undefined without gateway.cluster.secret. */
+  sessions?: ClusterInbound;
   close(): Promise<void>;
 }
 
@@ -17,40 +22,65 @@ export interface AttachDeps {
   config: GatehouseConfig;
   secrets?: SecretStore;
   events: EventBus;
-  /** host:port of this replica, for logs. */
+  /** This replica's /mcp URL (the default advertised address is its origin). */
   where?: string;
   /** Re-reads this replica's config file; undefined when the gateway serves none. */
   reload?: () => Promise<unknown>;
 }
 
+/** gateway.cluster.advertise, or http://<host>:<port> of the listener (a wildcard bind advertises the host name). */
+export function advertisedAddress(config: GatehouseConfig, where: string | undefined): string | undefined {
+  const set = config.gateway?.cluster?.advertise;
+  if (set) return set.replace(/\/$/, '');
+  if (!where) return undefined;
+  const u = new URL(where);
+  if (u.hostname === '0.0.0.0' || u.hostname === '[::]') u.hostname = hostname();
+  return u.origin;
+}
+
 /** undefined (and nothing loaded) when the config names no cluster Redis. */
 export async function attachCluster(deps: AttachDeps): Promise<ClusterAttachment | undefined> {
-  const ref = deps.config.gateway?.cluster?.redis;
-  if (!ref) return undefined;
-  const url = await resolveValue(ref, { store: deps.secrets });
-  const [{ openClusterBus }, { newReplica }] = await Promise.all([import('./bus.js'), import('./replica.js')]);
-  const bus = await openClusterBus(url, newReplica(deps.where));
+  const cluster = deps.config.gateway?.cluster;
+  if (!cluster?.redis) return undefined;
+  const url = await resolveValue(cluster.redis, { store: deps.secrets });
+  const secret = cluster.secret ? await resolveValue(cluster.secret, { store: deps.secrets }) : undefined;
+  const [{ openClusterBus }, { newReplica, sessionKey }] = await Promise.all([import('./bus.js'), import('./replica.js')]);
+  const bus = await openClusterBus(url, newReplica(advertisedAddress(deps.config, deps.where)));
   await bus.startHeartbeat();
+  const offs: Array<() => void> = [];
   // A reload asked of one replica (admin API, SIGHUP) is asked of all; a file watch fires on each
   // replica by itself, and a reload a message caused is not sent on again.
   let relayed = 0;
-  const offLocal = deps.events.on('config.reloaded', (e) => {
-    if (relayed > 0 || e.trigger === 'watch') return;
-    void bus.publish('config.reloaded', { trigger: e.trigger }).catch(() => undefined);
-  });
-  const offRemote = bus.onMessage((m) => {
-    if (m.kind !== 'config.reloaded' || !deps.reload) return;
-    relayed++;
-    void deps
-      .reload()
-      .catch(() => undefined)
-      .finally(() => relayed--);
-  });
+  offs.push(
+    deps.events.on('config.reloaded', (e) => {
+      if (relayed > 0 || e.trigger === 'watch') return;
+      void bus.publish('config.reloaded', { trigger: e.trigger }).catch(() => undefined);
+    }),
+  );
+  offs.push(
+    bus.onMessage((m) => {
+      if (m.kind !== 'config.reloaded' || !deps.reload) return;
+      relayed++;
+      void deps
+        .reload()
+        .catch(() => undefined)
+        .finally(() => relayed--);
+    }),
+  );
+  let sessions: ClusterInbound | undefined;
+  if (secret) {
+    const { ClusterSessions } = await import('./sessions.js');
+    const cs = new ClusterSessions(bus, sessionKey(secret), deps.events);
+    // A session the client deleted, or that expired or was evicted, is gone for every replica; one
+    // that ended because this replica stops stays stored, so another one can take it over.
+    offs.push(deps.events.on('session.closed', (e) => cs.forget(e.sessionId, e.reason !== 'shutdown' && e.reason !== 'disconnected')));
+    sessions = cs;
+  }
   return {
     bus,
+    ...(sessions ? { sessions } : {}),
     async close() {
-      offLocal();
-      offRemote();
+      for (const off of offs) off();
       await bus.close();
     },
   };

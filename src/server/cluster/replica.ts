@@ -4,7 +4,7 @@
  */
 import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 
-/** A random id per process; `where` (host:port) is for logs only, never trusted. */
+/** A random id per process; `where` is the URL it advertises (gateway.cluster.advertise), where other replicas forward its sessions' requests. */
 export interface ReplicaIdentity {
   id: string;
   where?: string;

@@ -115,6 +115,11 @@ export class HttpApp {
     return { host: addr.address, port: addr.port, url: `http://${host}:${addr.port}/mcp` };
   }
 
+  /** Cluster sessions (issue 12): set once the gateway joined its cluster; undefined leaves one process as it was. */
+  joinCluster(cluster: InboundContext['cluster']): void {
+    this.ctx.cluster = cluster;
+  }
+
   /** List-changed to every connected client of both eras. */
   notifyListChanged(kind: 'tools' | 'resources' | 'prompts'): void {
     // Virtual servers are told whenever the catalog changes, not only when their own view did.
