@@ -248,7 +248,9 @@ export class Gateway {
       if (this.opts.stateDir) await this.writeState();
     }
     if (gw.cluster?.redis) {
-      this.cluster = await (await import('./cluster/attach.js')).attachCluster({ config: this.config, secrets: this.opts.secrets, events: this.bus, where: this.url, ...(this.opts.configPath ? { reload: () => this.reload('api') } : {}) });
+      const relist = async (b: string) => this.upstreams.find((u) => u.name === b && u.state === 'ready')?.refresh();
+      const joined = { tokens: this.opts.clientTokens, aliases: () => this.aliases, refresh: relist, router: this.router };
+      this.cluster = await (await import('./cluster/attach.js')).attachCluster({ config: this.config, secrets: this.opts.secrets, events: this.bus, where: this.url, ...(this.opts.configPath ? { reload: () => this.reload('api') } : {}), ...joined });
       this.http?.joinCluster(this.cluster?.sessions);
     }
     // Backends start in parallel; each one failing is isolated and retried on its own.

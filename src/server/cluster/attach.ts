@@ -9,6 +9,9 @@ import type { GatehouseConfig } from '../../core/config/schema.js';
 import type { EventBus } from '../../core/events.js';
 import { resolveValue, type SecretStore } from '../../core/secrets/resolve.js';
 import type { ClusterInbound } from '../inbound/context.js';
+import type { ClientTokenVerifier } from '../../core/auth/client-tokens.js';
+import type { AliasTable } from '../aliases.js';
+import type { HeldSeal } from '../era/held-call.js';
 import type { ClusterBus } from './bus.js';
 
 export interface ClusterAttachment {
@@ -26,6 +29,14 @@ export interface AttachDeps {
   where?: string;
   /** Re-reads this replica's config file; undefined when the gateway serves none. */
   reload?: () => Promise<unknown>;
+  /** Bearer mode's token checker (revocations go round). */
+  tokens?: ClientTokenVerifier;
+  /** The alias table being served (counts go round). */
+  aliases?: () => AliasTable | undefined;
+  /** Re-lists one backend when another replica saw it change. */
+  refresh?: (backend: string) => Promise<unknown>;
+  /** Held calls' requestState gets sealed with the cluster key. */
+  router?: { sealHeldCalls(seal: HeldSeal | undefined): void };
 }
 
 /** gateway.cluster.advertise, or http://<host>:<port> of the listener (a wildcard bind advertises the host name). */
@@ -44,7 +55,7 @@ export async function attachCluster(deps: AttachDeps): Promise<ClusterAttachment
   if (!cluster?.redis) return undefined;
   const url = await resolveValue(cluster.redis, { store: deps.secrets });
   const secret = cluster.secret ? await resolveValue(cluster.secret, { store: deps.secrets }) : undefined;
-  const [{ openClusterBus }, { newReplica, sessionKey }] = await Promise.all([import('./bus.js'), import('./replica.js')]);
+  const [{ openClusterBus }, { newReplica, sessionKey, heldCallKey }, { startBroadcasts }] = await Promise.all([import('./bus.js'), import('./replica.js'), import('./broadcasts.js')]);
   const bus = await openClusterBus(url, newReplica(advertisedAddress(deps.config, deps.where)));
   await bus.startHeartbeat();
   const offs: Array<() => void> = [];
@@ -67,10 +78,14 @@ export async function attachCluster(deps: AttachDeps): Promise<ClusterAttachment
         .finally(() => relayed--);
     }),
   );
+  offs.push(startBroadcasts({ bus, events: deps.events, tokens: deps.tokens, aliases: deps.aliases, refresh: deps.refresh }));
   let sessions: ClusterInbound | undefined;
   if (secret) {
-    const { ClusterSessions } = await import('./sessions.js');
-    const cs = new ClusterSessions(bus, sessionKey(secret), deps.events);
+    const [{ ClusterSessions }, { heldSeal }] = await Promise.all([import('./sessions.js'), import('./held.js')]);
+    const held = heldCallKey(secret);
+    const cs = new ClusterSessions(bus, sessionKey(secret), deps.events, held);
+    deps.router?.sealHeldCalls(heldSeal(held, bus.replica.id));
+    offs.push(() => deps.router?.sealHeldCalls(undefined));
     // A session the client deleted, or that expired or was evicted, is gone for every replica; one
     // that ended because this replica stops stays stored, so another one can take it over.
     offs.push(deps.events.on('session.closed', (e) => cs.forget(e.sessionId, e.reason !== 'shutdown' && e.reason !== 'disconnected')));

@@ -59,36 +59,31 @@ export function forwardRequest(target: ForwardTarget, req: IncomingMessage, res:
         const errors = lost();
         if (errors.length) sendJson(res, 200, Array.isArray(body?.json) ? errors : errors[0]);
         else sendJson(res, 502, rpcError(OWNER_LOST_CODE, ownerLostMessage(target.owner)));
-      } else endWithError(res, lost());
+      } else endWithError(res, []);
       done();
     });
     out.once('response', (answer) => {
+      const sse = String(answer.headers['content-type'] ?? '').includes('text/event-stream');
       res.writeHead(answer.statusCode ?? 502, copyHeaders(answer.headers));
       res.flushHeaders();
       answer.on('data', (chunk: Buffer) => res.write(chunk));
-      answer.once('end', () => {
-        if (!answer.complete) endWithError(res, lost());
-        else res.end();
+      // However the answer stops (its end, or the owner's connection cut), the client's ends too.
+      const finish = () => {
+        if (answer.complete) res.end();
+        else endWithError(res, sse ? lost() : []);
         done();
-      });
-      answer.once('aborted', () => {
-        endWithError(res, lost());
-        done();
-      });
-      answer.once('error', () => {
-        endWithError(res, lost());
-        done();
-      });
+      };
+      answer.once('end', finish);
+      answer.once('close', finish);
+      answer.once('error', finish);
     });
     out.end(payload);
   });
 }
 
-/** The owner died mid-answer: an SSE answer gets a final error per call; anything else just ends. */
+/** The owner died mid-answer: an SSE answer gets a final error per call (`errors`); anything else just ends. */
 function endWithError(res: ServerResponse, errors: unknown[]): void {
   if (res.writableEnded || res.destroyed) return;
-  if (String(res.getHeader('content-type') ?? '').includes('text/event-stream')) {
-    for (const e of errors) res.write(`event: message\ndata: ${JSON.stringify(e)}\n\n`);
-  }
+  for (const e of errors) res.write(`event: message\ndata: ${JSON.stringify(e)}\n\n`);
   res.end();
 }

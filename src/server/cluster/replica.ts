@@ -19,6 +19,11 @@ export function sessionKey(clusterSecret: string): Buffer {
   return Buffer.from(hkdfSync('sha256', Buffer.from(clusterSecret, 'utf8'), Buffer.alloc(0), 'gatehouse cluster session-id v1', 32));
 }
 
+/** The key that seals held calls' requestState (cluster/held.ts); its own label, so a session id never passes as one. */
+export function heldCallKey(clusterSecret: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', Buffer.from(clusterSecret, 'utf8'), Buffer.alloc(0), 'gatehouse cluster held-call v1', 32));
+}
+
 const PREFIX = 'gh1.';
 const ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
 

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { EventBus } from '../../core/events.js';
 import type { ClusterInbound, ClusterRoute, SavedSession } from '../inbound/context.js';
 import type { ClusterBus } from './bus.js';
+import { handleHeld } from './held.js';
 import { forwardRequest } from './proxy.js';
 import { openSessionId, sealSessionId } from './replica.js';
 
@@ -23,6 +24,8 @@ export class ClusterSessions implements ClusterInbound {
     private readonly bus: ClusterBus,
     private readonly key: Buffer,
     private readonly events: EventBus,
+    /** Seals held calls' requestState (cluster/held.ts). */
+    private readonly heldKey?: Buffer,
   ) {}
 
   get replicaId(): string {
@@ -101,6 +104,10 @@ export class ClusterSessions implements ClusterInbound {
   forget(sessionId: string, drop: boolean): void {
     this.saved.delete(sessionId);
     if (drop) void this.bus.dropSession(sessionId).catch(() => undefined);
+  }
+
+  handleHeld(req: IncomingMessage, res: ServerResponse, body: { text: string; json: unknown }): Promise<boolean> {
+    return this.heldKey ? handleHeld(this.bus, this.heldKey, req, res, body) : Promise.resolve(false);
   }
 
   forward(url: string, owner: string, req: IncomingMessage, res: ServerResponse, body?: { text: string; json: unknown }): Promise<void> {

@@ -44,6 +44,11 @@ export interface ClusterInbound {
   remember(sessionId: string, saved: SavedSession): void;
   /** A client message on a session: keeps its log level and subscriptions, and its stored copy alive. */
   observe(sessionId: string, message: unknown): void;
+  /**
+   * A modern request that continues a held call (an input_required round's requestState) another
+   * replica holds: forwards it, or answers that the holder is gone. False: not such a request.
+   */
+  handleHeld(req: IncomingMessage, res: ServerResponse, body: { text: string; json: unknown }): Promise<boolean>;
   /** Proxies one request to the replica at `url` (its body already read); answers a clear error if it fails. */
   forward(url: string, owner: string, req: IncomingMessage, res: ServerResponse, body?: { text: string; json: unknown }): Promise<void>;
 }

@@ -223,6 +223,7 @@ export class HttpApp {
     const body = await readBody(req);
     if ('tooLarge' in body) return sendTooLarge(req, res);
     if (body.parseError) return sendJson(res, 400, rpcError(-32700, 'Parse error: the body is not valid JSON.'));
+    if (this.ctx.cluster && (await this.ctx.cluster.handleHeld(req, res, { text: body.text, json: body.json }))) return;
     const request = toWebRequest(req, res, body.text);
     if (isInitialize(body.json) && (await isLegacyRequest(request.clone(), body.json))) return startSession(this.ctx, res, request, body.json, caller, server);
     return handleStateless(this.ctx, this.statelessFor(server), req, res, request, body.json, caller, server);

@@ -1,0 +1,91 @@
+/**
+ * What every replica of a cluster must hear (issue 12), over the bus's pub/sub channel:
+ * - client-token revocations: a token that left one replica's token file stops working on all;
+ * - catalog changes: a replica that saw a backend's lists change makes the others re-list it, so
+ *   each tells its own sessions (list_changed) when its view changed too;
+ * - alias use counts: each replica publishes its own, and `aliases` output sums them.
+ * Reloads are relayed in attach.ts.
+ */
+import type { ClientTokenVerifier } from '../../core/auth/client-tokens.js';
+import type { EventBus } from '../../core/events.js';
+import type { AliasTable, Usage } from '../aliases.js';
+import type { ClusterBus } from './bus.js';
+
+/** How often the token file is re-checked for a revoke (a request re-checks it anyway). */
+const TOKEN_WATCH_MS = 1_000;
+/** Alias counts are published at most this often (a burst of calls is one message). */
+const ALIAS_PUBLISH_MS = 250;
+
+export interface BroadcastDeps {
+  bus: ClusterBus;
+  events: EventBus;
+  tokens?: ClientTokenVerifier;
+  aliases?: () => AliasTable | undefined;
+  /** Re-lists one backend here (its own list_changed follows if this replica's view changed). */
+  refresh?: (backend: string) => Promise<unknown>;
+}
+
+/** Wires the three broadcasts; returns what stops them. */
+export function startBroadcasts(deps: BroadcastDeps): () => void {
+  const { bus, events } = deps;
+  const offs: Array<() => void> = [];
+  const publish = (kind: Parameters<ClusterBus['publish']>[0], data: Record<string, unknown>) => void bus.publish(kind, data).catch(() => undefined);
+
+  if (deps.tokens) {
+    const tokens = deps.tokens;
+    offs.push(tokens.onRemoved((hashes) => publish('token.revoked', { hashes })));
+    offs.push(tokens.watch(TOKEN_WATCH_MS));
+  }
+
+  // Backends whose change another replica reported, being re-listed here: their own catalog
+  // events are not reported back (the news has gone round once).
+  const relisting = new Set<string>();
+  const seen = new Set<string>();
+  let flush: NodeJS.Timeout | undefined;
+  offs.push(
+    events.on('catalog.changed', (e) => {
+      if (!e.backend || relisting.has(e.backend)) return;
+      seen.add(e.backend);
+      flush ??= setTimeout(() => {
+        flush = undefined;
+        publish('catalog.changed', { backends: [...seen] });
+        seen.clear();
+      }, 50);
+    }),
+  );
+
+  let aliasTimer: NodeJS.Timeout | undefined;
+  offs.push(
+    events.on('alias.used', () => {
+      aliasTimer ??= setTimeout(() => {
+        aliasTimer = undefined;
+        const table = deps.aliases?.();
+        if (table) publish('alias.used', { counts: table.snapshot() });
+      }, ALIAS_PUBLISH_MS);
+    }),
+  );
+
+  offs.push(
+    bus.onMessage((m) => {
+      const data = m.data ?? {};
+      if (m.kind === 'token.revoked' && Array.isArray(data.hashes)) deps.tokens?.refuse(data.hashes.filter((h): h is string => typeof h === 'string'));
+      else if (m.kind === 'alias.used' && data.counts && typeof data.counts === 'object') deps.aliases?.()?.absorb(m.from, data.counts as Record<string, Record<string, Usage>>);
+      else if (m.kind === 'catalog.changed' && Array.isArray(data.backends) && deps.refresh) {
+        for (const b of data.backends) {
+          if (typeof b !== 'string' || relisting.has(b)) continue;
+          relisting.add(b);
+          void deps
+            .refresh(b)
+            .catch(() => undefined)
+            .finally(() => setTimeout(() => relisting.delete(b), 100));
+        }
+      }
+    }),
+  );
+
+  return () => {
+    clearTimeout(flush);
+    clearTimeout(aliasTimer);
+    for (const off of offs) off();
+  };
+}
