@@ -59,10 +59,13 @@ export const clusterSchema = z.strictObject({
   redisFailure: z.enum(['open', 'closed']).optional(),
   /** The cluster key that seals state clients carry back (requestState, plan handles); a reference (secret:, env:, file:). */
   secret: z.string().optional(),
-  /** The URL other replicas reach this one at, for requests forwarded to a session's owner (default http://<host>:<port>). */
+  /**
+   * The URL other replicas reach this one at, for requests forwarded to a session's owner, or an
+   * env:/file: reference holding it (default http://<host>:<port>; a wildcard bind uses this host's first non-loopback IPv4 address, a pod's IP).
+   */
   advertise: z
     .string()
-    .regex(/^https?:\/\/[^\s/]+\/?$/, 'use http://host:port (no path), the address other replicas reach this one at')
+    .refine((v) => /^(env|file):.+$/.test(v) || /^https?:\/\/[^\s/]+\/?$/.test(v), 'use http://host:port (no path), the address other replicas reach this one at, or an env:/file: reference holding it')
     .optional(),
 });
 // --- end rate limits

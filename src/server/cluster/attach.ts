@@ -4,7 +4,8 @@
  * `gateway.cluster.secret`) 2025 sessions any replica can serve. Without it the gateway never
  * imports this file's dependencies (ioredis), so one process stays as it was.
  */
-import { hostname } from 'node:os';
+import { hostname, networkInterfaces } from 'node:os';
+import { UserError } from '../../core/errors.js';
 import type { GatehouseConfig } from '../../core/config/schema.js';
 import type { EventBus } from '../../core/events.js';
 import { resolveValue, type SecretStore } from '../../core/secrets/resolve.js';
@@ -39,13 +40,25 @@ export interface AttachDeps {
   router?: { sealHeldCalls(seal: HeldSeal | undefined): void };
 }
 
-/** gateway.cluster.advertise, or http://<host>:<port> of the listener (a wildcard bind advertises the host name). */
-export function advertisedAddress(config: GatehouseConfig, where: string | undefined): string | undefined {
+/**
+ * gateway.cluster.advertise (resolved), or http://<host>:<port> of the listener. A wildcard bind
+ * advertises this host's first non-loopback IPv4 address (in a pod, the pod IP), else its name.
+ */
+export async function advertisedAddress(config: GatehouseConfig, where: string | undefined, secrets?: SecretStore): Promise<string | undefined> {
   const set = config.gateway?.cluster?.advertise;
-  if (set) return set.replace(/\/$/, '');
+  if (set) {
+    const url = (await resolveValue(set, { store: secrets })).trim().replace(/\/$/, '');
+    if (!/^https?:\/\/[^\s/]+$/.test(url)) throw new UserError(`gateway.cluster.advertise (${set}) does not hold an http://host:port URL.`, { code: 'cluster_advertise', hint: 'Set it to the address other replicas reach this one at, e.g. http://10.42.0.17:7420, or an env: reference holding one (in Kubernetes: http://$(POD_IP):7420).' });
+    return url;
+  }
   if (!where) return undefined;
   const u = new URL(where);
-  if (u.hostname === '0.0.0.0' || u.hostname === '[::]') u.hostname = hostname();
+  if (u.hostname === '0.0.0.0' || u.hostname === '[::]') {
+    const ipv4 = Object.values(networkInterfaces())
+      .flat()
+      .find((i) => i && i.family === 'IPv4' && !i.internal);
+    u.hostname = ipv4?.address ?? hostname();
+  }
   return u.origin;
 }
 
@@ -56,7 +69,7 @@ export async function attachCluster(deps: AttachDeps): Promise<ClusterAttachment
   const url = await resolveValue(cluster.redis, { store: deps.secrets });
   const secret = cluster.secret ? await resolveValue(cluster.secret, { store: deps.secrets }) : undefined;
   const [{ openClusterBus }, { newReplica, sessionKey, heldCallKey }, { startBroadcasts }] = await Promise.all([import('./bus.js'), import('./replica.js'), import('./broadcasts.js')]);
-  const bus = await openClusterBus(url, newReplica(advertisedAddress(deps.config, deps.where)));
+  const bus = await openClusterBus(url, newReplica(await advertisedAddress(deps.config, deps.where, deps.secrets)));
   await bus.startHeartbeat();
   const offs: Array<() => void> = [];
   // A reload asked of one replica (admin API, SIGHUP) is asked of all; a file watch fires on each
