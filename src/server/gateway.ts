@@ -249,7 +249,7 @@ export class Gateway {
     }
     if (gw.cluster?.redis) {
       const relist = async (b: string) => this.upstreams.find((u) => u.name === b && u.state === 'ready')?.refresh();
-      const joined = { tokens: this.opts.clientTokens, aliases: () => this.aliases, refresh: relist, router: this.router };
+      const joined = { tokens: this.opts.clientTokens, aliases: () => this.aliases, refresh: relist, backends: () => this.upstreams.map((u) => u.name), router: this.router };
       this.cluster = await (await import('./cluster/attach.js')).attachCluster({ config: this.config, secrets: this.opts.secrets, events: this.bus, where: this.url, ...(this.opts.configPath ? { reload: () => this.reload('api') } : {}), ...joined });
       this.http?.joinCluster(this.cluster?.sessions);
     }

@@ -36,6 +36,7 @@ export interface AttachDeps {
   aliases?: () => AliasTable | undefined;
   /** Re-lists one backend when another replica saw it change. */
   refresh?: (backend: string) => Promise<unknown>;
+  backends?: () => string[];
   /** Held calls' requestState gets sealed with the cluster key. */
   router?: { sealHeldCalls(seal: HeldSeal | undefined): void };
 }
@@ -91,7 +92,7 @@ export async function attachCluster(deps: AttachDeps): Promise<ClusterAttachment
         .finally(() => relayed--);
     }),
   );
-  offs.push(startBroadcasts({ bus, events: deps.events, tokens: deps.tokens, aliases: deps.aliases, refresh: deps.refresh }));
+  offs.push(startBroadcasts({ bus, events: deps.events, tokens: deps.tokens, aliases: deps.aliases, refresh: deps.refresh, backends: deps.backends }));
   let sessions: ClusterInbound | undefined;
   if (secret) {
     const [{ ClusterSessions }, { heldSeal }] = await Promise.all([import('./sessions.js'), import('./held.js')]);

@@ -13,6 +13,8 @@ import type { ClusterBus } from './bus.js';
 
 /** How often the token file is re-checked for a revoke (a request re-checks it anyway). */
 const TOKEN_WATCH_MS = 1_000;
+/** A catalog change that names no backend (a removal): every backend is re-listed. */
+const ALL = '*';
 /** Alias counts are published at most this often (a burst of calls is one message). */
 const ALIAS_PUBLISH_MS = 250;
 
@@ -23,6 +25,8 @@ export interface BroadcastDeps {
   aliases?: () => AliasTable | undefined;
   /** Re-lists one backend here (its own list_changed follows if this replica's view changed). */
   refresh?: (backend: string) => Promise<unknown>;
+  /** The backends being served (for a change that names none). */
+  backends?: () => string[];
 }
 
 /** Wires the three broadcasts; returns what stops them. */
@@ -44,8 +48,12 @@ export function startBroadcasts(deps: BroadcastDeps): () => void {
   let flush: NodeJS.Timeout | undefined;
   offs.push(
     events.on('catalog.changed', (e) => {
-      if (!e.backend || relisting.has(e.backend)) return;
-      seen.add(e.backend);
+      // The backends the change came from; a removal names none, so then every backend is re-listed.
+      const from = new Set([e.backend, ...(e.entries ?? []).map((x) => x.backend)].filter((b): b is string => Boolean(b)));
+      if (!from.size) from.add(ALL);
+      const fresh = [...from].filter((b) => !relisting.has(b) && !relisting.has(ALL));
+      if (!fresh.length) return;
+      for (const b of fresh) seen.add(b);
       flush ??= setTimeout(() => {
         flush = undefined;
         publish('catalog.changed', { backends: [...seen] });
@@ -73,6 +81,11 @@ export function startBroadcasts(deps: BroadcastDeps): () => void {
       else if (m.kind === 'catalog.changed' && Array.isArray(data.backends) && deps.refresh) {
         for (const b of data.backends) {
           if (typeof b !== 'string' || relisting.has(b)) continue;
+          if (b === ALL && deps.backends) {
+            relisting.add(ALL);
+            void Promise.allSettled(deps.backends().map((n) => deps.refresh!(n))).finally(() => setTimeout(() => relisting.delete(ALL), 100));
+            continue;
+          }
           relisting.add(b);
           void deps
             .refresh(b)

@@ -62,6 +62,11 @@ describe('2025 sessions on several replicas', () => {
     }
     // A request already forwarded once is never forwarded again.
     expect((await rpc(b.url, id, 'tools/list', {}, { 'x-gatehouse-forwarded': 'someone' })).status).toBe(404);
+    // DELETE through another replica ends the session at its owner, for every replica.
+    const del = await fetch(c.url, { method: 'DELETE', headers: { 'mcp-session-id': id } });
+    expect(del.status).toBe(200);
+    await until(() => a.gateway.sessions.get(id) === undefined, 10_000, 'the owner to end the session');
+    for (const g of [a, b]) expect((await rpc(g.url, id, 'tools/list')).status).toBe(404);
   });
 
   it('takes a session over once when its owner stops, and the others forward to the new owner', async () => {
