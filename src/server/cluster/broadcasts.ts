@@ -2,7 +2,8 @@
  * What every replica of a cluster must hear (issue 12), over the bus's pub/sub channel:
  * - client-token revocations: a token that left one replica's token file stops working on all;
  * - catalog changes: a replica that saw a backend's lists change makes the others re-list it, so
- *   each tells its own sessions (list_changed) when its view changed too;
+ *   each tells its own sessions (list_changed) when its view changed too (a backend that announces
+ *   its changes to every replica costs one extra listing per replica);
  * - alias use counts: each replica publishes its own, and `aliases` output sums them.
  * Reloads are relayed in attach.ts.
  */
@@ -41,8 +42,9 @@ export function startBroadcasts(deps: BroadcastDeps): () => void {
     offs.push(tokens.watch(TOKEN_WATCH_MS));
   }
 
-  // Backends whose change another replica reported, being re-listed here: their own catalog
-  // events are not reported back (the news has gone round once).
+  // Every change seen here is reported, also one a re-list caused: the others re-list once more and,
+  // their views unchanged, say nothing, so the news stops after one round (a re-list that changes
+  // nothing emits no catalog.changed).
   const relisting = new Set<string>();
   const seen = new Set<string>();
   let flush: NodeJS.Timeout | undefined;
@@ -51,9 +53,7 @@ export function startBroadcasts(deps: BroadcastDeps): () => void {
       // The backends the change came from; a removal names none, so then every backend is re-listed.
       const from = new Set([e.backend, ...(e.entries ?? []).map((x) => x.backend)].filter((b): b is string => Boolean(b)));
       if (!from.size) from.add(ALL);
-      const fresh = [...from].filter((b) => !relisting.has(b) && !relisting.has(ALL));
-      if (!fresh.length) return;
-      for (const b of fresh) seen.add(b);
+      for (const b of from) seen.add(b);
       flush ??= setTimeout(() => {
         flush = undefined;
         publish('catalog.changed', { backends: [...seen] });
@@ -61,6 +61,22 @@ export function startBroadcasts(deps: BroadcastDeps): () => void {
       }, 50);
     }),
   );
+
+  // A change reported while that backend is being re-listed here re-lists it once more afterwards
+  // (the listing under way may have been read before the change).
+  const again = new Set<string>();
+  const relist = (b: string) => {
+    if (!deps.refresh) return;
+    if (relisting.has(b)) return void again.add(b);
+    relisting.add(b);
+    const names = b === ALL ? (deps.backends?.() ?? []) : [b];
+    void Promise.allSettled(names.map((n) => deps.refresh!(n))).finally(() =>
+      setTimeout(() => {
+        relisting.delete(b);
+        if (again.delete(b)) relist(b);
+      }, 100),
+    );
+  };
 
   let aliasTimer: NodeJS.Timeout | undefined;
   offs.push(
@@ -78,21 +94,7 @@ export function startBroadcasts(deps: BroadcastDeps): () => void {
       const data = m.data ?? {};
       if (m.kind === 'token.revoked' && Array.isArray(data.hashes)) deps.tokens?.refuse(data.hashes.filter((h): h is string => typeof h === 'string'));
       else if (m.kind === 'alias.used' && data.counts && typeof data.counts === 'object') deps.aliases?.()?.absorb(m.from, data.counts as Record<string, Record<string, Usage>>);
-      else if (m.kind === 'catalog.changed' && Array.isArray(data.backends) && deps.refresh) {
-        for (const b of data.backends) {
-          if (typeof b !== 'string' || relisting.has(b)) continue;
-          if (b === ALL && deps.backends) {
-            relisting.add(ALL);
-            void Promise.allSettled(deps.backends().map((n) => deps.refresh!(n))).finally(() => setTimeout(() => relisting.delete(ALL), 100));
-            continue;
-          }
-          relisting.add(b);
-          void deps
-            .refresh(b)
-            .catch(() => undefined)
-            .finally(() => setTimeout(() => relisting.delete(b), 100));
-        }
-      }
+      else if (m.kind === 'catalog.changed' && Array.isArray(data.backends)) for (const b of data.backends) if (typeof b === 'string') relist(b);
     }),
   );
 
