@@ -9,7 +9,11 @@ import { exemptFromTimeouts, rpcError, sendJson } from '../inbound/guards.js';
 import { requestIds } from '../inbound/jsonrpc.js';
 import { FORWARDED_HEADER } from '../inbound/context.js';
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'host', 'content-length', 'proxy-authorization']);
+/**
+ * Not passed on. Host is: the client's Host already passed this replica's check, and the owner (same
+ * config) checks it again, where its own pod IP would not be an allowed host.
+ */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'content-length', 'proxy-authorization']);
 const agents = { http: new Agent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
 
 /** The final error a forwarded call gets when its owner stops under it (a server-defined code, as at shutdown). */
