@@ -96,6 +96,11 @@ export class ClusterBus {
     return (await this.cmd.set(takeoverKey(sealedId, deadOwner), this.replica.id, 'PX', this.sessionTtl, 'NX')) === 'OK';
   }
 
+  /** Gives a claim back (the takeover failed), so another replica may try. */
+  async releaseClaim(sealedId: string, deadOwner: string): Promise<void> {
+    await this.cmd.del(takeoverKey(sealedId, deadOwner));
+  }
+
   /** Which replica claimed a dead owner's session, if any. */
   async claimant(sealedId: string, deadOwner: string): Promise<string | undefined> {
     return (await this.cmd.get(takeoverKey(sealedId, deadOwner))) ?? undefined;

@@ -64,6 +64,7 @@ export class ClusterSessions implements ClusterInbound {
       if (!saved || !o.accept(saved)) return { kind: 'unknown' };
       if (!(await this.bus.claimSession(sessionId, opened.owner).catch(() => false))) continue;
       const ok = await o.recreate(saved).catch(() => false);
+      if (!ok) await this.bus.releaseClaim(sessionId, opened.owner).catch(() => undefined);
       if (ok) this.events.emit('session.taken_over', { sessionId, client: saved.identity.client, from: opened.owner, by: this.replicaId });
       return ok ? { kind: 'local' } : { kind: 'unknown' };
     }
