@@ -62,6 +62,25 @@ describe('2025 sessions on several replicas', () => {
     }
     // A request already forwarded once is never forwarded again.
     expect((await rpc(b.url, id, 'tools/list', {}, { 'x-gatehouse-forwarded': 'someone' })).status).toBe(404);
+    // The GET stream, opened through another replica, carries the owner's notifications.
+    const stream = new AbortController();
+    const get = await fetch(b.url, { headers: { accept: 'text/event-stream', 'mcp-session-id': id }, signal: stream.signal });
+    expect(get.status).toBe(200);
+    const reader = get.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let seen = '';
+    const reading = (async () => {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        seen += value;
+      }
+    })().catch(() => undefined);
+    await until(() => a.gateway.sessions.get(id)!.streams === 1, 10_000, 'the owner to hold the forwarded stream');
+    a.gateway.http!.notifyListChanged('tools');
+    await until(() => seen.includes('notifications/tools/list_changed'), 10_000, 'list_changed on the forwarded stream');
+    stream.abort();
+    await reading;
+    await until(() => a.gateway.sessions.get(id)!.streams === 0, 10_000, 'the owner to see the stream closed');
     // DELETE through another replica ends the session at its owner, for every replica.
     const del = await fetch(c.url, { method: 'DELETE', headers: { 'mcp-session-id': id } });
     expect(del.status).toBe(200);
