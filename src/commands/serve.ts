@@ -109,6 +109,7 @@ In a terminal it shows a live dashboard; otherwise (or with --no-tui) it logs on
       secrets: openSecrets({ dir: configDir() }),
       baseDir,
       authenticate: inbound?.authenticate,
+      ...(inbound?.tokens ? { clientTokens: inbound.tokens } : {}),
       authMode: inbound?.mode ?? 'none',
       wellKnown: inbound?.wellKnown,
       // The file this gateway serves is followed live: edits, `backends add`, a ConfigMap swap.

@@ -36,6 +36,8 @@ export interface GatewayEvents {
   'session.opened': { sessionId: string; client: string; era: 'legacy' | 'modern'; transport: string; identity?: string };
   /** deleted: the client ended it; expired: idle past gateway.sessions.idleTimeout; evicted: made room at a cap; disconnected: its stream or process went away; shutdown: the gateway stopped. */
   'session.closed': { sessionId: string; client: string; reason?: 'deleted' | 'expired' | 'evicted' | 'disconnected' | 'shutdown' };
+  /** A 2025 session whose owning replica is gone was re-created here (cluster takeover, issue 12); `from` and `by` are replica ids. */
+  'session.taken_over': { sessionId: string; client: string; from: string; by: string };
   /** A new session was refused because every session counted against the named limit is busy. */
   'session.refused': { client: string; limit: 'max' | 'maxPerClient'; cap: number };
   /** A response stream was closed because its client stopped reading and its unread output passed the bound. */

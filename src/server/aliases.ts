@@ -11,7 +11,7 @@ export interface Alias {
   expires?: string;
 }
 
-interface Usage {
+export interface Usage {
   count: number;
   lastCalledAt: string;
 }
@@ -24,6 +24,8 @@ export class AliasTable {
   readonly listAliases: boolean;
   private readonly byAlias = new Map<string, Alias>();
   private readonly usage = new Map<string, Map<string, Usage>>();
+  /** Counts other replicas of a cluster published, by replica id (issue 12). */
+  private readonly remote = new Map<string, Record<string, Record<string, Usage>>>();
 
   constructor(aliases: Alias[], listAliases = false) {
     this.listAliases = listAliases;
@@ -74,10 +76,33 @@ export class AliasTable {
     perClient.set(client, u);
   }
 
+  /** This process's own counts, alias -> client -> usage (what a cluster replica publishes). */
+  snapshot(): Record<string, Record<string, Usage>> {
+    return Object.fromEntries([...this.usage].map(([alias, per]) => [alias, Object.fromEntries(per)]));
+  }
+
+  /** The latest counts another replica published (they replace that replica's previous ones). */
+  absorb(replica: string, counts: Record<string, Record<string, Usage>>): void {
+    this.remote.set(replica, counts);
+  }
+
+  /** Usage per client, this process's and every other replica's summed. */
+  private usageOf(alias: string): Map<string, Usage> {
+    const out = new Map<string, Usage>();
+    const add = (client: string, u: Usage) => {
+      const seen = out.get(client);
+      if (typeof u?.count !== 'number') return;
+      out.set(client, seen ? { count: seen.count + u.count, lastCalledAt: seen.lastCalledAt > u.lastCalledAt ? seen.lastCalledAt : u.lastCalledAt } : { ...u });
+    };
+    for (const [client, u] of this.usage.get(alias) ?? []) add(client, u);
+    for (const counts of this.remote.values()) for (const [client, u] of Object.entries(counts[alias] ?? {})) add(client, u);
+    return out;
+  }
+
   report(): Array<Alias & { calls: Array<{ client: string; count: number; lastCalledAt: string }>; total: number }> {
     return this.all()
       .map((a) => {
-        const calls = [...(this.usage.get(a.alias)?.entries() ?? [])].map(([client, u]) => ({ client, ...u })).sort((x, y) => y.count - x.count || x.client.localeCompare(y.client));
+        const calls = [...this.usageOf(a.alias).entries()].map(([client, u]) => ({ client, ...u })).sort((x, y) => y.count - x.count || x.client.localeCompare(y.client));
         return { ...a, calls, total: calls.reduce((n, c) => n + c.count, 0) };
       })
       .sort((x, y) => x.alias.localeCompare(y.alias));

@@ -23,6 +23,8 @@ export interface GatewayOptions {
   upstreamFactory?: (name: string, config: BackendConfig, bus: EventBus) => Upstream | undefined;
   /** Inbound auth hook (src/server/inbound/auth.ts builds it from config). */
   authenticate?: HttpAppOptions['authenticate'];
+  /** Bearer mode's token checker: with a cluster, revocations seen here reach every replica, and theirs reach this one. */
+  clientTokens?: import('../core/auth/client-tokens.js').ClientTokenVerifier;
   /** The mode `authenticate` implements (the approval page decides who may approve by it); default none. */
   authMode?: AuthMode;
   wellKnown?: HttpAppOptions['wellKnown'];

@@ -64,7 +64,7 @@ export class Gateway {
   private aliases?: AliasTable;
   private stopped = false;
   /** Issue 12: only with gateway.cluster.redis (cluster/attach.ts). */
-  private cluster?: { close(): Promise<void> };
+  private cluster?: import('./cluster/attach.js').ClusterAttachment;
   /** Backends that have left `starting` at least once (readiness). */
   private readonly tried = new Set<string>();
   readonly startedAt = Date.now();
@@ -250,7 +250,12 @@ export class Gateway {
       this.bus.emit('gateway.listening', { url: where.url, host: where.host, port: where.port, transports: ['streamable-http', 'sse'] });
       if (this.opts.stateDir) await this.writeState();
     }
-    if (gw.cluster?.redis) this.cluster = await (await import('./cluster/attach.js')).attachCluster({ config: this.config, secrets: this.opts.secrets, events: this.bus, where: this.url, ...(this.opts.configPath ? { reload: () => this.reload('api') } : {}) });
+    if (gw.cluster?.redis) {
+      const relist = async (b: string) => this.upstreams.find((u) => u.name === b && u.state === 'ready')?.refresh();
+      const joined = { tokens: this.opts.clientTokens, aliases: () => this.aliases, refresh: relist, backends: () => this.upstreams.map((u) => u.name), router: this.router };
+      this.cluster = await (await import('./cluster/attach.js')).attachCluster({ config: this.config, secrets: this.opts.secrets, events: this.bus, where: this.url, ...(this.opts.configPath ? { reload: () => this.reload('api') } : {}), ...joined });
+      this.http?.joinCluster(this.cluster?.sessions);
+    }
     // Backends start in parallel; each one failing is isolated and retried on its own.
     await Promise.all(this.upstreams.map((u) => u.start()));
     this.reloader?.open();

@@ -7,7 +7,7 @@ import type { AliasTable } from './aliases.js';
 import type { Approvals } from './approvals/service.js';
 import type { Catalog } from './catalog.js';
 import type { RateLimiter } from './ratelimit/limiter.js';
-import { HeldCalls } from './era/held-call.js';
+import { HeldCalls, type HeldSeal } from './era/held-call.js';
 import { Pipeline, defaultSteps, newCall, newLocalCall, type CallMethod, type LocalMethod, type PipelineDeps, type RelaySinks, type Result, type Step } from './pipeline/index.js';
 import { localAnswer } from './local-answer.js';
 import { discoverHint, listHint, type HintSources } from './cache-hints.js';
@@ -177,6 +177,11 @@ export class Router {
   /** Active held calls (for tests and the dashboard). */
   get heldCalls(): number {
     return this.held.size;
+  }
+
+  /** Cluster (issue 12): held calls' requestState names this replica, sealed with the cluster key. */
+  sealHeldCalls(seal: HeldSeal | undefined): void {
+    this.held.seal = seal;
   }
 
   dispose(): void {

@@ -13,10 +13,15 @@ export interface Haproxy {
   stop(): Promise<void>;
 }
 
-export async function startHaproxy(target: { host: string; port: number }, opts: { idleTimeoutS: number; roundRobin?: Array<{ host: string; port: number }> }): Promise<Haproxy> {
+/**
+ * `checks`: health-check each server on /healthz and send a request whose server refused the
+ * connection to another one (retries + redispatch), as a load balancer in front of replicas does.
+ */
+export async function startHaproxy(target: { host: string; port: number }, opts: { idleTimeoutS: number; roundRobin?: Array<{ host: string; port: number }>; checks?: boolean }): Promise<Haproxy> {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-haproxy-'));
   const port = await freePort();
-  const servers = (opts.roundRobin ?? [target]).map((s, i) => `  server s${i} ${s.host}:${s.port}`).join('\n');
+  const check = opts.checks ? ' check inter 300ms fall 1 rise 2' : '';
+  const servers = (opts.roundRobin ?? [target]).map((s, i) => `  server s${i} ${s.host}:${s.port}${check}`).join('\n');
   const t = `${opts.idleTimeoutS}s`;
   const cfg = [
     'global',
@@ -33,6 +38,7 @@ export async function startHaproxy(target: { host: string; port: number }, opts:
     '  default_backend be',
     'backend be',
     '  balance roundrobin',
+    ...(opts.checks ? ['  option httpchk GET /healthz', '  option redispatch 1', '  retries 3'] : []),
     servers,
     '',
   ].join('\n');

@@ -186,6 +186,8 @@ export class ClientTokenVerifier {
   private lastUsed: Record<string, string> = {};
   private lastWritten = new Map<string, number>();
   private usedLoaded = false;
+  private readonly refused = new Set<string>();
+  private readonly removedListeners = new Set<(hashes: string[]) => void>();
 
   constructor(dir: string) {
     this.path = join(dir, CLIENT_TOKENS_FILE);
@@ -204,8 +206,35 @@ export class ClientTokenVerifier {
     if (this.cache?.key === key) return this.cache.entries;
     const file = parseTokenFile(await readFile(this.path, 'utf8'), this.path);
     const entries = Object.entries(file.clients).map(([client, e]) => ({ client, hash: Buffer.from(e.hash.slice('sha256:'.length), 'hex'), roles: e.roles ?? [] }));
+    const before = this.cache?.entries;
     this.cache = { key, entries };
+    if (before && this.removedListeners.size) {
+      const kept = new Set(entries.map((e) => e.hash.toString('hex')));
+      const removed = before.map((e) => e.hash.toString('hex')).filter((h) => !kept.has(h));
+      if (removed.length) for (const l of this.removedListeners) l(removed);
+    }
     return entries;
+  }
+
+  /**
+   * Hashes (hex SHA-256) of tokens revoked elsewhere (another replica of a cluster, issue 12): they
+   * stop working here at once, whatever this replica's copy of the file still says.
+   */
+  refuse(hashes: string[]): void {
+    for (const h of hashes) if (/^[0-9a-f]{64}$/.test(h)) this.refused.add(h);
+  }
+
+  /** Called with the hashes of tokens that left the file (a revoke or a replace seen here). */
+  onRemoved(listener: (hashes: string[]) => void): () => void {
+    this.removedListeners.add(listener);
+    return () => this.removedListeners.delete(listener);
+  }
+
+  /** Re-checks the file every `everyMs`, so a revoke is noticed without waiting for a request. */
+  watch(everyMs: number): () => void {
+    const t = setInterval(() => void this.entries().catch(() => undefined), everyMs);
+    t.unref();
+    return () => clearInterval(t);
   }
 
   /** How many clients have tokens (0 means bearer mode would refuse everyone). */
@@ -226,6 +255,7 @@ export class ClientTokenVerifier {
       // No early exit: the time taken does not depend on which entry (if any) matches.
       if (timingSafeEqual(presented, e.hash) && match === undefined) match = { client: e.client, roles: e.roles };
     }
+    if (match && this.refused.size && this.refused.has(presented.toString('hex'))) return undefined;
     if (match) this.noteUsed(match.client);
     return match;
   }

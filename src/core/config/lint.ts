@@ -37,6 +37,12 @@ function lintCluster(config: GatehouseConfig): ConfigWarning[] {
   if (cluster?.redis && /^rediss?:\/\/[^/@]*:[^/@]+@/.test(cluster.redis)) {
     out.push({ path: ['gateway', 'cluster', 'redis'], message: 'the Redis URL carries a password in the config file; store it with `gatehouse secrets set` and write secret:NAME (or env:VAR) instead.' });
   }
+  if (cluster?.redis && !cluster.secret) {
+    out.push({ path: ['gateway', 'cluster'], message: 'gateway.cluster.redis without gateway.cluster.secret: 2025 sessions stay on the replica that opened them (a load balancer needs affinity). Set secret to a reference (secret:NAME, env:VAR or file:PATH) shared by every replica.' });
+  }
+  if (cluster?.advertise && !cluster.redis) {
+    out.push({ path: ['gateway', 'cluster', 'advertise'], message: 'advertise has no effect without gateway.cluster.redis (replicas find each other through Redis).' });
+  }
   if (cluster?.redisFailure && !cluster.redis) {
     out.push({ path: ['gateway', 'cluster', 'redisFailure'], message: 'redisFailure has no effect without gateway.cluster.redis; limits are kept in this process.' });
   }

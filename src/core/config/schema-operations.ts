@@ -59,6 +59,14 @@ export const clusterSchema = z.strictObject({
   redisFailure: z.enum(['open', 'closed']).optional(),
   /** The cluster key that seals state clients carry back (requestState, plan handles); a reference (secret:, env:, file:). */
   secret: z.string().optional(),
+  /**
+   * The URL other replicas reach this one at, for requests forwarded to a session's owner, or an
+   * env:/file: reference holding it (default http://<host>:<port>; a wildcard bind uses this host's first non-loopback IPv4 address, a pod's IP).
+   */
+  advertise: z
+    .string()
+    .refine((v) => /^(env|file):.+$/.test(v) || /^https?:\/\/[^\s/]+\/?$/.test(v), 'use http://host:port (no path), the address other replicas reach this one at, or an env:/file: reference holding it')
+    .optional(),
 });
 // --- end rate limits
 

@@ -176,6 +176,8 @@ function describe(e: GatewayEvent, c: Style): { message: string; fields: Fields 
       };
     case 'session.closed':
       return { message: t(e.client), fields: [['session', e.sessionId], ['reason', e.reason]] };
+    case 'session.taken_over':
+      return { message: `${t(e.client)} taken over from replica ${t(e.from)}`, fields: [['session', e.sessionId], ['by', e.by]] };
     case 'call.started':
       return {
         message: target(e.method, e.name),

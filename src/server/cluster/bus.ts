@@ -26,6 +26,7 @@ export interface ClusterBusOptions {
 
 const heartbeatKey = (id: string) => `gatehouse:replica:${id}`;
 const sessionKey = (sealed: string) => `gatehouse:session:${sealed}`;
+const takeoverKey = (sealed: string, deadOwner: string) => `gatehouse:takeover:${sealed}:${deadOwner}`;
 
 export class ClusterBus {
   private readonly handlers = new Set<(m: ClusterMessage) => void>();
@@ -80,6 +81,35 @@ export class ClusterBus {
 
   async isAlive(replicaId: string): Promise<boolean> {
     return (await this.cmd.exists(heartbeatKey(replicaId))) === 1;
+  }
+
+  /** The address a live replica advertises in its heartbeat; undefined when it is gone (or advertised none). */
+  async addressOf(replicaId: string): Promise<string | undefined> {
+    return (await this.cmd.get(heartbeatKey(replicaId))) || undefined;
+  }
+
+  /**
+   * Claims a dead replica's session for this one (SET NX): true for exactly one claimant. The
+   * claim names the new owner, so the others forward to it; it lives as long as a stored session.
+   */
+  async claimSession(sealedId: string, deadOwner: string): Promise<boolean> {
+    return (await this.cmd.set(takeoverKey(sealedId, deadOwner), this.replica.id, 'PX', this.sessionTtl, 'NX')) === 'OK';
+  }
+
+  /** Gives a claim back (the takeover failed), so another replica may try. */
+  async releaseClaim(sealedId: string, deadOwner: string): Promise<void> {
+    await this.cmd.del(takeoverKey(sealedId, deadOwner));
+  }
+
+  /** Which replica claimed a dead owner's session, if any. */
+  async claimant(sealedId: string, deadOwner: string): Promise<string | undefined> {
+    return (await this.cmd.get(takeoverKey(sealedId, deadOwner))) ?? undefined;
+  }
+
+  /** Renews a stored session (and its claim) while the session is in use. */
+  async touchSession(sealedId: string, owner: string): Promise<void> {
+    await this.cmd.pexpire(sessionKey(sealedId), this.sessionTtl);
+    await this.cmd.pexpire(takeoverKey(sealedId, owner), this.sessionTtl);
   }
 
   /** Keeps what a session needs to be re-created elsewhere: its initialize params (client capabilities, info, version). */

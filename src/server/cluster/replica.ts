@@ -4,7 +4,7 @@
  */
 import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 
-/** A random id per process; `where` (host:port) is for logs only, never trusted. */
+/** A random id per process; `where` is the URL it advertises (gateway.cluster.advertise), where other replicas forward its sessions' requests. */
 export interface ReplicaIdentity {
   id: string;
   where?: string;
@@ -17,6 +17,11 @@ export function newReplica(where?: string): ReplicaIdentity {
 /** The session-id key, derived from the cluster secret (its own HKDF label, so no other sealed value passes as one). */
 export function sessionKey(clusterSecret: string): Buffer {
   return Buffer.from(hkdfSync('sha256', Buffer.from(clusterSecret, 'utf8'), Buffer.alloc(0), 'gatehouse cluster session-id v1', 32));
+}
+
+/** The key that seals held calls' requestState (cluster/held.ts); its own label, so a session id never passes as one. */
+export function heldCallKey(clusterSecret: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', Buffer.from(clusterSecret, 'utf8'), Buffer.alloc(0), 'gatehouse cluster held-call v1', 32));
 }
 
 const PREFIX = 'gh1.';

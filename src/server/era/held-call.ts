@@ -5,7 +5,17 @@ import type { Relay } from '../pipeline/relay.js';
 
 type Result = Record<string, unknown>;
 
-const HELD_PREFIX = 'gatehouse-held:';
+export const HELD_PREFIX = 'gatehouse-held:';
+
+/**
+ * With a cluster (issue 12), the token a client carries back names the replica holding the call,
+ * under the cluster key, so any replica can send the retry to the holder (cluster/held.ts).
+ */
+export interface HeldSeal {
+  wrap(token: string): string;
+  /** The token of a state this replica holds; undefined when it is not ours or not authentic. */
+  unwrap(sealed: string): string | undefined;
+}
 const HELD_TTL_MS = 10 * 60_000;
 
 interface PendingReverse {
@@ -80,6 +90,9 @@ export class HeldCall {
 export class HeldCalls {
   private readonly held = new Map<string, HeldCall>();
 
+  /** Set when the gateway joins a cluster with a cluster secret. */
+  seal?: HeldSeal;
+
   constructor(private readonly ttlMs = HELD_TTL_MS) {}
 
   /** Whether a modern client's requestState is one of ours (a modern backend's passes through). */
@@ -107,7 +120,9 @@ export class HeldCalls {
 
   /** A modern client's retry: hands its answers to the waiting backend requests, then waits again. */
   async resume(state: string, client: string, responses: Record<string, unknown>, relay: Relay, signal: AbortSignal): Promise<HeldOutcome> {
-    const held = this.held.get(state.slice(HELD_PREFIX.length));
+    const rest = state.slice(HELD_PREFIX.length);
+    const token = this.seal ? this.seal.unwrap(rest) : rest;
+    const held = token === undefined ? undefined : this.held.get(token);
     if (!held || held.client !== client) {
       throw new ProtocolError(ErrorCodes.InvalidParams, 'Unknown or expired requestState: the held backend call is gone. Start the call again.');
     }
@@ -142,7 +157,7 @@ export class HeldCalls {
       for (const p of held.pending) p.reject(new Error('The client did not answer the input request in time.'));
     }, this.ttlMs);
     held.expiry.unref();
-    return { done: false, result: inputRequired({ inputRequests: inputRequests as never, requestState: `${HELD_PREFIX}${token}` }) as unknown as Result };
+    return { done: false, result: inputRequired({ inputRequests: inputRequests as never, requestState: `${HELD_PREFIX}${this.seal ? this.seal.wrap(token) : token}` }) as unknown as Result };
   }
 
   /** Calls waiting for a client's input (for tests and the dashboard). */

@@ -38,6 +38,8 @@ export interface InboundAuth {
   wellKnown?: HttpAppOptions['wellKnown'];
   /** One line for the startup log: the mode and what it checks (never a secret). */
   summary: string;
+  /** Bearer mode: the token checker, so a cluster can relay revocations (issue 12). */
+  tokens?: ClientTokenVerifier;
 }
 
 export interface InboundAuthOptions {
@@ -107,6 +109,7 @@ function bearerAuth(opts: InboundAuthOptions): InboundAuth {
   });
   return {
     mode: 'bearer',
+    tokens: verifier,
     summary: 'inbound auth: bearer client tokens (gatehouse clients token create)',
     authenticate: async (req) => {
       const token = bearerToken(header(req, 'authorization'));

@@ -125,6 +125,11 @@ export class HttpApp {
     return { host: addr.address, port: addr.port, url: `http://${host}:${addr.port}/mcp` };
   }
 
+  /** Cluster sessions (issue 12): set once the gateway joined its cluster; undefined leaves one process as it was. */
+  joinCluster(cluster: InboundContext['cluster']): void {
+    this.ctx.cluster = cluster;
+  }
+
   /** List-changed to every connected client of both eras. */
   notifyListChanged(kind: 'tools' | 'resources' | 'prompts'): void {
     // Virtual servers are told whenever the catalog changes, not only when their own view did.
@@ -231,6 +236,7 @@ export class HttpApp {
     // 2026-07-28 standard headers against the body, before any dispatch (SDK handler or fast path).
     const refused = checkStandardHeaders(req.headers, body.json) ?? checkParamHeaders(req.headers, body.json, (tool) => this.opts.router.toolSchema(tool));
     if (refused) return sendJson(res, refused.status, refused.body);
+    if (this.ctx.cluster && (await this.ctx.cluster.handleHeld(req, res, { text: body.text, json: body.json }))) return;
     // The message-level fast path: a plain 2026-07-28 call or list goes to the pipeline as parsed.
     const fast = this.ctx.fastPath ? matchFastRequest(req, body.json) : undefined;
     if (fast) return serveFastModern(this.ctx, req, res, fast, caller, server);

@@ -22,6 +22,7 @@ function everyEvent(text: (field: string) => string, at = AT): GatewayEvent[] {
     { type: 'call.finished', at, callId: s('callId'), client: s('client'), sessionId: s('sessionId'), method: s('method'), name: s('name'), backend: s('backend'), durationMs: 12, outcome: 'error', responseBytes: 3500, error: s('error') },
     { type: 'relay.unattributed', at, backend: s('backend'), method: s('method'), reason: s('reason') },
     { type: 'auth.failed', at, reason: s('reason'), remote: s('remote') },
+    { type: 'session.taken_over', at, sessionId: s('sessionId'), client: s('client'), from: s('from'), by: s('by') },
   ];
 }
 
@@ -49,6 +50,13 @@ describe('formatJson', () => {
 });
 
 describe('formatPretty', () => {
+  it('says which replica a session was taken over from', () => {
+    const line = formatPretty({ type: 'session.taken_over', at: 0, sessionId: 'gh1.a.b.c', client: 'cursor', from: 'replicaA', by: 'replicaB' }, { timestamps: false, color: false });
+    expect(line).toContain('cursor taken over from replica replicaA');
+    expect(line).toContain('session=gh1.a.b.c');
+    expect(line).toContain('by=replicaB');
+  });
+
   it('says why a session closed', () => {
     for (const reason of ['expired', 'evicted', 'deleted', 'disconnected', 'shutdown'] as const) {
       const line = formatPretty({ type: 'session.closed', at: 0, sessionId: 's-1', client: 'cursor', reason }, { timestamps: false, color: false });
@@ -214,6 +222,6 @@ describe('createEventLogger', () => {
 
   it('levels follow severity', () => {
     const events = everyEvent(plainText);
-    expect(events.map((e) => eventLevel(e))).toEqual(['info', 'info', 'info', 'error', 'info', 'info', 'warn', 'info', 'info', 'debug', 'warn', 'warn', 'warn']);
+    expect(events.map((e) => eventLevel(e))).toEqual(['info', 'info', 'info', 'error', 'info', 'info', 'warn', 'info', 'info', 'debug', 'warn', 'warn', 'warn', 'info']);
   });
 });

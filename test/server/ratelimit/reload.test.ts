@@ -78,10 +78,12 @@ describe('rate limits on reload', () => {
 describe('config validate warnings for rate-limit sharing', () => {
   it('warns about a password in the Redis URL and about redisFailure without Redis', async () => {
     const { lintConfig } = await import('../../../src/core/config/lint.js');
-    const withPassword = lintConfig(cfg({ gateway: { cluster: { redis: 'redis://:hunter2@10.0.0.5:6379' } } }));
+    const withPassword = lintConfig(cfg({ gateway: { cluster: { redis: 'redis://:hunter2@10.0.0.5:6379', secret: 'env:CLUSTER_KEY' } } }));
     expect(withPassword).toEqual([{ path: ['gateway', 'cluster', 'redis'], message: expect.stringMatching(/carries a password.*secret:NAME/) }]);
     expect(withPassword[0]!.message).not.toContain('hunter2');
-    expect(lintConfig(cfg({ gateway: { cluster: { redis: 'env:REDIS_URL', redisFailure: 'closed' } } }))).toEqual([]);
+    expect(lintConfig(cfg({ gateway: { cluster: { redis: 'env:REDIS_URL', redisFailure: 'closed', secret: 'env:CLUSTER_KEY' } } }))).toEqual([]);
+    // Redis without the cluster key: sessions cannot move between replicas (issue 12).
+    expect(lintConfig(cfg({ gateway: { cluster: { redis: 'env:REDIS_URL' } } }))).toEqual([{ path: ['gateway', 'cluster'], message: expect.stringMatching(/without gateway\.cluster\.secret: 2025 sessions stay on the replica/) }]);
     expect(lintConfig(cfg({ gateway: { cluster: { redisFailure: 'closed' } } }))).toEqual([{ path: ['gateway', 'cluster', 'redisFailure'], message: expect.stringMatching(/no effect without gateway\.cluster\.redis/) }]);
   });
 });
