@@ -212,45 +212,58 @@ export class Gateway {
     this.rateLimiter.apply(await this.rateLimiter.prepare(this.config));
     // Watch from the start, so a write while backends come up is not missed (it applies once they are up).
     await this.reloader?.start(this.config);
-    // Before any client can call, so the first call is traced too.
-    await this.tracing.apply(gw.tracing);
     await this.metrics.configure(this.metricsConfig(gw));
     await this.createUpstreams();
-    if (gw.aliases) this.aliases = await AliasTable.load(gw.aliases, this.opts.baseDir ?? process.cwd());
-    if (this.opts.http !== false) {
-      this.http = new HttpApp({
-        host: this.opts.host ?? gw.host ?? DEFAULTS.host,
-        port: this.opts.port ?? gw.port ?? DEFAULTS.port,
-        router: this.router,
-        bus: this.bus,
-        sessions: this.sessions,
-        limits: gw.inbound,
-        allowedHosts: gw.allowedHosts,
-        allowedOrigins: gw.allowedOrigins,
-        readiness: () => this.readiness(),
-        status: () => this.status(),
-        refresh: (b) => this.refresh(b),
-        aliases: () => ({ aliases: this.aliases?.report() ?? [] }),
-        ...(this.opts.configPath ? { reload: () => this.reload('admin') } : {}),
-        adminToken: this.adminToken,
-        adminRoutes: async (req, res, path, url, caller) =>
-          this.eventStream.handle(req, res, path) || (await handleApprovalRoutes(this.approvals, req, res, path, url, caller)) || handlePinRoutes({ pins: this.pins, rebuild: () => this.queueRebuild() }, req, res, path, url, caller),
-        remoteAdmin: () => this.config.gateway?.admin?.remote,
-        approvalPages: async (req, res, path, url) => (await import('./approvals/web/routes.js')).handleApprovalPage(this.pageDeps(), req, res, path, url),
-        metrics: () => this.metrics.scrape(),
-        authenticate: this.opts.authenticate,
-        wellKnown: this.opts.wellKnown,
-        hasServer: (name) => this.access.hasServer(name),
-      });
-      const where = await this.http.listen();
-      this.url = where.url;
-      this.bus.emit('gateway.listening', { url: where.url, host: where.host, port: where.port, transports: ['streamable-http', 'sse'] });
-      if (this.opts.stateDir) await this.writeState();
+    // Backends start first, in parallel, each failing in isolation (retried on its own): a child's own
+    // start is most of time-to-ready, and tracing, aliases and the listener come up meanwhile. No
+    // client can call before the listener, so the first call is still traced.
+    const started = Promise.all(this.upstreams.map((u) => u.start()));
+    started.catch(() => undefined);
+    try {
+      // Before any client can call, so the first call is traced too.
+      await this.tracing.apply(gw.tracing);
+      if (gw.aliases) this.aliases = await AliasTable.load(gw.aliases, this.opts.baseDir ?? process.cwd());
+      if (this.opts.http !== false) await this.listen(gw);
+      if (gw.cluster?.redis) this.cluster = await (await import('./cluster/attach.js')).attachCluster({ config: this.config, secrets: this.opts.secrets, events: this.bus, where: this.url, ...(this.opts.configPath ? { reload: () => this.reload('api') } : {}) });
+    } catch (e) {
+      // A failed start leaves no backend child behind (a connect under way closes once it is done).
+      await Promise.allSettled(this.upstreams.map((u) => u.stop()));
+      await started.catch(() => undefined);
+      throw e;
     }
-    if (gw.cluster?.redis) this.cluster = await (await import('./cluster/attach.js')).attachCluster({ config: this.config, secrets: this.opts.secrets, events: this.bus, where: this.url, ...(this.opts.configPath ? { reload: () => this.reload('api') } : {}) });
-    // Backends start in parallel; each one failing is isolated and retried on its own.
-    await Promise.all(this.upstreams.map((u) => u.start()));
+    await started;
     this.reloader?.open();
+  }
+
+  private async listen(gw: NonNullable<GatehouseConfig['gateway']>): Promise<void> {
+    this.http = new HttpApp({
+      host: this.opts.host ?? gw.host ?? DEFAULTS.host,
+      port: this.opts.port ?? gw.port ?? DEFAULTS.port,
+      router: this.router,
+      bus: this.bus,
+      sessions: this.sessions,
+      limits: gw.inbound,
+      allowedHosts: gw.allowedHosts,
+      allowedOrigins: gw.allowedOrigins,
+      readiness: () => this.readiness(),
+      status: () => this.status(),
+      refresh: (b) => this.refresh(b),
+      aliases: () => ({ aliases: this.aliases?.report() ?? [] }),
+      ...(this.opts.configPath ? { reload: () => this.reload('admin') } : {}),
+      adminToken: this.adminToken,
+      adminRoutes: async (req, res, path, url, caller) =>
+        this.eventStream.handle(req, res, path) || (await handleApprovalRoutes(this.approvals, req, res, path, url, caller)) || handlePinRoutes({ pins: this.pins, rebuild: () => this.queueRebuild() }, req, res, path, url, caller),
+      remoteAdmin: () => this.config.gateway?.admin?.remote,
+      approvalPages: async (req, res, path, url) => (await import('./approvals/web/routes.js')).handleApprovalPage(this.pageDeps(), req, res, path, url),
+      metrics: () => this.metrics.scrape(),
+      authenticate: this.opts.authenticate,
+      wellKnown: this.opts.wellKnown,
+      hasServer: (name) => this.access.hasServer(name),
+    });
+    const where = await this.http.listen();
+    this.url = where.url;
+    this.bus.emit('gateway.listening', { url: where.url, host: where.host, port: where.port, transports: ['streamable-http', 'sse'] });
+    if (this.opts.stateDir) await this.writeState();
   }
 
   /** What the approval page needs (read per request, so a reload's approvals settings apply). */
