@@ -212,16 +212,17 @@ export class Gateway {
     this.rateLimiter.apply(await this.rateLimiter.prepare(this.config));
     // Watch from the start, so a write while backends come up is not missed (it applies once they are up).
     await this.reloader?.start(this.config);
-    await this.metrics.configure(this.metricsConfig(gw));
     await this.createUpstreams();
     // Backends start first, in parallel, each failing in isolation (retried on its own): a child's own
-    // start is most of time-to-ready, and tracing, aliases and the listener come up meanwhile. No
-    // client can call before the listener, so the first call is still traced.
+    // start is most of time-to-ready, and tracing, metrics (prom-client), aliases and the listener
+    // come up meanwhile. No client can call before the listener, so the first call is still traced
+    // and counted; metrics read the backends' states when they come up (a restart still counts).
     const started = Promise.all(this.upstreams.map((u) => u.start()));
     started.catch(() => undefined);
     try {
       // Before any client can call, so the first call is traced too.
       await this.tracing.apply(gw.tracing);
+      await this.metrics.configure(this.metricsConfig(gw));
       if (gw.aliases) this.aliases = await AliasTable.load(gw.aliases, this.opts.baseDir ?? process.cwd());
       if (this.opts.http !== false) await this.listen(gw);
       if (gw.cluster?.redis) this.cluster = await (await import('./cluster/attach.js')).attachCluster({ config: this.config, secrets: this.opts.secrets, events: this.bus, where: this.url, ...(this.opts.configPath ? { reload: () => this.reload('api') } : {}) });
