@@ -21,6 +21,7 @@ import { RateLimiter } from './ratelimit/limiter.js';
 import { gatewayMetrics, type GatewayMetrics } from './metrics/index.js';
 import { McpUpstream } from './upstream/mcp.js';
 import { createUpstream, restSupport, wireUpstreamEvents, type RestSupport } from './upstream/factory.js';
+import { releaseEarly } from './upstream/early-spawn.js';
 import { readiness, refresh, status, type GatewayView } from './gateway-status.js';
 import { GatewayTracing } from './tracing/index.js';
 import { VIEW_SETTINGS, accessPolicy, compileBackendFilters } from './access-config.js';
@@ -230,9 +231,12 @@ export class Gateway {
       // A failed start leaves no backend child behind (a connect under way closes once it is done).
       await Promise.allSettled(this.upstreams.map((u) => u.stop()));
       await started.catch(() => undefined);
+      await releaseEarly();
       throw e;
     }
     await started;
+    // Every backend has had its first connect: children `serve` spawned early that none took are stopped.
+    void releaseEarly();
     this.reloader?.open();
   }
 
@@ -393,6 +397,7 @@ export class Gateway {
   async stop(reason = 'stop', drainMs = 10_000): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    const early = releaseEarly();
     this.reloader?.close();
     this.bus.emit('gateway.stopping', { reason, inFlight: this.inFlight.size });
     const deadline = Date.now() + drainMs;
@@ -411,6 +416,7 @@ export class Gateway {
     // Backends first: a call still in flight past the deadline then fails with a clear error, which
     // the HTTP side writes before it closes (closing first would cut the client off mid-response).
     await Promise.all(this.upstreams.map((u) => u.stop()));
+    await early;
     this.eventStream.close();
     await this.http?.close();
     this.sessions.closeAll('shutdown');

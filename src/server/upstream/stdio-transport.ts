@@ -1,6 +1,18 @@
+import type { ChildProcess } from 'node:child_process';
+import type { PassThrough } from 'node:stream';
 import { SdkError } from '@modelcontextprotocol/client';
-import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { StdioClientTransport, getDefaultEnvironment, type StdioServerParameters } from '@modelcontextprotocol/client/stdio';
 import { trackChild } from './children.js';
+import { adoptEarly } from './early-spawn.js';
+
+/** The SDK transport's own fields this subclass reads or sets (SDK 2.x shape). */
+interface Internals {
+  _process?: ChildProcess;
+  _serverParams: StdioServerParameters;
+  _readBuffer: { append(chunk: Buffer): void };
+  _stderrStream: PassThrough | null;
+  processReadBuffer(): void;
+}
 
 /**
  * The SDK's stdio transport, subclassed so the era probe runs on this child.
@@ -15,14 +27,44 @@ import { trackChild } from './children.js';
  * the connect, the backend is retried with its usual backoff and probed again on the next start,
  * its era still unknown (see `probeExitError`). Nothing here ever spawns a second child.
  *
- * The child is counted among the backend children a second Ctrl-C kills from the moment it is
- * spawned, handshake included, until it exits.
+ * It adopts the child `serve` spawned early for exactly this command, arguments, directory and
+ * environment (early-spawn.ts), wired as the base class wires the children it spawns; otherwise
+ * the base class spawns. Either way the child is counted among the backend children a second
+ * Ctrl-C kills from the moment it exists, handshake included, until it exits.
  */
 export class SameChildStdioTransport extends StdioClientTransport {
   override async start(): Promise<void> {
+    const self = this as unknown as Internals;
+    const p = self._serverParams;
+    const early = self._process ? undefined : adoptEarly({ command: p.command, args: p.args ?? [], env: { ...getDefaultEnvironment(), ...p.env }, cwd: p.cwd });
+    if (early) return this.adopt(early);
     await super.start();
-    const child = (this as unknown as { _process?: { pid?: number; once(event: 'exit', fn: () => void): void } })._process;
+    const child = self._process;
     if (child?.pid) child.once('exit', trackChild(child.pid));
+  }
+
+  /** The base class's start, for a child that is already running (and already tracked). */
+  private adopt(child: ChildProcess): void {
+    const self = this as unknown as Internals;
+    self._process = child;
+    child.on('error', (error) => this.onerror?.(error));
+    child.on('close', () => {
+      self._process = undefined;
+      this.onclose?.();
+    });
+    child.stdin?.on('error', (error) => this.onerror?.(error));
+    child.stdout?.on('data', (chunk: Buffer) => {
+      try {
+        self._readBuffer.append(chunk);
+        self.processReadBuffer();
+      } catch (error) {
+        this.onerror?.(error as Error);
+        this.close().catch(() => undefined);
+      }
+    });
+    child.stdout?.on('error', (error) => this.onerror?.(error));
+    // What it wrote to stderr while it waited is still in the pipe, and comes through here.
+    if (self._stderrStream && child.stderr) child.stderr.pipe(self._stderrStream);
   }
 }
 
