@@ -71,10 +71,16 @@ export function spawnEarly(config: GatehouseConfig): number {
     } catch {
       continue; // the gateway's own spawn reports it
     }
-    const w: Waiting = { child, exited: false, exit: new Promise((resolve) => child.once('exit', () => resolve())) };
-    void w.exit.then(() => (w.exited = true));
-    // A command that cannot start is dropped; the gateway's own spawn then reports why.
-    child.once('error', () => {
+    const w: Waiting = {
+      child,
+      exited: false,
+      // A command that cannot start never exits: its spawn error ends it (the gateway's own spawn then reports why).
+      exit: new Promise((resolve) => {
+        child.once('exit', () => resolve());
+        child.once('error', () => child.pid === undefined && resolve());
+      }),
+    };
+    void w.exit.then(() => {
       w.exited = true;
       if (waiting.get(key) === w) waiting.delete(key);
     });
@@ -99,7 +105,6 @@ export function adoptEarly(spec: SpawnSpec): ChildProcess | undefined {
   if (!w) return undefined;
   waiting.delete(key);
   if (w.exited || w.child.exitCode !== null || w.child.signalCode !== null || w.child.pid === undefined) return undefined;
-  w.child.removeAllListeners('error');
   return w.child;
 }
 
@@ -118,7 +123,8 @@ export function releaseEarly(): Promise<void> {
       w.child.kill('SIGTERM');
       const timer = setTimeout(() => w.child.kill('SIGKILL'), 2_000);
       timer.unref();
-      await w.exit;
+      // Bounded even if no exit is ever reported: a stop never waits forever on a child.
+      await Promise.race([w.exit, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
       clearTimeout(timer);
     }),
   ).then(() => {

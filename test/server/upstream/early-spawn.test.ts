@@ -91,6 +91,17 @@ describe('stdio backends spawned before the gateway loads', () => {
     expect(alive(early!)).toBe(false);
   });
 
+  it('drops an early spawn whose command cannot start, and the gateway reports it as usual', async () => {
+    const missing: StdioBackendConfig = { type: 'stdio', command: join(dir.path, 'no-such-command') };
+    expect(spawnEarly(config({ missing }))).toBe(1);
+    gw = await startGateway({ backends: { missing } });
+    const u = gw.gateway.upstreams[0]!;
+    expect(u.state).toBe('failed');
+    expect(u.lastError).toMatch(/ENOENT|no-such-command|not found/i);
+    // Nothing is left to stop, and stopping does not wait on a child that never existed.
+    await releaseEarly();
+  });
+
   it('passes a child the same inherited environment as the SDK stdio transport', () => {
     expect(INHERITED_ENV_VARS).toEqual([...DEFAULT_INHERITED_ENV_VARS]);
   });
