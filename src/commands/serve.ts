@@ -87,6 +87,8 @@ In a terminal it shows a live dashboard; otherwise (or with --no-tui) it logs on
       this.note('No backends are configured; serving an empty catalog. Add one with `gatehouse backends add`.');
     }
 
+    // Stdio backends boot while the gateway loads (upstream/early-spawn.ts); the gateway owns and stops them.
+    (await import('../server/upstream/early-spawn.js')).spawnEarly(config);
     const { Gateway } = await import('../server/gateway.js');
     const { openSecrets } = await import('../core/secrets/manager.js');
     const { EventBus } = await import('../core/events.js');

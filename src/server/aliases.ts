@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import type { AliasesConfig } from '../core/config/schema.js';
 import { UserError } from '../core/errors.js';
-import { parseMap } from '../core/migrate/index.js';
+import { parseMap } from '../core/migrate/map-file.js';
 
 export interface Alias {
   alias: string;

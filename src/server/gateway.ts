@@ -21,6 +21,7 @@ import { RateLimiter } from './ratelimit/limiter.js';
 import { gatewayMetrics, type GatewayMetrics } from './metrics/index.js';
 import { McpUpstream } from './upstream/mcp.js';
 import { createUpstream, restSupport, wireUpstreamEvents, type RestSupport } from './upstream/factory.js';
+import { releaseEarly } from './upstream/early-spawn.js';
 import { readiness, refresh, status, type GatewayView } from './gateway-status.js';
 import { GatewayTracing } from './tracing/index.js';
 import { VIEW_SETTINGS, accessPolicy, compileBackendFilters } from './access-config.js';
@@ -215,50 +216,67 @@ export class Gateway {
     this.rateLimiter.apply(await this.rateLimiter.prepare(this.config));
     // Watch from the start, so a write while backends come up is not missed (it applies once they are up).
     await this.reloader?.start(this.config);
-    // Before any client can call, so the first call is traced too.
-    await this.tracing.apply(gw.tracing);
-    await this.metrics.configure(this.metricsConfig(gw));
     await this.createUpstreams();
-    if (gw.aliases) this.aliases = await AliasTable.load(gw.aliases, this.opts.baseDir ?? process.cwd());
-    if (this.opts.http !== false) {
-      this.http = new HttpApp({
-        host: this.opts.host ?? gw.host ?? DEFAULTS.host,
-        port: this.opts.port ?? gw.port ?? DEFAULTS.port,
-        router: this.router,
-        bus: this.bus,
-        sessions: this.sessions,
-        limits: gw.inbound,
-        allowedHosts: gw.allowedHosts,
-        allowedOrigins: gw.allowedOrigins,
-        readiness: () => this.readiness(),
-        status: () => this.status(),
-        refresh: (b) => this.refresh(b),
-        aliases: () => ({ aliases: this.aliases?.report() ?? [] }),
-        ...(this.opts.configPath ? { reload: () => this.reload('admin') } : {}),
-        adminToken: this.adminToken,
-        adminRoutes: async (req, res, path, url, caller) =>
-          this.eventStream.handle(req, res, path) || (await handleApprovalRoutes(this.approvals, req, res, path, url, caller)) || handlePinRoutes({ pins: this.pins, rebuild: () => this.queueRebuild() }, req, res, path, url, caller),
-        remoteAdmin: () => this.config.gateway?.admin?.remote,
-        approvalPages: async (req, res, path, url) => (await import('./approvals/web/routes.js')).handleApprovalPage(this.pageDeps(), req, res, path, url),
-        metrics: () => this.metrics.scrape(),
-        authenticate: this.opts.authenticate,
-        wellKnown: this.opts.wellKnown,
-        hasServer: (name) => this.access.hasServer(name),
-      });
-      const where = await this.http.listen();
-      this.url = where.url;
-      this.bus.emit('gateway.listening', { url: where.url, host: where.host, port: where.port, transports: ['streamable-http', 'sse'] });
-      if (this.opts.stateDir) await this.writeState();
+    // Backends start first, in parallel, each failing in isolation (retried on its own): a child's own
+    // start is most of time-to-ready, and tracing, metrics (prom-client), aliases and the listener
+    // come up meanwhile. No client can call before the listener, so the first call is still traced
+    // and counted; metrics read the backends' states when they come up (a restart still counts).
+    const started = Promise.all(this.upstreams.map((u) => u.start()));
+    started.catch(() => undefined);
+    try {
+      // Before any client can call, so the first call is traced too.
+      await this.tracing.apply(gw.tracing);
+      await this.metrics.configure(this.metricsConfig(gw));
+      if (gw.aliases) this.aliases = await AliasTable.load(gw.aliases, this.opts.baseDir ?? process.cwd());
+      if (this.opts.http !== false) await this.listen(gw);
+      if (gw.cluster?.redis) {
+        const relist = async (b: string) => this.upstreams.find((u) => u.name === b && u.state === 'ready')?.refresh();
+        const joined = { tokens: this.opts.clientTokens, aliases: () => this.aliases, refresh: relist, backends: () => this.upstreams.map((u) => u.name), router: this.router };
+        this.cluster = await (await import('./cluster/attach.js')).attachCluster({ config: this.config, secrets: this.opts.secrets, events: this.bus, where: this.url, ...(this.opts.configPath ? { reload: () => this.reload('api') } : {}), ...joined });
+        this.http?.joinCluster(this.cluster?.sessions);
+      }
+    } catch (e) {
+      // A failed start leaves no backend child behind (a connect under way closes once it is done).
+      await Promise.allSettled(this.upstreams.map((u) => u.stop()));
+      await started.catch(() => undefined);
+      await releaseEarly();
+      throw e;
     }
-    if (gw.cluster?.redis) {
-      const relist = async (b: string) => this.upstreams.find((u) => u.name === b && u.state === 'ready')?.refresh();
-      const joined = { tokens: this.opts.clientTokens, aliases: () => this.aliases, refresh: relist, backends: () => this.upstreams.map((u) => u.name), router: this.router };
-      this.cluster = await (await import('./cluster/attach.js')).attachCluster({ config: this.config, secrets: this.opts.secrets, events: this.bus, where: this.url, ...(this.opts.configPath ? { reload: () => this.reload('api') } : {}), ...joined });
-      this.http?.joinCluster(this.cluster?.sessions);
-    }
-    // Backends start in parallel; each one failing is isolated and retried on its own.
-    await Promise.all(this.upstreams.map((u) => u.start()));
+    await started;
+    // Every backend has had its first connect: children `serve` spawned early that none took are stopped.
+    void releaseEarly();
     this.reloader?.open();
+  }
+
+  private async listen(gw: NonNullable<GatehouseConfig['gateway']>): Promise<void> {
+    this.http = new HttpApp({
+      host: this.opts.host ?? gw.host ?? DEFAULTS.host,
+      port: this.opts.port ?? gw.port ?? DEFAULTS.port,
+      router: this.router,
+      bus: this.bus,
+      sessions: this.sessions,
+      limits: gw.inbound,
+      allowedHosts: gw.allowedHosts,
+      allowedOrigins: gw.allowedOrigins,
+      readiness: () => this.readiness(),
+      status: () => this.status(),
+      refresh: (b) => this.refresh(b),
+      aliases: () => ({ aliases: this.aliases?.report() ?? [] }),
+      ...(this.opts.configPath ? { reload: () => this.reload('admin') } : {}),
+      adminToken: this.adminToken,
+      adminRoutes: async (req, res, path, url, caller) =>
+        this.eventStream.handle(req, res, path) || (await handleApprovalRoutes(this.approvals, req, res, path, url, caller)) || handlePinRoutes({ pins: this.pins, rebuild: () => this.queueRebuild() }, req, res, path, url, caller),
+      remoteAdmin: () => this.config.gateway?.admin?.remote,
+      approvalPages: async (req, res, path, url) => (await import('./approvals/web/routes.js')).handleApprovalPage(this.pageDeps(), req, res, path, url),
+      metrics: () => this.metrics.scrape(),
+      authenticate: this.opts.authenticate,
+      wellKnown: this.opts.wellKnown,
+      hasServer: (name) => this.access.hasServer(name),
+    });
+    const where = await this.http.listen();
+    this.url = where.url;
+    this.bus.emit('gateway.listening', { url: where.url, host: where.host, port: where.port, transports: ['streamable-http', 'sse'] });
+    if (this.opts.stateDir) await this.writeState();
   }
 
   /** What the approval page needs (read per request, so a reload's approvals settings apply). */
@@ -387,6 +405,7 @@ export class Gateway {
   async stop(reason = 'stop', drainMs = 10_000): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    const early = releaseEarly();
     this.reloader?.close();
     this.bus.emit('gateway.stopping', { reason, inFlight: this.inFlight.size });
     const deadline = Date.now() + drainMs;
@@ -405,6 +424,7 @@ export class Gateway {
     // Backends first: a call still in flight past the deadline then fails with a clear error, which
     // the HTTP side writes before it closes (closing first would cut the client off mid-response).
     await Promise.all(this.upstreams.map((u) => u.stop()));
+    await early;
     this.eventStream.close();
     await this.http?.close();
     this.sessions.closeAll('shutdown');

@@ -75,7 +75,13 @@ export class GatewayMetrics {
       this.defined ??= defineMetrics(await import('prom-client'), this.opts.sources);
       this.set = this.defined;
       this.calls.use(this.set);
-      this.unsubscribe = subscribeMetrics(this.set, { bus: this.opts.bus, calls: this.calls, isBackend: this.opts.isBackend, isTool: this.opts.isTool });
+      this.unsubscribe = subscribeMetrics(this.set, {
+        bus: this.opts.bus,
+        calls: this.calls,
+        isBackend: this.opts.isBackend,
+        isTool: this.opts.isTool,
+        states: () => this.opts.sources.upstreams().map((u) => [u.name, u.state] as [string, typeof u.state]),
+      });
     } else if (!on && this.set) {
       this.unsubscribe?.();
       this.unsubscribe = undefined;

@@ -10,6 +10,8 @@ export interface SubscriberDeps {
   isBackend(name: string): boolean;
   /** Whether a tool name is one the catalog or a backend lists. */
   isTool(name: string): boolean;
+  /** Each backend's state now: metrics may come up after the backends started (a failure then counts its restart). */
+  states?(): Iterable<[string, BackendState]>;
 }
 
 /**
@@ -19,7 +21,7 @@ export interface SubscriberDeps {
 export function subscribeMetrics(set: MetricSet, deps: SubscriberDeps): () => void {
   const { bus } = deps;
   const backend = (name: string | undefined) => (name === undefined ? NO_BACKEND : deps.isBackend(name) ? name : UNKNOWN);
-  const last = new Map<string, BackendState>();
+  const last = new Map<string, BackendState>(deps.states?.() ?? []);
   // Touched on every call, so plain numbers (the counters read them at scrape time).
   const bytesOf = (name: string | undefined) => {
     const b = backend(name);

@@ -3,10 +3,10 @@ import type { JSONRPCMessage, McpSubscription, Transport } from '@modelcontextpr
 import { errorMessage } from '../../core/errors.js';
 import { mapCallError, negotiationMode, summarizeLog } from './call-errors.js';
 import { diagnoseError } from './diagnose.js';
-import { trackChild } from './children.js';
 import { BoundedReadBuffer, installBoundedFraming } from './framing.js';
 import { passthroughSchema } from './passthrough.js';
 import { StderrTail } from './stderr-tail.js';
+import { probeExitError } from './stdio-transport.js';
 import { withTraceHeaders } from '../tracing/outbound.js';
 import type { McpBackendConfig, McpTransport, TransportDeps } from './transports.js';
 import { checkResult, type ListKind } from './validate.js';
@@ -51,7 +51,6 @@ export class McpConnection {
   private readonly resourceSubs = new Map<string, { count: number; listen?: McpSubscription }>();
   /** Ids of responses seen recently, so a dropped SSE stream fails only calls still unanswered. */
   private readonly answered = new Set<string | number>();
-  private untrack?: () => void;
 
   constructor(
     private readonly owner: ConnectionOwner,
@@ -124,15 +123,11 @@ export class McpConnection {
     // A verdict from an earlier connect skips the era probe (for stdio, an extra spawn) on restarts
     // and per-session connections.
     const prior = this.owner.eraVerdict;
-    await client.connect(transport, { timeout, ...(prior ? { prior } : {}) } as never);
-    if (this.owner.config.type === 'stdio') {
-      const untrack = trackChild(transport.pid);
-      const prevClose = client.onclose;
-      client.onclose = () => {
-        untrack();
-        prevClose?.();
-      };
-      this.untrack = untrack;
+    try {
+      await client.connect(transport, { timeout, ...(prior ? { prior } : {}) } as never);
+    } catch (e) {
+      // A stdio child that exits during the era probe failed to start; its era stays unknown.
+      throw this.owner.config.type === 'stdio' ? probeExitError(e, this.owner.name) : e;
     }
     this.owner.rememberEra(client);
     this.preserveOrder(transport);
@@ -374,7 +369,6 @@ export class McpConnection {
     }
     this.resourceSubs.clear();
     await this.closeTransport();
-    this.untrack?.();
     // closeTransport re-arms `closing` for the SSE fallback path; a closed connection stays closed.
     this.closing = true;
   }

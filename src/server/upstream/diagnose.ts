@@ -9,6 +9,8 @@ export interface Diagnosis {
 }
 
 export function diagnoseError(err: unknown, target: string): Diagnosis {
+  // Already one sentence naming the backend and the fix (stdio-transport.ts).
+  if (err instanceof Error && (err as { kind?: unknown }).kind === 'exited' && err.name === 'ProbeExitError') return { kind: 'exited', message: err.message };
   const e = err as { message?: string; code?: unknown; status?: number; cause?: { code?: string; message?: string }; data?: { status?: number; text?: string } };
   const msg = String(e?.message ?? err);
   const status = typeof e?.status === 'number' ? e.status : typeof e?.data?.status === 'number' ? e.data.status : statusFromMessage(msg);

@@ -6,8 +6,8 @@
  * limit is skipped to its newline. Its request id is read from the first and last bytes (where a
  * JSON-RPC response carries it) and the waiting call gets an error response that says what happened.
  *
- * It replaces the SDK transport's `_readBuffer` (same three methods), so the transport stays the
- * SDK's own class: its era probe only runs on a disposable sibling for the exact base class.
+ * It replaces the SDK transport's `_readBuffer` (same three methods), so the transport keeps the SDK's
+ * own reading and writing (stdio-transport.ts only moves the era probe onto the child itself).
  */
 import { deserializeMessage, type JSONRPCMessage } from '@modelcontextprotocol/client';
 

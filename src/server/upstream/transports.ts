@@ -1,10 +1,11 @@
 import { SSEClientTransport, StreamableHTTPClientTransport, type Transport } from '@modelcontextprotocol/client';
-import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotocol/client/stdio';
+import { getDefaultEnvironment } from '@modelcontextprotocol/client/stdio';
 import type { BackendConfig, HttpBackendConfig, StdioBackendConfig } from '../../core/config/schema.js';
 import { isSensitiveKey } from '../../core/log/redact.js';
 import { registerSecretValue } from '../../core/log/secret-values.js';
 import type { BackendFetch } from './http-fetch.js';
 import { guardSseResponses } from './sse-guard.js';
+import { SameChildStdioTransport } from './stdio-transport.js';
 import { traceHeaders } from '../tracing/outbound.js';
 
 export type McpBackendConfig = StdioBackendConfig | HttpBackendConfig;
@@ -23,7 +24,8 @@ export interface TransportDeps {
 export async function createMcpTransport(c: McpBackendConfig, deps: TransportDeps, kind?: 'streamable-http' | 'sse'): Promise<McpTransport> {
   if (c.type === 'stdio') {
     const env = { ...getDefaultEnvironment(), ...(deps.resolveEnv ? await deps.resolveEnv(c.env) : (c.env ?? {})) };
-    return new StdioClientTransport({ command: c.command, args: c.args ?? [], env, cwd: c.cwd, stderr: 'pipe' }) as never;
+    // The era probe runs on this child: never a second spawn (stdio-transport.ts).
+    return new SameChildStdioTransport({ command: c.command, args: c.args ?? [], env, cwd: c.cwd, stderr: 'pipe' }) as never;
   }
   const headers = deps.resolveHeaders ? await deps.resolveHeaders(c) : (c.headers ?? {});
   // Credentials in headers (Cloudflare Access id and secret included) are scrubbed from every text we emit.
