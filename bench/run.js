@@ -576,7 +576,12 @@ function evaluateTargets(res) {
     }
   }
   const ten = res.tenBackends;
-  out.push({ target: 'Gateway RSS ≤ 80 MB idle with 10 backends (shared isolation)', value: ten.rssMiB, unit: 'MiB', limit: 80, ok: ten.rssMiB <= 80 });
+  // Idle RSS (goal 80 MB with 10 backends) is measured by bench/startup.mjs, 12 s after ready.
+  out.push({ target: 'Gateway RSS ≤ 120 MB with 10 backends after lists and calls (shared isolation)', value: ten.rssMiB, unit: 'MiB', limit: 120, ok: ten.rssMiB <= 120 });
+  for (const [key, sc] of Object.entries(res.scenarios)) {
+    const g = sc.results.gatehouse;
+    if (g && key.includes('c16')) out.push({ target: `Gateway RSS ≤ 120 MB under load (${key})`, value: g.rssMiB, unit: 'MiB', limit: 120, ok: g.rssMiB <= 120 });
+  }
   for (const era of ['legacy', 'modern']) {
     const t = res.toolsList500.times;
     const r = ratio(t[`gatehouse (${era})`].median, t[`direct (${era})`].median);
