@@ -211,7 +211,8 @@ export class DashboardModel {
     this.link = link === undefined ? undefined : Object.freeze({ ...link, ...(link.error !== undefined ? { error: cleanLine(link.error) } : {}) });
   }
 
-  snapshot(): DashboardSnapshot {
+  /** `busy`: published in the slower under-load cadence (see DashboardStoreOptions.busy). */
+  snapshot(busy = false): DashboardSnapshot {
     const backends: BackendView[] = [];
     for (const b of this.backends.values()) backends.push((b.view ??= freezeView(b)));
     return Object.freeze({
@@ -237,6 +238,7 @@ export class DashboardModel {
       lastEventAt: this.lastEventAt,
       approvals: this.plans.view(),
       link: this.link,
+      busy,
     });
   }
 

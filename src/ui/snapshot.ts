@@ -234,4 +234,9 @@ export interface DashboardSnapshot {
   /** Pending plans first (oldest first), then decided ones (newest first), bounded. */
   readonly approvals: readonly ApprovalView[];
   readonly link?: LinkView;
+  /**
+   * Published in the store's slower under-load cadence: publishes come often enough to keep times
+   * fresh, so the clock adds no frames of its own (each frame costs the gateway's process).
+   */
+  readonly busy?: boolean;
 }
