@@ -111,7 +111,7 @@ export function Dashboard({ store, onQuit, endpoint, columns, rows, clockMs = 10
 
   return (
     <Box flexDirection="column" width={width}>
-      <Header snap={snap} endpoint={snap.endpoint ?? endpoint} now={now} />
+      <Header snap={snap} endpoint={snap.endpoint ?? endpoint} now={now} width={width} />
       <Tabs view={ui.view} />
       {content}
       {ui.view === 'approvals' && !ui.help ? (
