@@ -10,7 +10,7 @@
 // every second and the live heap (after a full GC) at the end of each round, to show memory is bounded.
 // Budget: at most +10% CPU per call, at most 10 frames/s, bounded memory.
 //
-//   node bench/dashboard.mjs [--rates 150,200] [--rounds 5] [--seconds 10] [--json]
+//   node bench/dashboard.mjs [--rates 150,200] [--rounds 5] [--seconds 10] [--warmup 3] [--settle 2] [--json]
 //
 // Markdown to stdout, progress to stderr, results to .bench-out/dashboard.json. Binds 127.0.0.1
 // only; every process and the private tmux server it starts are stopped at the end and on error.
@@ -34,10 +34,10 @@ const NODE = process.execPath;
 const TMUX_SOCKET = `gatehouse-bench-${process.pid}`;
 // Every frame Ink writes redraws the header, whose second line starts with the call count.
 const FRAME_MARK = /calls [\d,.k]+: /g;
-const USAGE = 'usage: node bench/dashboard.mjs [--rates 150,200] [--rounds 5] [--seconds 10] [--json]';
+const USAGE = 'usage: node bench/dashboard.mjs [--rates 150,200] [--rounds 5] [--seconds 10] [--warmup 3] [--settle 2] [--json]';
 
 function options(argv) {
-  const o = { rates: [150, 200], rounds: 5, seconds: 10, warmup: 3, json: false };
+  const o = { rates: [150, 200], rounds: 5, seconds: 10, warmup: 3, settle: 2, json: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const num = (v = argv[++i]) => {
@@ -49,6 +49,7 @@ function options(argv) {
     else if (a === '--rounds') o.rounds = Math.round(num());
     else if (a === '--seconds') o.seconds = num();
     else if (a === '--warmup') o.warmup = num();
+    else if (a === '--settle') o.settle = Number(argv[++i]) >= 0 ? Number(argv[i]) : num(argv[i]);
     else if (a === '--json') o.json = true;
     else throw new Error(`unknown option ${a}\n${USAGE}`);
   }
@@ -181,7 +182,11 @@ async function load(session, rate, seconds) {
 }
 
 /** One mode's window of one round: CPU per completed call, frames, machine load meanwhile. */
-async function window(target, rate, seconds) {
+async function window(target, rate, seconds, settle) {
+  // The same load for a moment first, unmeasured: each window then measures sustained load, not the
+  // first second of a burst after the mode sat idle through the other's window (the dashboard draws
+  // its quiet-cadence frames until the store sees the load; JIT and caches are cold again).
+  if (settle > 0) await load(target.session, rate, settle);
   const offset = fileSize(target.screen);
   const busy0 = machineBusyMs();
   const c0 = cpuOf(target.pid);
@@ -230,7 +235,7 @@ async function runRate(targets, rate, o) {
     const w = {};
     for (const t of order) {
       log(`${rate} calls/s, round ${i + 1}/${o.rounds}: ${t.mode} for ${o.seconds} s`);
-      w[t.mode] = await window(t, rate, o.seconds);
+      w[t.mode] = await window(t, rate, o.seconds, o.settle);
     }
     const ratio = w.tui.cpuPerCallUs / w['no-tui'].cpuPerCallUs;
     rounds.push({ round: i + 1, first: order[0].mode, ratio, overhead: ratio - 1, 'no-tui': w['no-tui'], tui: w.tui });
@@ -245,7 +250,7 @@ function report(out) {
   const pct = (x) => `${(x * 100).toFixed(1)}%`;
   const lines = [];
   for (const r of out.byRate) {
-    lines.push(`### ${r.rate} calls/s, ${r.rounds.length} rounds × ${out.seconds} s per mode\n`);
+    lines.push(`### ${r.rate} calls/s, ${r.rounds.length} rounds × ${out.seconds} s per mode (each after ${out.settle} s of the same load, unmeasured)\n`);
     lines.push(
       markdownTable(
         ['round', 'first', '--no-tui µs/call', 'dashboard µs/call', 'overhead', 'frames/s', 'calls (errors) no-tui / tui', 'other CPUs', 'load 1m', 'RSS MiB no-tui / tui', 'live heap MiB no-tui / tui'],
@@ -325,6 +330,7 @@ async function main() {
     rates: o.rates,
     rounds: o.rounds,
     seconds: o.seconds,
+    settle: o.settle,
     loadavg: { start: loadStart, end: loadavg() },
     byRate,
     memory: memorySummary(samples, byRate),
