@@ -42,6 +42,9 @@ export interface DashboardProps {
   onAccepted?: () => void;
 }
 
+/** The clock's pace while the store publishes busy snapshots: slower than any busy window, so it adds no frames. */
+const BUSY_CLOCK_MS = 10_000;
+
 /** Rows that are always there, whatever the view. */
 const SPARE_ROWS = 1; // Ink clears the whole screen on every frame once output reaches the terminal height.
 const TAB_ROWS = 1;
@@ -73,7 +76,8 @@ function initialState(view: ViewName): DashboardUiState {
 export function Dashboard({ store, onQuit, endpoint, columns, rows, clockMs = 1000, initialView = 'overview', approvals, onDecided, pins, onAccepted }: DashboardProps) {
   const snap = useDashboardSnapshot(store);
   const size = useTerminalSize({ columns, rows });
-  const tick = useNow(clockMs);
+  // Under load the store's publishes (every busy window) keep the time fresh; the clock stays out.
+  const tick = useNow(snap.busy ? Math.max(clockMs, BUSY_CLOCK_MS) : clockMs);
   // The clock only ticks once a second; never show a call as having started in the future.
   const now = Math.max(tick, snap.lastEventAt ?? 0);
   const { isRawModeSupported } = useStdin();
@@ -107,7 +111,7 @@ export function Dashboard({ store, onQuit, endpoint, columns, rows, clockMs = 10
 
   return (
     <Box flexDirection="column" width={width}>
-      <Header snap={snap} endpoint={snap.endpoint ?? endpoint} now={now} />
+      <Header snap={snap} endpoint={snap.endpoint ?? endpoint} now={now} width={width} />
       <Tabs view={ui.view} />
       {content}
       {ui.view === 'approvals' && !ui.help ? (

@@ -1,15 +1,17 @@
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
 import { formatCount, formatUptime } from './format.js';
 import { bannerFor, callBreakdown, linkText } from './header-model.js';
 import type { DashboardSnapshot, GatewayPhase } from './snapshot.js';
+import { StyledLine, type Segment } from './StyledLine.js';
+import type { Colour } from './format.js';
 
-const PHASE_COLOUR: Record<GatewayPhase, string> = { starting: 'yellow', listening: 'green', stopping: 'yellow', stopped: 'red' };
+const PHASE_COLOUR: Record<GatewayPhase, Colour> = { starting: 'yellow', listening: 'green', stopping: 'yellow', stopped: 'red' };
 
 export function headerRows(snap: DashboardSnapshot, now: number): number {
   return bannerFor(snap, now) ? 3 : 2;
 }
 
-export function Header({ snap, endpoint, now }: { snap: DashboardSnapshot; endpoint?: string; now: number }) {
+export function Header({ snap, endpoint, now, width }: { snap: DashboardSnapshot; endpoint?: string; now: number; width: number }) {
   const { total, parts } = callBreakdown(snap.totals, snap.inFlight);
   const banner = bannerFor(snap, now);
   const catalog = [
@@ -20,35 +22,26 @@ export function Header({ snap, endpoint, now }: { snap: DashboardSnapshot; endpo
   ].filter(Boolean);
   const link = linkText(snap.link, now);
   const pending = snap.approvals.filter((p) => p.state === 'pending').length;
+  const first: Segment[] = [
+    { text: 'Gatehouse', colour: 'cyan', bold: true },
+    { text: '  ' },
+    { text: endpoint ?? 'starting…', bold: true },
+    { text: `  ● ${snap.phase}${snap.phase === 'stopping' && snap.stopReason ? ` (${snap.stopReason})` : ''}`, colour: PHASE_COLOUR[snap.phase] },
+    { text: `  up ${formatUptime(now - snap.startedAt)}`, colour: 'dim' },
+  ];
+  if (snap.transports.length > 0) first.push({ text: `  ${snap.transports.join(' · ')}`, colour: 'dim' });
+  if (link) first.push({ text: `  ${link.text}`, colour: link.colour });
+  const second: Segment[] = [{ text: `calls ${formatCount(total)}: `, colour: 'dim' }];
+  parts.forEach((p, i) => second.push({ text: `${i > 0 ? ' · ' : ''}${p.label} ${formatCount(p.n)}`, colour: p.colour ?? 'dim' }));
+  second.push({ text: ['', `sessions ${snap.sessions.open}`, ...catalog].join('  ·  '), colour: 'dim' });
+  if (snap.tasks.running > 0) second.push({ text: `  ·  ${tasksText(snap.tasks)}`, colour: 'cyan' });
+  if (pending > 0) second.push({ text: `  ·  ${pending} pending approval${pending === 1 ? '' : 's'} (7)`, colour: 'yellow' });
+  // Both lines change on every frame (uptime, counts): StyledLine keeps Ink from measuring them.
   return (
     <Box flexDirection="column">
-      <Text wrap="truncate-end">
-        <Text bold color="cyan">
-          Gatehouse
-        </Text>
-        <Text>{'  '}</Text>
-        <Text bold>{endpoint ?? 'starting…'}</Text>
-        <Text color={PHASE_COLOUR[snap.phase]}>{`  ● ${snap.phase}${snap.phase === 'stopping' && snap.stopReason ? ` (${snap.stopReason})` : ''}`}</Text>
-        <Text dimColor>{`  up ${formatUptime(now - snap.startedAt)}`}</Text>
-        {snap.transports.length > 0 ? <Text dimColor>{`  ${snap.transports.join(' · ')}`}</Text> : null}
-        {link ? <Text color={link.colour}>{`  ${link.text}`}</Text> : null}
-      </Text>
-      <Text wrap="truncate-end">
-        <Text dimColor>{`calls ${formatCount(total)}: `}</Text>
-        {parts.map((p, i) => (
-          <Text key={p.label} color={p.colour} dimColor={p.colour === undefined}>
-            {`${i > 0 ? ' · ' : ''}${p.label} ${formatCount(p.n)}`}
-          </Text>
-        ))}
-        <Text dimColor>{['', `sessions ${snap.sessions.open}`, ...catalog].join('  ·  ')}</Text>
-        {snap.tasks.running > 0 ? <Text color="cyan">{`  ·  ${tasksText(snap.tasks)}`}</Text> : null}
-        {pending > 0 ? <Text color="yellow">{`  ·  ${pending} pending approval${pending === 1 ? '' : 's'} (7)`}</Text> : null}
-      </Text>
-      {banner ? (
-        <Text color={banner.colour} wrap="truncate-end">
-          {banner.text}
-        </Text>
-      ) : null}
+      <StyledLine segments={first} width={width} />
+      <StyledLine segments={second} width={width} />
+      {banner ? <StyledLine segments={[{ text: banner.text, colour: banner.colour }]} width={width} /> : null}
     </Box>
   );
 }

@@ -3,6 +3,7 @@ import { Box, Text } from 'ink';
 import { cell, headerLine, layoutColumns, type LaidOutColumn } from './columns.js';
 import type { AnyListSpec } from './list-spec.js';
 import { listWindow, type ListNav, type VisibleList } from './list-nav.js';
+import { StyledLine, type Segment } from './StyledLine.js';
 
 export interface ListScreenProps {
   spec: AnyListSpec;
@@ -39,7 +40,9 @@ export function ListScreen({ spec, list, nav, width, height, now, focused = true
       {visible.length === 0 ? (
         <Text dimColor wrap="truncate-end">{filtered ? `  Nothing matches "${nav.filter}" (${spec.filterHint}). Esc clears.` : `  ${spec.emptyText}`}</Text>
       ) : (
-        visible.map((item, i) => <Row key={list.keys[win.start + i]} spec={spec} item={item} cols={cols} now={now} selected={focused && win.start + i === win.selected} />)
+        // Keyed by screen position: under load every row shows a new call each frame, and updating a row's
+        // text costs Ink less than unmounting one and mounting another.
+        visible.map((item, i) => <Row key={i} spec={spec} item={item} cols={cols} now={spec.live?.(item) === false ? 0 : now} selected={focused && win.start + i === win.selected} width={width} />)
       )}
       {Array.from({ length: Math.max(0, height - Math.max(1, visible.length)) }, (_, i) => (
         <Text key={`pad-${i}`}> </Text>
@@ -48,23 +51,14 @@ export function ListScreen({ spec, list, nav, width, height, now, focused = true
   );
 }
 
-const Row = memo(function Row({ spec, item, cols, now, selected }: { spec: AnyListSpec; item: unknown; cols: Array<LaidOutColumn<string>>; now: number; selected: boolean }) {
-  return (
-    <Text wrap="truncate-end" inverse={selected}>
-      {selected ? '› ' : '  '}
-      {cols.map((c, i) => {
-        const s = (i > 0 ? ' ' : '') + cell(c, spec.cell(item, c.key, now));
-        const colour = spec.colour?.(item, c.key, now);
-        return colour === 'dim' ? (
-          <Text key={c.key} dimColor>
-            {s}
-          </Text>
-        ) : (
-          <Text key={c.key} color={colour}>
-            {s}
-          </Text>
-        );
-      })}
-    </Text>
-  );
+/**
+ * A row redraws only when its item, layout or selection changes, or, for items whose cells read the
+ * clock (`spec.live`), when the clock moves: under load most rows on screen are finished calls.
+ */
+const Row = memo(function Row({ spec, item, cols, now, selected, width }: { spec: AnyListSpec; item: unknown; cols: Array<LaidOutColumn<string>>; now: number; selected: boolean; width: number }) {
+  const segments: Segment[] = [{ text: selected ? '› ' : '  ', inverse: selected }];
+  cols.forEach((c, i) => {
+    segments.push({ text: (i > 0 ? ' ' : '') + cell(c, spec.cell(item, c.key, now)), colour: spec.colour?.(item, c.key, now), inverse: selected });
+  });
+  return <StyledLine segments={segments} width={width} />;
 });

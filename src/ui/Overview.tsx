@@ -5,6 +5,7 @@ import { formatBytes, formatDuration, outcomeColour } from './format.js';
 import { listWindow, type ListNav, type VisibleList } from './list-nav.js';
 import { ListScreen } from './ListScreen.js';
 import type { BackendView, CallView } from './snapshot.js';
+import { StyledLine, type Segment } from './StyledLine.js';
 
 export type OverviewFocus = 'backends' | 'calls';
 
@@ -47,14 +48,15 @@ export function Overview({ backends, calls, backendsNav, callsNav, focus, layout
   return (
     <Box flexDirection="column" width={width}>
       <ListScreen spec={backendsView} list={backends} nav={backendsNav} width={width} height={layout.backends} now={now} focused={focus === 'backends'} />
-      {layout.details ? <BackendLine backend={shownBackend} now={now} /> : null}
+      {layout.details ? <BackendLine backend={shownBackend} now={now} width={width} /> : null}
       <ListScreen spec={callsView} title="Recent calls" list={calls} nav={callsNav} width={width} height={layout.calls} now={now} focused={focus === 'calls'} />
-      {layout.details ? <CallLine call={selectedCall} now={now} /> : null}
+      {layout.details ? <CallLine call={selectedCall} now={now} width={width} /> : null}
     </Box>
   );
 }
 
-function BackendLine({ backend, now }: { backend?: BackendView; now: number }) {
+// Both lines follow the selection and the clock, so they change on most frames: StyledLine.
+function BackendLine({ backend, now, width }: { backend?: BackendView; now: number; width: number }) {
   if (!backend) return <Text> </Text>;
   const bits: string[] = [backend.name];
   if (backend.serverName) bits.push(`${backend.serverName}${backend.serverVersion ? ` ${backend.serverVersion}` : ''}`);
@@ -63,10 +65,10 @@ function BackendLine({ backend, now }: { backend?: BackendView; now: number }) {
   if (why && !bits.includes(why)) bits.push(why);
   const stderr = backend.stderrTail[backend.stderrTail.length - 1];
   if (stderr) bits.push(`stderr: ${stderr}`);
-  return <Text dimColor wrap="truncate-end">{`  ${bits.join(' · ')}  (⏎ details)`}</Text>;
+  return <StyledLine segments={[{ text: `  ${bits.join(' · ')}  (⏎ details)`, colour: 'dim' }]} width={width} />;
 }
 
-function CallLine({ call, now }: { call?: CallView; now: number }) {
+function CallLine({ call, now, width }: { call?: CallView; now: number; width: number }) {
   if (!call) return <Text> </Text>;
   const bits = [`#${call.callId}`, call.client];
   if (call.sessionId) bits.push(`session ${call.sessionId}`);
@@ -75,11 +77,8 @@ function CallLine({ call, now }: { call?: CallView; now: number }) {
   if (call.outcome === undefined) bits.push(`running ${formatDuration(Math.max(0, now - call.startedAt))}`);
   else bits.push(`resp ${formatBytes(call.responseBytes)}`);
   const firstLine = call.error?.split('\n')[0];
-  return (
-    <Text wrap="truncate-end">
-      <Text dimColor>{`  ${bits.join(' · ')}`}</Text>
-      {firstLine ? <Text color={outcomeColour(call.outcome)}>{` · ${firstLine}`}</Text> : null}
-      <Text dimColor>{'  (⏎ details)'}</Text>
-    </Text>
-  );
+  const segments: Segment[] = [{ text: `  ${bits.join(' · ')}`, colour: 'dim' }];
+  if (firstLine) segments.push({ text: ` · ${firstLine}`, colour: outcomeColour(call.outcome) });
+  segments.push({ text: '  (⏎ details)', colour: 'dim' });
+  return <StyledLine segments={segments} width={width} />;
 }

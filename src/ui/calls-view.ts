@@ -44,6 +44,8 @@ export const callsView: ListSpec<CallView, Key> = {
     if (key === 'time' || key === 'sizes' || (key === 'duration' && c.outcome === undefined)) return 'dim';
     return undefined;
   },
+  // Only a running call's duration moves with the clock.
+  live: (c) => c.outcome === undefined,
   detailTitle: (c) => `Call ${callTarget(c)}`,
   detail: (c, _snap, now) => callDetail(c, now),
 };

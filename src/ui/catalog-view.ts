@@ -28,6 +28,8 @@ export const catalogView: ListSpec<CatalogRow, Key> = {
   title: 'Catalog',
   filterHint: 'name, kind (tool, prompt, resource, alias, held), backend, description, policy',
   emptyText: 'No tools, prompts or resources announced yet.',
+  // No cell reads the clock: rows redraw only when they change.
+  live: () => false,
   follows: false,
   columns: [
     { key: 'kind', title: 'KIND', width: 8, priority: 90 },

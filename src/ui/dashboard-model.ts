@@ -216,7 +216,8 @@ export class DashboardModel {
     this.link = link === undefined ? undefined : Object.freeze({ ...link, ...(link.error !== undefined ? { error: cleanLine(link.error) } : {}) });
   }
 
-  snapshot(): DashboardSnapshot {
+  /** `busy`: published in the slower under-load cadence (see DashboardStoreOptions.busy). */
+  snapshot(busy = false): DashboardSnapshot {
     const backends: BackendView[] = [];
     for (const b of this.backends.values()) backends.push((b.view ??= freezeView(b)));
     return Object.freeze({
@@ -243,6 +244,7 @@ export class DashboardModel {
       approvals: this.plans.view(),
       tasks: this.tasks.view(),
       link: this.link,
+      busy,
     });
   }
 

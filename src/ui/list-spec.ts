@@ -26,6 +26,11 @@ export interface ListSpec<T, K extends string = string> {
   filterFields(item: T): Readonly<Record<string, string | undefined>>;
   cell(item: T, key: K, now: number): string;
   colour?(item: T, key: K, now: number): Colour | 'dim';
+  /**
+   * Whether the item's cells read the clock (a running call's duration). Rows of items that do not are
+   * not redrawn when only the clock moved. Default: every row is live.
+   */
+  live?(item: T): boolean;
   /** Lists that grow at the end (calls, errors) follow the newest item until the user moves. */
   follows: boolean;
   detailTitle(item: T): string;

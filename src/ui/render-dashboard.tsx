@@ -23,7 +23,7 @@ export interface RenderDashboardOptions {
   throttleMs?: number;
   /** Size of the recent-calls ring. Default 500. */
   maxCalls?: number;
-  /** Slower publishing under load (see DashboardStoreOptions.busy). Default 20 events → 1000 ms. */
+  /** Slower publishing under load (see DashboardStoreOptions.busy). Default 20 events → 2000 ms. */
   busy?: { events: number; throttleMs: number };
   /** Route stray console output above the dashboard instead of through it. Default true. */
   patchConsole?: boolean;
@@ -54,9 +54,11 @@ export function renderDashboard(source: EventSource | DashboardFeed, options: Re
     startedAt: options.startedAt,
     throttleMs: options.throttleMs,
     maxCalls: options.maxCalls,
-    // 20 events in one 100 ms window is about 100 calls/s: from there on, 1 frame/s (a frame costs
-    // the gateway's process 5-10 ms of Ink layout and output whatever changed; issue 13's budget).
-    busy: options.busy ?? { events: 20, throttleMs: 1000 },
+    // 20 events in one 100 ms window is about 100 calls/s: from there on, a frame every 2 s (k9s's
+    // refresh). A frame costs the gateway's process 10-30 ms of React, Yoga layout and Ink output
+    // whatever changed (more on a busy machine), and at 150 calls/s one frame a second was 7-10% of
+    // its CPU per call; issue 13's budget is 10% (bench/dashboard.mjs, docs/benchmarks.md).
+    busy: options.busy ?? { events: 20, throttleMs: 2000 },
   });
   const approvals = 'approvals' in source ? source.approvals : undefined;
   const pins = 'pins' in source ? source.pins : undefined;

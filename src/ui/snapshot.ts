@@ -242,4 +242,9 @@ export interface DashboardSnapshot {
   readonly approvals: readonly ApprovalView[];
   readonly tasks: TasksView;
   readonly link?: LinkView;
+  /**
+   * Published in the store's slower under-load cadence: publishes come often enough to keep times
+   * fresh, so the clock adds no frames of its own (each frame costs the gateway's process).
+   */
+  readonly busy?: boolean;
 }

@@ -53,6 +53,8 @@ export class DashboardStore implements SnapshotSource {
   private dirty = false;
   private lastPublish = Number.NEGATIVE_INFINITY;
   private timer?: ReturnType<typeof setTimeout>;
+  /** After a busy publish, re-publishes once the stream goes quiet, so the clock resumes its pace. */
+  private calmTimer?: ReturnType<typeof setTimeout>;
   private disposed = false;
 
   constructor(source: EventSource | DashboardFeed, options: DashboardStoreOptions = {}) {
@@ -174,6 +176,7 @@ export class DashboardStore implements SnapshotSource {
     if (this.pinsTimer) clearTimeout(this.pinsTimer);
     if (this.plansPoll) clearInterval(this.plansPoll);
     if (this.timer) clearTimeout(this.timer);
+    if (this.calmTimer) clearTimeout(this.calmTimer);
     this.timer = undefined;
     this.listeners.clear();
   }
@@ -230,10 +233,12 @@ export class DashboardStore implements SnapshotSource {
   };
 
   private publish(): void {
+    const busy = this.options.busy !== undefined && this.sincePublish >= this.options.busy.events;
     this.dirty = false;
     this.sincePublish = 0;
-    this.snapshot = this.model.snapshot();
+    this.snapshot = this.model.snapshot(busy);
     this.lastPublish = this.now();
+    if (busy) this.calmLater();
     for (const l of [...this.listeners]) {
       try {
         l();
@@ -241,5 +246,22 @@ export class DashboardStore implements SnapshotSource {
         // A rendering bug must not stop other listeners or the next publish.
       }
     }
+  }
+
+  /**
+   * A busy snapshot tells the dashboard that publishes are the clock (it adds no ticks of its own).
+   * When no event follows within the busy window, publish once more, no longer busy, so the clock
+   * takes over again instead of the screen standing still.
+   */
+  private calmLater(): void {
+    const busy = this.options.busy;
+    if (!busy) return;
+    if (this.calmTimer) clearTimeout(this.calmTimer);
+    this.calmTimer = setTimeout(() => {
+      this.calmTimer = undefined;
+      if (this.disposed || this.dirty || this.timer || !this.snapshot.busy) return;
+      this.publish();
+    }, Math.max(this.throttleMs, busy.throttleMs));
+    this.calmTimer.unref?.();
   }
 }

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { until } from './wait.js';
 import { describe, expect, it, vi } from 'vitest';
 import { renderDashboard } from '../../src/ui/render-dashboard.js';
 import { EventBus, gateway } from './events.js';
@@ -56,14 +57,14 @@ describe('renderDashboard', () => {
     const g = gateway(bus);
     g.backend('everything', 'ready', { tools: 7 });
     g.call('everything_echo');
-    await tick(150);
+    // The first publish is a timer away; on a loaded machine that can take longer than any fixed delay.
+    await until(t.output, (f) => f.includes('everything_echo'), 'the call in a frame');
     expect(t.output()).toContain('http://127.0.0.1:7420/mcp');
     expect(t.output()).toContain('disabled-one');
     expect(t.output()).toContain('everything_echo');
 
     t.stdin.press('q');
-    await tick();
-    expect(onQuit).toHaveBeenCalledWith('q');
+    await vi.waitFor(() => expect(onQuit).toHaveBeenCalledWith('q'), { timeout: 5000 });
 
     const exited = app.waitUntilExit();
     app.unmount();
