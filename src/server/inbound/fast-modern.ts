@@ -7,7 +7,8 @@ import { inboundParamHeaders } from '../upstream/param-headers.js';
 import type { ReverseRequest } from '../upstream/types.js';
 import { streamBound, type InboundContext } from './context.js';
 import { MODERN_REVISION, type FastRequest } from './fast-request.js';
-import { SHUTDOWN_ERROR_CODE, SHUTDOWN_MESSAGE } from './session-transport.js';
+import { SHUTDOWN_ERROR_CODE } from './session-transport.js';
+import { openStatelessEntry } from './stateless.js';
 import { FastReply, nodeHeaders } from './fast-reply.js';
 
 const LEVELS = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
@@ -22,23 +23,11 @@ const LEVELS = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'aler
 export async function serveFastModern(ctx: InboundContext, req: IncomingMessage, res: ServerResponse, fast: FastRequest, caller: Identity | undefined, server?: string): Promise<void> {
   const reply = new FastReply(req, res, fast.id, streamBound(ctx, caller?.client ?? fast.clientName ?? 'client'));
   const identity = caller ?? anonymousIdentity(fast.clientName?.slice(0, 200) || 'client');
-  const session = ctx.registry.open({
-    era: 'modern',
-    transport: 'stateless',
-    identity,
-    peer: {
-      notifyListChanged: () => undefined,
-      notifyResourceUpdated: () => undefined,
-      failPending: async (text = SHUTDOWN_MESSAGE) => (reply.final({ jsonrpc: '2.0', id: fast.id, error: { code: SHUTDOWN_ERROR_CODE, message: text } }) ? 1 : 0),
-    },
-  });
-  const done = ctx.registry.beginCall(session.id);
+  openStatelessEntry(ctx, res, identity, async (text) => (reply.final({ jsonrpc: '2.0', id: fast.id, error: { code: SHUTDOWN_ERROR_CODE, message: text } }) ? 1 : 0));
   const abort = new AbortController();
   res.once('close', () => {
     if (!res.writableEnded) abort.abort();
     reply.stop();
-    done();
-    ctx.registry.close(session.id, 'disconnected');
   });
   const common = {
     era: 'modern' as const,

@@ -33,21 +33,7 @@ export async function handleStateless(ctx: InboundContext, handler: McpHttpHandl
   const isListen = method === 'subscriptions/listen';
   const identity = caller ?? anonymousIdentity(clientNameFromEnvelope(body) ?? 'client');
   const ids = isListen ? [] : requestIds(body);
-  const session = ctx.registry.open({
-    era: 'modern',
-    transport: 'stateless',
-    identity,
-    peer: {
-      notifyListChanged: () => undefined,
-      notifyResourceUpdated: () => undefined,
-      failPending: async (text = SHUTDOWN_MESSAGE) => finalError(res, body, ids, text),
-    },
-  });
-  const done = isListen ? ctx.registry.openStream(session.id) : ctx.registry.beginCall(session.id);
-  res.once('close', () => {
-    done();
-    ctx.registry.close(session.id, 'disconnected');
-  });
+  openStatelessEntry(ctx, res, identity, async (text) => finalError(res, body, ids, text), isListen ? 'stream' : 'call');
   if (isListen) {
     // A listen stream only ends when the client or close() ends it.
     ctx.answering.delete(res);
@@ -64,6 +50,28 @@ export async function handleStateless(ctx: InboundContext, handler: McpHttpHandl
   // A listen stream is a stream from its first byte; a call becomes one if it runs long (early-stream.ts).
   if (isListen) return writeWebResponse(res, await answer, streamBound(ctx, identity.client));
   return writeWhenReady(req, res, answer, streamBound(ctx, identity.client));
+}
+
+/**
+ * A stateless request's entry in the session registry, for as long as its response is open: a call
+ * (or a listen stream), answered with `failPending`'s final error if the gateway stops under it.
+ */
+export function openStatelessEntry(ctx: InboundContext, res: ServerResponse, identity: Identity, failPending: (text: string) => Promise<number>, kind: 'call' | 'stream' = 'call'): void {
+  const session = ctx.registry.open({
+    era: 'modern',
+    transport: 'stateless',
+    identity,
+    peer: {
+      notifyListChanged: () => undefined,
+      notifyResourceUpdated: () => undefined,
+      failPending: (text = SHUTDOWN_MESSAGE) => failPending(text),
+    },
+  });
+  const done = kind === 'stream' ? ctx.registry.openStream(session.id) : ctx.registry.beginCall(session.id);
+  res.once('close', () => {
+    done();
+    ctx.registry.close(session.id, 'disconnected');
+  });
 }
 
 /** Writes the final JSON-RPC error in whatever shape the response already has; returns how many calls it answered. */
