@@ -21,7 +21,7 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { cpuMs, freePort, killAllNow, memMiB, start, stop, stopAll, waitUntil } from './lib/proc.mjs';
+import { cpuMs, freePort, killAllNow, memMiB, onLines, start, stop, stopAll, waitUntil } from './lib/proc.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const RUN = join(ROOT, '.bench-out/startup');
@@ -60,16 +60,9 @@ async function echoOwnStart(extra = []) {
   const child = spawn(NODE, [ECHO, ...extra], { stdio: ['pipe', 'pipe', 'ignore'] });
   try {
     const answers = new Map();
-    let buf = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (d) => {
-      buf += d;
-      let i;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        const m = JSON.parse(buf.slice(0, i));
-        buf = buf.slice(i + 1);
-        if (m.id !== undefined) answers.get(m.id)?.(m);
-      }
+    onLines(child.stdout, (line) => {
+      const m = JSON.parse(line);
+      if (m.id !== undefined) answers.get(m.id)?.(m);
     });
     const ask = (id, method, params) =>
       new Promise((resolve, reject) => {

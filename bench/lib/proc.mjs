@@ -28,16 +28,7 @@ export function start(name, command, args, { cwd, env, logFile, onStdout } = {})
     proc.exitCode = e.message;
   });
   if (onStdout) {
-    let buf = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (d) => {
-      buf += d;
-      let i;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        onStdout(buf.slice(0, i));
-        buf = buf.slice(i + 1);
-      }
-    });
+    onLines(child.stdout, onStdout);
   }
   started.add(proc);
   return proc;
@@ -180,4 +171,19 @@ export async function waitUntil(what, check, { timeoutMs = 20_000, everyMs = 10,
     await sleep(everyMs);
   }
   throw new Error(`${what}: not ready within ${timeoutMs} ms${lastError ? ` (${lastError.message})` : ''}`);
+}
+
+/** Calls `fn` with each newline-terminated line of a readable stream, as it arrives. */
+export function onLines(stream, fn) {
+  let buf = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (d) => {
+    buf += d;
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      fn(line);
+    }
+  });
 }

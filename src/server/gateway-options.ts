@@ -21,6 +21,8 @@ export interface GatewayOptions {
   extraHeaders?: (name: string, config: HttpBackendConfig) => Promise<Record<string, string>>;
   /** Builds upstreams of kinds this module does not know (REST). */
   upstreamFactory?: (name: string, config: BackendConfig, bus: EventBus) => Upstream | undefined;
+  /** The message-level fast path (inbound/fast-*.ts); default on, unless GATEHOUSE_FAST_PATH=0. */
+  fastPath?: boolean;
   /** Inbound auth hook (src/server/inbound/auth.ts builds it from config). */
   authenticate?: HttpAppOptions['authenticate'];
   /** Bearer mode's token checker: with a cluster, revocations seen here reach every replica, and theirs reach this one. */

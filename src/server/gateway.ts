@@ -272,6 +272,7 @@ export class Gateway {
       authenticate: this.opts.authenticate,
       wellKnown: this.opts.wellKnown,
       hasServer: (name) => this.access.hasServer(name),
+      ...(this.opts.fastPath !== undefined ? { fastPath: this.opts.fastPath } : {}),
     });
     const where = await this.http.listen();
     this.url = where.url;

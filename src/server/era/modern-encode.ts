@@ -42,8 +42,8 @@ export function encodeModernResult(method: string, result: Result, serverInfo: {
   return withServerInfo(out, serverInfo);
 }
 
-/** A thrown error as a JSON-RPC error object, as the SDK answers it. */
-export function encodeModernError(error: unknown): { code: number; message: string; data?: unknown } {
+/** A thrown error as a JSON-RPC error object, as the SDK answers it on either era. */
+export function encodeError(error: unknown): { code: number; message: string; data?: unknown } {
   const e = (error ?? {}) as { code?: unknown; message?: unknown; data?: unknown };
   const thrown = typeof e.code === 'number' && Number.isSafeInteger(e.code) ? e.code : -32603;
   // -32002 (a 2025 "resource not found") is invalid params on this revision.

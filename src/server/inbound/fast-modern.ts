@@ -1,17 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { anonymousIdentity, type Identity } from '../../core/identity.js';
-import { encodeModernError, encodeModernResult } from '../era/modern-encode.js';
+import { encodeError, encodeModernResult } from '../era/modern-encode.js';
 import { newCall, newLocalCall, type CallMethod, type LocalMethod, type RelaySinks, type Result } from '../pipeline/index.js';
 import { inboundTraceHeaders } from '../tracing/outbound.js';
 import { inboundParamHeaders } from '../upstream/param-headers.js';
 import type { ReverseRequest } from '../upstream/types.js';
 import { streamBound, type InboundContext } from './context.js';
-import { MODERN_REVISION, type FastRequest } from './fast-request.js';
+import { LOG_LEVELS, MODERN_REVISION, type FastRequest } from './fast-request.js';
 import { SHUTDOWN_ERROR_CODE } from './session-transport.js';
 import { openStatelessEntry } from './stateless.js';
 import { FastReply, nodeHeaders } from './fast-reply.js';
 
-const LEVELS = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
 
 /**
  * Serves one 2026-07-28 request on the message-level fast path: the parsed message goes to the
@@ -66,7 +65,7 @@ export async function serveFastModern(ctx: InboundContext, req: IncomingMessage,
     answer = { result: encodeModernResult(fast.method, result as Result, router.serverInfo, fast.clientCapabilities), jsonrpc: '2.0', id: fast.id };
   } catch (error) {
     if (abort.signal.aborted) return;
-    answer = { jsonrpc: '2.0', id: fast.id, error: encodeModernError(error) };
+    answer = { jsonrpc: '2.0', id: fast.id, error: encodeError(error) };
   }
   reply.final(answer);
 }
@@ -84,7 +83,7 @@ class FastSinks implements RelaySinks {
 
   async log(m: { level: string; data: unknown; logger?: string }): Promise<void> {
     // On this revision a request gets log messages only at or above the level it asked for.
-    if (this.level === undefined || LEVELS.indexOf(m.level) < LEVELS.indexOf(this.level)) return;
+    if (this.level === undefined || LOG_LEVELS.indexOf(m.level) < LOG_LEVELS.indexOf(this.level)) return;
     await this.notify({ method: 'notifications/message', params: { level: m.level, data: m.data, logger: m.logger } });
   }
 

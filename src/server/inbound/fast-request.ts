@@ -8,14 +8,16 @@ import type { CallMethod, LocalMethod } from '../pipeline/index.js';
  * pass over the parsed body with fixed rules (the schema the SDK would apply, for exactly these
  * shapes), so the message is validated once. Anything it does not recognise as plainly well-formed
  * returns undefined and takes the SDK's path, which answers the malformed, the unusual and the rare
- * (batches, retries of input_required rounds, completion, task-augmented calls, header mismatches)
+ * (batches, retries of input_required rounds, completion, task-augmented calls). It runs after the
+ * edge's standard-header check (http.ts), which has refused headers that disagree with the body
  * with its own errors: the fast path never answers differently, it only answers sooner.
  */
 export const MODERN_REVISION = '2026-07-28';
 
 const CALL_METHODS = new Set<string>(['tools/call', 'prompts/get', 'resources/read']);
 const LIST_METHODS = new Set<string>(['tools/list', 'prompts/list', 'resources/list', 'resources/templates/list']);
-const LOG_LEVELS = new Set(['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency']);
+/** The MCP log levels, least severe first (a request or session gets messages at or above its level). */
+export const LOG_LEVELS: readonly string[] = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
 const ENVELOPE_KEYS = [PROTOCOL_VERSION_META_KEY, CLIENT_INFO_META_KEY, CLIENT_CAPABILITIES_META_KEY, LOG_LEVEL_META_KEY];
 
 /** A request the fast path serves: the message as the SDK would hand it to a handler. */
@@ -48,8 +50,8 @@ export function matchFastRequest(req: IncomingMessage, body: unknown): FastReque
   const info = meta[CLIENT_INFO_META_KEY];
   if (info !== undefined && !(isObject(info) && typeof info.name === 'string' && typeof info.version === 'string')) return undefined;
   const level = meta[LOG_LEVEL_META_KEY];
-  if (level !== undefined && !(typeof level === 'string' && LOG_LEVELS.has(level))) return undefined;
-  if (!headersFit(req, method, params)) return undefined;
+  if (level !== undefined && !(typeof level === 'string' && LOG_LEVELS.includes(level))) return undefined;
+  if (!headersFit(req)) return undefined;
 
   const rest: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(meta)) if (!ENVELOPE_KEYS.includes(k)) rest[k] = v;
@@ -91,17 +93,12 @@ export function paramsFit(method: string, p: Record<string, unknown>): boolean {
 }
 
 /**
- * The standard headers agree with the body exactly: JSON content, this revision, `Mcp-Method`, and
- * `Mcp-Name` where the method has a name. Any other combination is the SDK's to accept or reject.
+ * JSON content. The standard headers (`MCP-Protocol-Version`, `Mcp-Method`, `Mcp-Name`) have already
+ * been checked against this body at the edge (mcp-headers.ts, before any dispatch), so a request that
+ * gets here carries them right.
  */
-function headersFit(req: IncomingMessage, method: string, params: Record<string, unknown>): boolean {
-  const h = req.headers;
-  if (!isJsonContentType(one(h['content-type']))) return false;
-  if (one(h['mcp-protocol-version']) !== MODERN_REVISION || one(h['mcp-method']) !== method) return false;
-  const name = one(h['mcp-name']);
-  if (method === 'tools/call' || method === 'prompts/get') return name === params.name;
-  if (method === 'resources/read') return name === params.uri;
-  return name === undefined;
+function headersFit(req: IncomingMessage): boolean {
+  return isJsonContentType(one(req.headers['content-type']));
 }
 
 export function one(v: string | string[] | undefined): string | undefined {

@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ProtocolError, type Server } from '@modelcontextprotocol/server';
+import { ProtocolError, isJsonContentType, type Server } from '@modelcontextprotocol/server';
 import type { Identity } from '../../core/identity.js';
 import { encodeLegacyResult, fulfilInputRequired } from '../era/legacy-input.js';
-import { encodeModernError } from '../era/modern-encode.js';
+import { encodeError } from '../era/modern-encode.js';
 import { newCall, type CallContext, type CallMethod, type RelaySinks, type Result } from '../pipeline/index.js';
 import type { Session } from '../sessions.js';
 import { inboundTraceHeaders } from '../tracing/outbound.js';
@@ -10,10 +10,9 @@ import { inboundParamHeaders } from '../upstream/param-headers.js';
 import type { ReverseRequest } from '../upstream/types.js';
 import { streamBound, type InboundContext } from './context.js';
 import { FastReply, nodeHeaders } from './fast-reply.js';
-import { isObject, one, paramsFit, validId } from './fast-request.js';
+import { LOG_LEVELS, isObject, one, paramsFit, validId } from './fast-request.js';
 
 const CALL_METHODS = new Set<string>(['tools/call', 'prompts/get', 'resources/read']);
-const LEVELS = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
 /** How long the client has to answer a request the backend made of it (as on the SDK's path). */
 const REVERSE_TIMEOUT_MS = 600_000;
 const REVERSE_CAPABILITY: Record<string, string> = { 'sampling/createMessage': 'sampling', 'elicitation/create': 'elicitation', 'roots/list': 'roots' };
@@ -67,7 +66,7 @@ export class SessionFastPath {
       call.abort.abort(body.params.reason);
       return true;
     }
-    if (body.method === 'logging/setLevel' && isObject(body.params) && LEVELS.includes(body.params.level as string)) this.level = body.params.level as string;
+    if (body.method === 'logging/setLevel' && isObject(body.params) && LOG_LEVELS.includes(body.params.level as string)) this.level = body.params.level as string;
     return false;
   }
 
@@ -81,7 +80,7 @@ export class SessionFastPath {
     const h = req.headers;
     const accept = String(h.accept ?? '');
     if (!accept.includes('application/json') || !accept.includes('text/event-stream')) return false;
-    if (!String(one(h['content-type']) ?? '').toLowerCase().startsWith('application/json')) return false;
+    if (!isJsonContentType(one(h['content-type']))) return false;
     const version = one(h['mcp-protocol-version']);
     return version === undefined || version === this.server.getNegotiatedProtocolVersion();
   }
@@ -127,7 +126,7 @@ export class SessionFastPath {
       const result = await fulfilInputRequired(msg.method, first, { capabilities, signal: abort.signal, send: (r) => sinks.request(r), retry: (inputResponses, requestState) => run({ inputResponses, ...(requestState !== undefined ? { requestState } : {}) }) });
       if (!abort.signal.aborted) answer = { result: encodeLegacyResult(msg.method, result), jsonrpc: '2.0', id: msg.id };
     } catch (error) {
-      if (!abort.signal.aborted) answer = { jsonrpc: '2.0', id: msg.id, error: encodeModernError(error) };
+      if (!abort.signal.aborted) answer = { jsonrpc: '2.0', id: msg.id, error: encodeError(error) };
     } finally {
       this.calls.delete(msg.id);
       done();
@@ -165,7 +164,7 @@ export class SessionFastPath {
   }
 
   logAllowed(level: string): boolean {
-    return this.level === undefined || LEVELS.indexOf(level) >= LEVELS.indexOf(this.level);
+    return this.level === undefined || LOG_LEVELS.indexOf(level) >= LOG_LEVELS.indexOf(this.level);
   }
 
   /** At shutdown: the final error for every fast call still running here. */

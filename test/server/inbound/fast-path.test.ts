@@ -1,7 +1,7 @@
 // The message-level fast path (src/server/inbound/fast-modern.ts): 2026-07-28 calls and lists are
 // answered without a per-request SDK Server, and every answer is the one the SDK's own path gives.
 // Two real gateways serve the same real backends (the modern SDK v2 fixture and the conformance
-// fixture, over stdio): one with the fast path, one with GATEHOUSE_FAST_PATH=0. The same raw
+// fixture, over stdio): one with the fast path, one with it off (`fastPath: false`, as GATEHOUSE_FAST_PATH=0 does). The same raw
 // requests go to both, and the JSON-RPC messages that come back (results, errors, progress and log
 // notifications, in order) must be equal. The SDK server construction count says which path ran.
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
@@ -65,13 +65,7 @@ describe('the message-level fast path', () => {
   const backends = { mod: modernStdio(), conf: { type: 'stdio' as const, command: NODE, args: [CONFORMANCE, '--stdio'] } };
 
   beforeAll(async () => {
-    fast = await startGateway({ backends });
-    process.env.GATEHOUSE_FAST_PATH = '0';
-    try {
-      sdk = await startGateway({ backends });
-    } finally {
-      delete process.env.GATEHOUSE_FAST_PATH;
-    }
+    [fast, sdk] = await Promise.all([startGateway({ backends }), startGateway({ backends }, { fastPath: false })]);
     await Promise.all([fast.ready(), sdk.ready()]);
   }, 60_000);
   afterAll(async () => {
@@ -137,11 +131,11 @@ describe('the message-level fast path', () => {
   });
 
   it.each([
-    ['a header that disagrees with the body', { name: 'mod_echo', arguments: { text: 'x' }, _meta: envelope() }, { 'mcp-name': 'mod_add' }],
+    ['a header that disagrees with the body (refused at the edge)', { name: 'mod_echo', arguments: { text: 'x' }, _meta: envelope() }, { 'mcp-name': 'mod_add' }],
     ['params the schema refuses', { name: 42, _meta: envelope() }, {}],
     ['a missing envelope key', { name: 'mod_echo', arguments: { text: 'x' }, _meta: { 'io.modelcontextprotocol/protocolVersion': REV } }, {}],
     ['a retry of an input_required round', { name: 'mod_echo', arguments: { text: 'x' }, requestState: 'abc', _meta: envelope() }, {}],
-  ])('%s takes the SDK path, and is answered as before', async (_label, params, headers) => {
+  ])('%s is answered as without the fast path', async (_label, params, headers) => {
     const body = { jsonrpc: '2.0', id: 9, method: 'tools/call', params };
     const before = fast.gateway.router.serversBuilt;
     const [a, b] = await Promise.all([post(fast.url, body, headers), post(sdk.url, body, headers)]);

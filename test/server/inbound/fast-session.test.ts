@@ -64,13 +64,7 @@ describe('the message-level fast path in 2025 sessions', () => {
   const backends = { ev: everythingStdio(), mod: modernStdio(), conf: { type: 'stdio' as const, command: NODE, args: [CONFORMANCE, '--stdio'] } };
 
   beforeAll(async () => {
-    fast = await startGateway({ backends });
-    process.env.GATEHOUSE_FAST_PATH = '0';
-    try {
-      sdk = await startGateway({ backends });
-    } finally {
-      delete process.env.GATEHOUSE_FAST_PATH;
-    }
+    [fast, sdk] = await Promise.all([startGateway({ backends }), startGateway({ backends }, { fastPath: false })]);
     await Promise.all([fast.ready(), sdk.ready()]);
     [a, b] = await Promise.all([new RawSession(fast.url).open(), new RawSession(sdk.url).open()]);
   }, 60_000);
